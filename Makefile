@@ -1,0 +1,46 @@
+# Two commands do everything: `make run` (the app with demo data) and `make test`.
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
+
+.PHONY: run test bench lint format worker stop-db install lock
+
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock scripts/bootstrap.sh
+	bash scripts/bootstrap.sh --browser
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest -q
+
+bench: $(STAMP)
+	$(PY) manage.py migrate --noinput -v0
+	$(PY) -m bench
+
+worker: $(STAMP)
+	$(PY) manage.py db_worker
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy accounts/services.py accounts/selectors.py ledger/services.py ledger/selectors.py
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+stop-db:
+	$(PY) -m billing_site.devdb stop
+
+lock:
+	$(VENV)/bin/uv pip compile pyproject.toml --group dev -o requirements.lock --python-version 3.12

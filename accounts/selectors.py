@@ -1,0 +1,142 @@
+"""Reads of customer accounts: search as you type, the account page, timeline."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+
+from .choices import AccountStatus
+from .models import Account, AccountFlag
+
+MAX_QUERY_CHARS = 100
+MAX_TOKENS = 6
+_STATUS_RANK = Case(
+    When(status=AccountStatus.ACTIVE, then=Value(0)),
+    When(status=AccountStatus.PENDING, then=Value(1)),
+    When(status=AccountStatus.FINAL, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+
+
+def search_tokens(text: str) -> list[str]:
+    """Lower-cased words of the query; punctuation inside phone numbers is dropped."""
+    cleaned = text[:MAX_QUERY_CHARS].lower()
+    tokens = []
+    for raw in cleaned.split():
+        token = re.sub(r"(?<=\d)[-().](?=\d)", "", raw).strip("()")
+        if token:
+            tokens.append(token)
+    return tokens[:MAX_TOKENS]
+
+
+def search_accounts(text: str, *, limit: int = 20) -> list[Account]:
+    """Accounts whose number, name, addresses or phone contain every word typed.
+
+    Each word is a substring match on ``search_document`` (trigram GIN index);
+    an exact account number comes first, then active accounts, then by number.
+    """
+    tokens = search_tokens(text)
+    if not tokens:
+        return []
+    qs = Account.objects.select_related("customer", "premise")
+    for token in tokens:
+        qs = qs.filter(search_document__contains=token)
+    exact = tokens[0] if len(tokens) == 1 else ""
+    qs = qs.annotate(
+        exact=Case(
+            When(number=exact, then=Value(0)), default=Value(1), output_field=IntegerField()
+        ),
+        status_rank=_STATUS_RANK,
+    ).order_by("exact", "status_rank", "number")
+    return list(qs[:limit])
+
+
+def account_by_number(text: str) -> Account | None:
+    number = text.strip()
+    if not number.isdigit():
+        return None
+    return Account.objects.filter(number=number).first()
+
+
+def account_for_page(pk: int) -> Account:
+    return Account.objects.select_related(
+        "customer", "premise", "master__customer", "opened_by"
+    ).get(pk=pk)
+
+
+def flags_in_force(account: Account, *, today: date) -> list[AccountFlag]:
+    return [f for f in account.flags.select_related("set_by") if f.is_in_force(today)]
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    when: object
+    who: str
+    what: str
+    why: str
+
+
+def account_history(account: Account, *, limit: int = 100) -> list[HistoryRow]:
+    """Who changed what on the account (and its flags), and why, newest first."""
+    rows: list[HistoryRow] = []
+    records = list(
+        account.history.select_related("history_user").order_by("-history_date", "-history_id")[
+            : limit + 1
+        ]
+    )
+    for newer, older in zip(records, [*records[1:], None], strict=False):
+        rows.append(
+            HistoryRow(
+                newer.history_date,
+                _who(newer),
+                _diff(newer, older),
+                newer.history_change_reason or "",
+            )
+        )
+    flag_history = AccountFlag.history.filter(account_id=account.pk).select_related("history_user")
+    for rec in flag_history.order_by("-history_date")[:limit]:
+        rows.append(
+            HistoryRow(
+                rec.history_date,
+                _who(rec),
+                f"Flag {rec.get_kind_display()}",
+                rec.history_change_reason or "",
+            )
+        )
+    rows.sort(key=lambda r: r.when, reverse=True)  # type: ignore[arg-type, return-value]
+    return rows[:limit]
+
+
+def _who(record: object) -> str:
+    user = getattr(record, "history_user", None)
+    return user.get_username() if user else "system"
+
+
+_LABELS = {
+    "balance": "Balance",
+    "status": "Status",
+    "master": "Master account",
+    "is_master": "Master",
+    "account_class": "Class",
+    "end_date": "End date",
+    "start_date": "Start date",
+}
+
+
+def _diff(newer: object, older: object | None) -> str:
+    if older is None:
+        return "Created"
+    delta = newer.diff_against(older)  # type: ignore[attr-defined]
+    parts = []
+    for change in delta.changes:
+        label = _LABELS.get(change.field, change.field.replace("_", " ").capitalize())
+        parts.append(f"{label}: {change.old} → {change.new}")
+    return "; ".join(parts) or "No field changes"
+
+
+def sub_accounts(account: Account) -> QuerySet[Account]:
+    return account.sub_accounts.select_related("customer", "premise").order_by("number")

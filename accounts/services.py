@@ -1,0 +1,259 @@
+"""Writes to customers, premises and accounts. Each takes ``acting_user``, checks
+its permission, runs in one transaction and leaves a history row or note."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from billing_site.common.numbering import next_number, with_check_digit
+from billing_site.common.roles import require_perm
+
+from .choices import FLAGS_NEEDING_EXPIRY, STATUS_MOVES, AccountStatus, NoteKind
+from .models import Account, AccountFlag, AccountNote, Customer, Premise
+
+ACCOUNT_NUMBER_START = 100_000
+
+
+def _with_history(obj: Any, *, acting_user: Any, reason: str) -> Any:
+    obj._history_user = acting_user
+    obj._change_reason = reason
+    return obj
+
+
+def search_document_for(account: Account) -> str:
+    """Everything a clerk might type to find the account, lower-cased for trigram search."""
+    c, p = account.customer, account.premise
+    phones = " ".join(filter(None, [c.phone, c.alt_phone]))
+    digits = " ".join(
+        "".join(ch for ch in ph if ch.isdigit()) for ph in (c.phone, c.alt_phone) if ph
+    )
+    parts = [
+        account.number,
+        c.display_name,
+        c.first_name,
+        c.organisation_name,
+        f"{p.line1} {p.line2}",
+        p.city,
+        p.zip_code,
+        c.mailing_line1,
+        phones,
+        digits,
+    ]
+    return " ".join(part for part in parts if part).lower()
+
+
+def refresh_search_documents(
+    *, customer: Customer | None = None, premise: Premise | None = None
+) -> None:
+    qs = Account.objects.select_related("customer", "premise")
+    qs = qs.filter(customer=customer) if customer else qs.filter(premise=premise)
+    for account in qs:
+        Account.objects.filter(pk=account.pk).update(search_document=search_document_for(account))
+
+
+@transaction.atomic
+def customer_create(*, acting_user: Any, **fields: Any) -> Customer:
+    require_perm(acting_user, "accounts.add_customer")
+    customer = Customer(**fields)
+    customer.full_clean()
+    _with_history(customer, acting_user=acting_user, reason="Customer created").save()
+    return customer
+
+
+@transaction.atomic
+def customer_update(
+    *, customer: Customer, acting_user: Any, reason: str, **fields: Any
+) -> Customer:
+    require_perm(acting_user, "accounts.change_customer")
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    for name, value in fields.items():
+        setattr(customer, name, value)
+    customer.full_clean()
+    _with_history(
+        customer, acting_user=acting_user, reason=reason or "Customer details updated"
+    ).save()
+    refresh_search_documents(customer=customer)
+    return customer
+
+
+@transaction.atomic
+def premise_create(*, acting_user: Any, **fields: Any) -> Premise:
+    require_perm(acting_user, "accounts.add_premise")
+    premise = Premise(**fields)
+    premise.full_clean()
+    _with_history(premise, acting_user=acting_user, reason="Premise created").save()
+    return premise
+
+
+@transaction.atomic
+def account_open(
+    *,
+    customer: Customer,
+    premise: Premise,
+    account_class: str,
+    acting_user: Any,
+    start_date: date | None = None,
+    master: Account | None = None,
+    is_master: bool = False,
+) -> Account:
+    """Open a new account (status pending) with a check-digit number from the counter row."""
+    require_perm(acting_user, "accounts.add_account")
+    if master is not None:
+        _check_can_be_master_of(master)
+    account = Account(
+        number=with_check_digit(next_number("account", start=ACCOUNT_NUMBER_START)),
+        customer=customer,
+        premise=premise,
+        account_class=account_class,
+        start_date=start_date or timezone.localdate(),
+        master=master,
+        is_master=is_master,
+        opened_by=acting_user,
+    )
+    account.full_clean()
+    account.search_document = search_document_for(account)
+    _with_history(account, acting_user=acting_user, reason="Account opened").save()
+    return account
+
+
+def _check_can_be_master_of(master: Account) -> None:
+    if not master.is_master:
+        raise ValidationError({"master": "That account is not a master account."})
+    if master.status == AccountStatus.CLOSED:
+        raise ValidationError({"master": "That master account is closed."})
+
+
+@transaction.atomic
+def account_change_status(*, account: Account, to: str, acting_user: Any, reason: str) -> Account:
+    """Move along pending -> active -> final -> closed; closing needs a zero balance."""
+    perm = "accounts.close_account" if to == AccountStatus.CLOSED else "accounts.change_account"
+    require_perm(acting_user, perm)
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    if to not in STATUS_MOVES.get(account.status, set()):
+        raise ValidationError(
+            f"An account that is {account.get_status_display().lower()} cannot become {to}."
+        )
+    if to == AccountStatus.CLOSED:
+        _check_can_close(account)
+    account.status = to
+    if to in (AccountStatus.FINAL, AccountStatus.CLOSED) and account.end_date is None:
+        account.end_date = max(timezone.localdate(), account.start_date)
+    if to == AccountStatus.ACTIVE:
+        account.end_date = None
+    _with_history(account, acting_user=acting_user, reason=reason).save()
+    return account
+
+
+def _check_can_close(account: Account) -> None:
+    if account.balance.amount != 0:
+        owed = account.balance.amount
+        what = f"owes ${owed:,.2f}" if owed > 0 else f"has a ${-owed:,.2f} credit"
+        raise ValidationError(
+            f"Account {account.number} {what}. Collect, refund or transfer it before closing."
+        )
+    if account.sub_accounts.exclude(status=AccountStatus.CLOSED).exists():
+        raise ValidationError(
+            "Close or detach the sub-accounts before closing this master account."
+        )
+
+
+@transaction.atomic
+def account_set_master(*, account: Account, is_master: bool, acting_user: Any) -> Account:
+    require_perm(acting_user, "accounts.manage_master_account")
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    if is_master and account.master_id:
+        raise ValidationError("A sub-account cannot become a master account; detach it first.")
+    if not is_master and account.sub_accounts.exists():
+        raise ValidationError("Detach the sub-accounts before removing master status.")
+    account.is_master = is_master
+    reason = "Made a master account" if is_master else "Master status removed"
+    _with_history(account, acting_user=acting_user, reason=reason).save()
+    return account
+
+
+@transaction.atomic
+def account_attach_sub(
+    *, master: Account, sub: Account | None, acting_user: Any, detach: bool = False
+) -> Account:
+    """Attach ``sub`` under ``master`` (or detach it when ``detach``)."""
+    require_perm(acting_user, "accounts.manage_master_account")
+    assert sub is not None
+    master, sub = (Account.objects.select_for_update().get(pk=a.pk) for a in (master, sub))
+    if detach:
+        if sub.master_id != master.pk:
+            raise ValidationError({"sub": "That account is not a sub-account of this master."})
+        sub.master = None
+        reason = f"Detached from master account {master.number}"
+    else:
+        _check_can_be_master_of(master)
+        if sub.pk == master.pk:
+            raise ValidationError({"sub": "An account cannot be its own sub-account."})
+        if sub.is_master:
+            raise ValidationError({"sub": "A master account cannot be a sub-account."})
+        if sub.master_id and sub.master_id != master.pk:
+            raise ValidationError({"sub": "That account already belongs to another master."})
+        if sub.status == AccountStatus.CLOSED:
+            raise ValidationError({"sub": "That account is closed."})
+        sub.master = master
+        reason = f"Attached to master account {master.number}"
+    _with_history(sub, acting_user=acting_user, reason=reason).save()
+    return sub
+
+
+@transaction.atomic
+def note_add(
+    *, account: Account, text: str, acting_user: Any, kind: str = NoteKind.NOTE
+) -> AccountNote:
+    require_perm(acting_user, "accounts.add_accountnote")
+    if kind == NoteKind.SYSTEM:
+        raise ValidationError({"kind": "System notes are written by the application."})
+    note = AccountNote(account=account, text=text.strip(), kind=kind, author=acting_user)
+    note.full_clean()
+    note.save()
+    return note
+
+
+def system_note(*, account: Account, text: str, acting_user: Any) -> AccountNote:
+    """A note the application writes about something it did (no permission of its own)."""
+    return AccountNote.objects.create(
+        account=account, text=text[:4000], kind=NoteKind.SYSTEM, author=acting_user
+    )
+
+
+@transaction.atomic
+def flag_set(
+    *, account: Account, kind: str, reason: str, acting_user: Any, expires_on: date | None = None
+) -> AccountFlag:
+    require_perm(acting_user, "accounts.manage_account_flags")
+    if kind in FLAGS_NEEDING_EXPIRY and expires_on is None:
+        raise ValidationError({"expires_on": "This flag needs an expiry date."})
+    if expires_on is not None and expires_on < timezone.localdate():
+        raise ValidationError({"expires_on": "The expiry date is in the past."})
+    if AccountFlag.objects.filter(account=account, kind=kind, cleared_at__isnull=True).exists():
+        raise ValidationError({"kind": "This flag is already set on the account."})
+    flag = AccountFlag(
+        account=account, kind=kind, reason=reason.strip(), expires_on=expires_on, set_by=acting_user
+    )
+    flag.full_clean()
+    _with_history(flag, acting_user=acting_user, reason=f"Flag set: {reason}"[:500]).save()
+    return flag
+
+
+@transaction.atomic
+def flag_clear(*, flag: AccountFlag, reason: str, acting_user: Any) -> AccountFlag:
+    require_perm(acting_user, "accounts.manage_account_flags")
+    flag = AccountFlag.objects.select_for_update().get(pk=flag.pk)
+    if flag.cleared_at is not None:
+        raise ValidationError("This flag was already cleared.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the flag is cleared."})
+    flag.cleared_at = timezone.now()
+    flag.cleared_by = acting_user
+    flag.clear_reason = reason.strip()
+    _with_history(flag, acting_user=acting_user, reason=f"Flag cleared: {reason}"[:500]).save()
+    return flag

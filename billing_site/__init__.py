@@ -1,0 +1,1 @@
+"""Utility billing for city finance counters (project package: settings, URLs, common helpers)."""

@@ -1,0 +1,9 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class CommonConfig(AppConfig):
+    name = "billing_site.common"
+    label = "common"
+    verbose_name = "Common"

@@ -1,0 +1,49 @@
+"""Money rules in one place: USD, Decimal with two places, half-up rounding.
+
+Every MoneyField and money form field takes its digits from here, so the
+database column, the form and the ledger agree on what an amount can hold.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from djmoney.money import Money
+
+CURRENCY = "USD"
+MAX_DIGITS = 14  # up to 999,999,999,999.99
+DECIMAL_PLACES = 2
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("9999999999.99")  # largest amount a person may type
+ZERO = Decimal("0.00")
+
+
+def usd(amount: Decimal | int | str) -> Money:
+    """A Money in USD from an exact value (never a float)."""
+    if isinstance(amount, float):
+        raise TypeError("Money is never built from a float")
+    return Money(Decimal(amount), CURRENCY)
+
+
+def quantize_half_up(amount: Decimal) -> Decimal:
+    """Round to cents half-up; used only at the bill-line level."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_amount(text: str) -> Decimal:
+    """Parse a typed amount; raises ValueError with a plain-words reason."""
+    cleaned = text.strip().replace(",", "").removeprefix("$")
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        raise ValueError("Enter an amount like 125.50.") from None
+    if not value.is_finite():
+        raise ValueError("Enter an amount like 125.50.")
+    if value.as_tuple().exponent < -DECIMAL_PLACES:  # type: ignore[operator]
+        raise ValueError("Use at most two decimal places (cents).")
+    return value
+
+
+def format_money(amount: Decimal) -> str:
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(amount):,.2f}"

@@ -1,0 +1,41 @@
+"""Gap-free numbers from locked counter rows, and account-number check digits."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from .models import NumberSequence
+
+
+def next_number(name: str, *, start: int = 1) -> int:
+    """Take the next number of sequence ``name``; must run inside the using transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("next_number() must run inside the transaction that uses the number")
+    NumberSequence.objects.get_or_create(name=name, defaults={"next_value": start})
+    seq = NumberSequence.objects.select_for_update().get(name=name)
+    value = seq.next_value
+    seq.next_value = value + 1
+    seq.save(update_fields=["next_value"])
+    return value
+
+
+def luhn_check_digit(digits: str) -> int:
+    """The Luhn check digit for ``digits`` (catches single typos and most swaps)."""
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2 == 0:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return (10 - total % 10) % 10
+
+
+def with_check_digit(number: int, *, width: int = 7) -> str:
+    body = str(number).zfill(width)
+    return f"{body}{luhn_check_digit(body)}"
+
+
+def is_valid_check_digit(text: str) -> bool:
+    return text.isdigit() and len(text) >= 2 and luhn_check_digit(text[:-1]) == int(text[-1])

@@ -1,0 +1,197 @@
+"""The ledger: chart of GL accounts with funds, services (charge codes), business
+days, and append-only double-entry journal transactions.
+
+Design overview
+---------------
+* A :class:`JournalTransaction` has two or more :class:`JournalEntry` rows whose
+  signed amounts (debit +, credit -) sum to zero. PostgreSQL enforces this with a
+  deferred constraint trigger, refuses UPDATE and DELETE of both tables, refuses
+  zero amounts, and refuses a transaction dated into a business day that is not
+  open (see migration 0002). Corrections are reversing transactions.
+* Entries on receivable and unapplied-credit GL accounts carry the customer
+  account; ``Account.balance`` is their sum, kept by ``ledger.services`` in the
+  same database transaction under a row lock, and checked again by a deferred
+  trigger at commit.
+* Cash is pooled (one treasury pool, as most cities run it); the fund of each
+  receivable and revenue line says which fund the money belongs to.
+* Only ``ledger.services`` writes these tables.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Now
+from djmoney.models.fields import MoneyField
+
+from billing_site.common.money import CURRENCY, DECIMAL_PLACES, MAX_DIGITS
+
+from .choices import DayStatus, GLKind, GLRole, TransactionKind
+
+
+class Fund(models.Model):
+    """A fund of the city's books (water fund, sewer fund, general fund ...)."""
+
+    code = models.CharField(max_length=10, unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class GLAccount(models.Model):
+    """An account of the general ledger chart, in one fund."""
+
+    code = models.CharField(max_length=20, unique=True)
+    name = models.CharField(max_length=100)
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="gl_accounts")
+    kind = models.CharField(max_length=10, choices=GLKind)
+    role = models.CharField(max_length=20, choices=GLRole, default=GLRole.OTHER)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "GL account"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["role"],
+                condition=models.Q(role__in=["cash", "unapplied_credit", "over_short"]),
+                name="gl_one_account_per_singular_role",
+                violation_error_message="Only one GL account may hold this role.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Service(models.Model):
+    """A charge code (water, sewer, stormwater ...) and its place in the payment order."""
+
+    code = models.CharField(max_length=10, unique=True)
+    name = models.CharField(max_length=100)
+    payment_order = models.PositiveSmallIntegerField(
+        unique=True, help_text="Payments pay services in this order (1 first)."
+    )
+    receivable_gl = models.ForeignKey(
+        GLAccount,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"role": GLRole.RECEIVABLE},
+    )
+    revenue_gl = models.ForeignKey(
+        GLAccount,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"role": GLRole.REVENUE},
+    )
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["payment_order"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(payment_order__gte=1),
+                name="service_payment_order_positive",
+                violation_error_message="Payment order starts at 1.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class BusinessDay(models.Model):
+    """A counter business day; postings carry the open day's date until closeout closes it."""
+
+    date = models.DateField(unique=True)
+    status = models.CharField(max_length=10, choices=DayStatus, default=DayStatus.OPEN)
+    opened_at = models.DateTimeField(db_default=Now())
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status"],
+                condition=models.Q(status="open"),
+                name="business_day_one_open",
+                violation_error_message="Only one business day can be open.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date} ({self.status})"
+
+
+class JournalTransaction(models.Model):
+    """A journal entry of the ledger: two or more lines that sum to zero. Never edited."""
+
+    business_date = models.DateField(db_index=True)
+    kind = models.CharField(max_length=20, choices=TransactionKind)
+    memo = models.CharField(max_length=500)
+    source = models.CharField(max_length=100, blank=True, help_text="Source document")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(db_default=Now())
+    reversal_of = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reversed_by"
+    )
+    # Set by a trigger to the inserting database transaction; entries may only be
+    # added by that same database transaction (no appending to an old journal).
+    posted_txid = models.BigIntegerField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["-id"]
+        permissions = [("post_transaction", "Can post ledger transactions")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_kind_display()} {self.business_date}"
+
+
+class JournalEntry(models.Model):
+    """One line of a journal transaction: GL account and signed amount (debit +, credit -)."""
+
+    transaction = models.ForeignKey(
+        JournalTransaction, on_delete=models.PROTECT, related_name="entries"
+    )
+    gl_account = models.ForeignKey(GLAccount, on_delete=models.PROTECT, related_name="entries")
+    amount = MoneyField(
+        max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, default_currency=CURRENCY
+    )
+    account = models.ForeignKey(
+        "accounts.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "journal entries"
+        indexes = [models.Index(fields=["account", "transaction"], name="entry_account_txn_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(amount=0),
+                name="entry_amount_not_zero",
+                violation_error_message="A ledger line cannot be zero.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(service__isnull=True) | models.Q(account__isnull=False),
+                name="entry_service_needs_account",
+                violation_error_message="A service line must name the customer account.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gl_account.code} {self.amount}"

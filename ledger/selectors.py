@@ -1,0 +1,109 @@
+"""Reads of the ledger: the open business day, account activity, aging."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import QuerySet, Sum
+
+from billing_site.common.money import ZERO
+
+from .choices import DayStatus, TransactionKind
+from .errors import PostingRefused
+from .models import BusinessDay, JournalEntry, JournalTransaction, Service
+
+
+def open_business_day() -> BusinessDay | None:
+    return BusinessDay.objects.filter(status=DayStatus.OPEN).first()
+
+
+def current_business_date() -> date:
+    day = open_business_day()
+    if day is None:
+        raise PostingRefused("No business day is open. A supervisor must open one first.")
+    return day.date
+
+
+@dataclass(frozen=True)
+class ActivityRow:
+    transaction: JournalTransaction
+    amount: Decimal  # change to what the customer owes
+    running_balance: Decimal
+
+
+def account_activity(account_id: int, *, limit: int = 200) -> list[ActivityRow]:
+    """The account's transactions, newest first, each with the balance after it.
+
+    Credit applications move credit between services without changing what the
+    customer owes, so they are left out of the statement-style list.
+    """
+    rows = list(
+        JournalEntry.objects.filter(account_id=account_id)
+        .exclude(transaction__kind=TransactionKind.CREDIT_APPLICATION)
+        .values("transaction_id")
+        .annotate(total=Sum("amount"))
+        .order_by("-transaction_id")
+    )
+    total_all = JournalEntry.objects.filter(account_id=account_id).aggregate(t=Sum("amount"))["t"]
+    running = total_all or ZERO
+    txns = JournalTransaction.objects.select_related("created_by", "reversal_of").in_bulk(
+        [r["transaction_id"] for r in rows[:limit]]
+    )
+    activity: list[ActivityRow] = []
+    for row in rows[:limit]:
+        activity.append(ActivityRow(txns[row["transaction_id"]], row["total"], running))
+        running -= row["total"]
+    return activity
+
+
+def open_by_service(account_id: int) -> list[tuple[Service, Decimal]]:
+    totals = dict(
+        JournalEntry.objects.filter(account_id=account_id, service__isnull=False)
+        .values_list("service_id")
+        .annotate(total=Sum("amount"))
+        .values_list("service_id", "total")
+    )
+    return [(s, totals[s.pk]) for s in Service.objects.all() if totals.get(s.pk, ZERO) != ZERO]
+
+
+AGING_BUCKETS = ((30, "current"), (60, "31-60"), (90, "61-90"), (None, "over 90"))
+
+
+def aging(account_id: int, *, as_of: date) -> dict[str, Decimal]:
+    """Open amounts by age: each service's open amount is its newest charges (FIFO)."""
+    buckets = {label: ZERO for _days, label in AGING_BUCKETS}
+    charges = (
+        JournalEntry.objects.filter(account_id=account_id, service__isnull=False, amount__gt=0)
+        .exclude(
+            transaction__kind__in=[TransactionKind.CREDIT_APPLICATION, TransactionKind.REVERSAL]
+        )
+        .order_by("-transaction__business_date", "-id")
+        .values_list("service_id", "amount", "transaction__business_date")
+    )
+    remaining = {s.pk: amount for s, amount in open_by_service(account_id) if amount > ZERO}
+    oldest = {}
+    for service_id, amount, when in charges:
+        left = remaining.get(service_id, ZERO)
+        if left <= ZERO:
+            continue
+        part = min(left, amount)
+        remaining[service_id] = left - part
+        buckets[_bucket((as_of - when).days)] += part
+        oldest[service_id] = when
+    for left in remaining.values():  # open amounts older than any charge on file
+        if left > ZERO:
+            buckets["over 90"] += left
+    return buckets
+
+
+def _bucket(days: int) -> str:
+    for limit, label in AGING_BUCKETS:
+        if limit is None or days <= limit:
+            return label
+    return "over 90"
+
+
+def account_transactions(account_id: int) -> QuerySet[JournalTransaction]:
+    return JournalTransaction.objects.filter(entries__account_id=account_id).distinct()
