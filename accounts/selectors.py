@@ -9,7 +9,7 @@ from datetime import date
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 
 from .choices import AccountStatus
-from .models import Account, AccountFlag
+from .models import Account, AccountFlag, Customer
 
 MAX_QUERY_CHARS = 100
 MAX_TOKENS = 6
@@ -107,8 +107,27 @@ def account_history(account: Account, *, limit: int = 100) -> list[HistoryRow]:
                 rec.history_change_reason or "",
             )
         )
+    rows.extend(_customer_rows(account, limit=limit))
     rows.sort(key=lambda r: r.when, reverse=True)  # type: ignore[arg-type, return-value]
     return rows[:limit]
+
+
+def _customer_rows(account: Account, *, limit: int) -> list[HistoryRow]:
+    """Changes to the account holder's contact details, with the reason given."""
+    records = list(
+        Customer.history.filter(id=account.customer_id)
+        .select_related("history_user")
+        .order_by("-history_date", "-history_id")[: limit + 1]
+    )
+    return [
+        HistoryRow(
+            newer.history_date,
+            _who(newer),
+            "Customer created" if older is None else f"Customer: {_diff(newer, older)}",
+            newer.history_change_reason or "",
+        )
+        for newer, older in zip(records, [*records[1:], None], strict=False)
+    ]
 
 
 def _who(record: object) -> str:
@@ -128,14 +147,25 @@ _LABELS = {
 
 
 def _diff(newer: object, older: object | None) -> str:
+    """Changed fields between two history rows (compared directly: simple-history's
+    diff_against skips non-editable fields such as the balance)."""
     if older is None:
         return "Created"
-    delta = newer.diff_against(older)  # type: ignore[attr-defined]
     parts = []
-    for change in delta.changes:
-        label = _LABELS.get(change.field, change.field.replace("_", " ").capitalize())
-        parts.append(f"{label}: {change.old} → {change.new}")
+    for field in newer.instance_type._meta.fields:  # type: ignore[attr-defined]
+        if field.name in ("id", "search_document", "created_at") or field.name.endswith(
+            "_currency"
+        ):
+            continue
+        old, new = getattr(older, field.attname, None), getattr(newer, field.attname, None)
+        if old != new:
+            label = _LABELS.get(field.name, str(field.verbose_name).capitalize())
+            parts.append(f"{label}: {_show(old)} → {_show(new)}")
     return "; ".join(parts) or "No field changes"
+
+
+def _show(value: object) -> str:
+    return "—" if value in (None, "") else str(value)
 
 
 def sub_accounts(account: Account) -> QuerySet[Account]:

@@ -1,8 +1,21 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+
+from billing_site import views
 
 urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "login/",
+        login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("accounts.urls")),
+    path("adjustments/", include("adjustments.urls")),
     path("admin/", admin.site.urls),
 ]

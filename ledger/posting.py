@@ -27,13 +27,16 @@ from djmoney.money import Money
 
 from accounts.choices import AccountStatus
 from accounts.models import Account
-from billing_site.common.money import CURRENCY, ZERO
+from billing_site.common.money import CURRENCY, DECIMAL_PLACES, MAX_DIGITS, ZERO
 
 from .allocation import AccountBook, credit_moves
 from .choices import CUSTOMER_ROLES, GLRole, TransactionKind
 from .errors import PostingRefused
 from .models import GLAccount, JournalEntry, JournalTransaction, Service
 from .selectors import current_business_date
+
+# The journal column holds MAX_DIGITS digits; quantize() raises on larger numbers.
+LINE_LIMIT = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES)
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,8 @@ class LedgerWriter:
             raise PostingRefused("Only a reversal may name a transaction it reverses.")
 
     def _validate_line(self, line: Line, kind: str) -> None:
+        if not line.amount.is_finite() or abs(line.amount) >= LINE_LIMIT:
+            raise PostingRefused("A line amount is larger than the ledger holds.")
         if line.amount == ZERO or line.amount != line.amount.quantize(Decimal("0.01")):
             raise PostingRefused("Each line must be a non-zero amount in whole cents.")
         customer_gl = line.gl_account.role in CUSTOMER_ROLES

@@ -43,10 +43,10 @@ def check_amount(amount: Decimal, *, what: str = "Amount") -> Decimal:
         raise PostingRefused(f"{what} must be a number of dollars and cents.")
     if amount <= ZERO:
         raise PostingRefused(f"{what} must be more than zero.")
+    if amount > MAX_AMOUNT:  # before quantize(), which raises on numbers this large
+        raise PostingRefused(f"{what} is larger than the ledger accepts.")
     if amount != amount.quantize(Decimal("0.01")):
         raise PostingRefused(f"{what} can have at most two decimal places.")
-    if amount > MAX_AMOUNT:
-        raise PostingRefused(f"{what} is larger than the ledger accepts.")
     return amount
 
 

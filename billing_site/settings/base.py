@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "billing_site.common",
     "accounts",
     "ledger",
+    "adjustments",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,82 @@
+"""The account page: everything a counter clerk needs about one account.
+
+The page is read-only and shows the ledger's read side (balance, activity,
+aging) through ``ledger.selectors``. That is the one place ``accounts`` looks up
+to the ledger; ``accounts`` models and services never import it, so the floor
+order of DESIGN.md holds for every write.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from accounts.choices import NoteKind
+from accounts.forms import NoteForm
+from accounts.models import Account
+from accounts.selectors import account_history, flags_in_force, sub_accounts
+from ledger.selectors import account_activity, aging, open_business_day, open_by_service
+
+from ._helpers import account_or_404
+
+NOTES_SHOWN = 200
+MONEY_PERM = "ledger.view_journaltransaction"
+HISTORY_PERM = "accounts.view_account_history"
+
+
+@permission_required("accounts.view_account", raise_exception=True)
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    account = account_or_404(pk)
+    context: dict[str, Any] = {
+        "account": account,
+        "customer": account.customer,
+        "premise": account.premise,
+        "mailing_differs": mailing_differs(account),
+        "flags": flags_in_force(account, today=timezone.localdate()),
+        "subs": list(sub_accounts(account)) if account.is_master else [],
+        **notes_for(account),
+    }
+    if request.user.has_perm("accounts.add_accountnote"):
+        context["note_form"] = NoteForm()
+    if request.user.has_perm(MONEY_PERM):
+        context.update(money_for(account))
+    if request.user.has_perm(HISTORY_PERM):
+        context["history"] = account_history(account)
+    return render(request, "accounts/detail.html", context)
+
+
+def mailing_differs(account: Account) -> bool:
+    """True when the customer's mail goes somewhere other than the service address."""
+    c, p = account.customer, account.premise
+
+    def norm(*parts: str) -> tuple[str, ...]:
+        return tuple(" ".join(part.lower().replace(".", "").split()) for part in parts)
+
+    mailing = norm(c.mailing_line1, c.mailing_line2, c.mailing_city, c.mailing_state)
+    service = norm(p.line1, p.line2, p.city, p.state)
+    return mailing != service or c.mailing_zip[:5] != p.zip_code[:5]
+
+
+def notes_for(account: Account) -> dict[str, Any]:
+    notes = list(account.notes.select_related("author")[:NOTES_SHOWN])
+    return {
+        "footnotes": [n for n in notes if n.kind == NoteKind.FOOTNOTE],
+        "notes": [n for n in notes if n.kind != NoteKind.FOOTNOTE],
+    }
+
+
+def money_for(account: Account) -> dict[str, Any]:
+    """Balance detail: open amounts by service, aging and the ledger activity."""
+    day = open_business_day()
+    as_of = day.date if day else timezone.localdate()
+    return {
+        "show_money": True,
+        "as_of": as_of,
+        "by_service": open_by_service(account.pk),
+        "aging": aging(account.pk, as_of=as_of),
+        "activity": account_activity(account.pk),
+    }

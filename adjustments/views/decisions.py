@@ -1,0 +1,94 @@
+"""The approval queue and the decisions: approve, reject, reverse."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from billing_site.common.idempotency import StaleToken
+
+from .. import selectors, services
+from ..forms import DecisionForm
+from ._common import run_once, show_errors, token_for
+from .requests import detail_page
+
+
+@permission_required("adjustments.view_adjustmentrequest", raise_exception=True)
+def queue(request: HttpRequest) -> HttpResponse:
+    limit = selectors.approval_limit_for(request.user)
+    rows = [
+        (req, selectors.approval_refusal(req, request.user) is None)
+        for req in selectors.pending_queue()[:500]
+    ]
+    return render(request, "adjustments/queue.html", {"rows": rows, "limit": limit})
+
+
+def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
+    req = selectors.request_for_user(pk, request.user)
+    purpose = f"adjustments.decide.{req.pk}"
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        return detail_page(request, req, decision_form=form, token=token_for(request, purpose))
+    note = form.cleaned_data["reason"]
+
+    def act() -> str:
+        if approve:
+            services.request_approve(adjustment_request=req, note=note, acting_user=request.user)
+        else:
+            services.request_reject(adjustment_request=req, reason=note, acting_user=request.user)
+        return reverse("adjustments:detail", args=[req.pk])
+
+    try:
+        url = run_once(request, purpose=purpose, action=act)
+    except (ValidationError, StaleToken) as refused:
+        show_errors(form, refused)
+        req.refresh_from_db()
+        token = token_for(request, purpose, error=refused)
+        return detail_page(request, req, decision_form=form, token=token)
+    messages.success(request, f"{req} was {'approved and posted' if approve else 'rejected'}.")
+    return redirect(url)
+
+
+@require_POST
+@permission_required("adjustments.approve_request", raise_exception=True)
+def approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(request, pk, approve=True)
+
+
+@require_POST
+@permission_required("adjustments.approve_request", raise_exception=True)
+def reject(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide(request, pk, approve=False)
+
+
+@permission_required("adjustments.reverse_request", raise_exception=True)
+def reverse_posting(request: HttpRequest, pk: int) -> HttpResponse:
+    req = selectors.request_for_user(pk, request.user)
+    purpose = f"adjustments.reverse.{req.pk}"
+    form = DecisionForm(request.POST or None)
+    error: ValidationError | StaleToken | None = None
+    if request.method == "POST" and form.is_valid():
+
+        def act() -> str:
+            services.request_reverse(
+                adjustment_request=req,
+                reason=form.cleaned_data["reason"],
+                acting_user=request.user,
+            )
+            return reverse("adjustments:detail", args=[req.pk])
+
+        try:
+            url = run_once(request, purpose=purpose, action=act)
+        except (ValidationError, StaleToken) as refused:
+            error = refused
+            show_errors(form, refused)
+        else:
+            messages.success(request, f"{req} was reversed.")
+            return redirect(url)
+    token = token_for(request, purpose, error=error)
+    return render(request, "adjustments/reverse.html", {"req": req, "form": form, "token": token})

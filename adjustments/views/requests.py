@@ -1,0 +1,174 @@
+"""Making requests (adjustments and transfers), the requester's list, a request's page."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.selectors import account_by_number
+from billing_site.common.idempotency import StaleToken, issue_token
+from ledger.models import Service
+
+from .. import selectors, services
+from ..forms import AdjustmentRequestForm, DecisionForm, TransferForm
+from ..models import AdjustmentRequest
+from ._common import run_once, show_errors, token_for
+
+NEW_ADJUSTMENT = "adjustments.request"
+NEW_TRANSFER = "adjustments.transfer"
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    if request.user.has_perm("adjustments.view_adjustmentrequest"):
+        return redirect("adjustments:queue")
+    if request.user.has_perm("adjustments.add_adjustmentrequest"):
+        return redirect("adjustments:mine")
+    raise PermissionDenied("Your role has no access to adjustments.")
+
+
+def _initial_account(request: HttpRequest, field: str = "account") -> dict[str, str]:
+    """Pre-fill the account number when the form is opened from an account page."""
+    number = request.GET.get(field, "").strip()
+    return {field: number} if number and account_by_number(number) else {}
+
+
+def _go_to(req: AdjustmentRequest) -> str:
+    return reverse("adjustments:detail", args=[req.pk])
+
+
+@permission_required("adjustments.add_adjustmentrequest", raise_exception=True)
+def new_adjustment(request: HttpRequest) -> HttpResponse:
+    active = list(Service.objects.filter(is_active=True).order_by("payment_order"))
+    form = AdjustmentRequestForm(
+        request.POST or None,
+        request.FILES or None,
+        services=active,
+        initial=_initial_account(request),
+    )
+    error: ValidationError | StaleToken | None = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def create() -> str:
+            req = services.request_adjustment(
+                account=data["account"],
+                direction=data["direction"],
+                reason=data["reason"],
+                amounts=form.amounts(),
+                memo=data["memo"],
+                attachment=data.get("attachment"),
+                acting_user=request.user,
+            )
+            return _go_to(req)
+
+        try:
+            url = run_once(request, purpose=NEW_ADJUSTMENT, action=create)
+        except (ValidationError, StaleToken) as refused:
+            error = refused
+            show_errors(form, refused)
+        else:
+            messages.success(request, "The request is waiting for approval.")
+            return redirect(url)
+    token = token_for(request, NEW_ADJUSTMENT, error=error)
+    return render(request, "adjustments/request_form.html", {"form": form, "token": token})
+
+
+@permission_required("adjustments.add_adjustmentrequest", raise_exception=True)
+def new_transfer(request: HttpRequest) -> HttpResponse:
+    form = TransferForm(request.POST or None, request.FILES or None, initial=_initial_account(request))
+    error: ValidationError | StaleToken | None = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+
+        def create() -> str:
+            req = services.request_transfer(
+                from_account=data["account"],
+                to_account=data["to_account"],
+                transfer_of=data["transfer_of"],
+                amount=data["amount"],
+                memo=data["memo"],
+                attachment=data.get("attachment"),
+                acting_user=request.user,
+            )
+            return _go_to(req)
+
+        try:
+            url = run_once(request, purpose=NEW_TRANSFER, action=create)
+        except (ValidationError, StaleToken) as refused:
+            error = refused
+            show_errors(form, refused)
+        else:
+            messages.success(request, "The transfer is waiting for approval.")
+            return redirect(url)
+    token = token_for(request, NEW_TRANSFER, error=error)
+    return render(request, "adjustments/transfer_form.html", {"form": form, "token": token})
+
+
+@permission_required("adjustments.add_adjustmentrequest", raise_exception=True)
+def mine(request: HttpRequest) -> HttpResponse:
+    rows = selectors.my_requests(request.user)[:200]
+    return render(request, "adjustments/mine.html", {"requests": rows})
+
+
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return detail_page(request, selectors.request_for_user(pk, request.user))
+
+
+def detail_page(
+    request: HttpRequest,
+    req: AdjustmentRequest,
+    *,
+    decision_form: DecisionForm | None = None,
+    token: str = "",
+) -> HttpResponse:
+    """The request's page; after a refused decision, with the decision form and its errors."""
+    refusal = selectors.approval_refusal(req, request.user)
+    context = {
+        "req": req,
+        "lines": selectors.request_lines(req),
+        "history": req.history.select_related("history_user").order_by("history_date"),
+        "can_decide": refusal is None,
+        "refusal": refusal,
+        "can_reject": refusal is None or (
+            req.status == "pending"
+            and req.requested_by_id != request.user.pk
+            and request.user.has_perm("adjustments.approve_request")
+        ),
+        "limit": selectors.approval_limit_for(request.user),
+        "decision_form": decision_form or DecisionForm(),
+        "decide_token": token or issue_token(
+            user_id=request.user.pk, purpose=f"adjustments.decide.{req.pk}"
+        ),
+        "is_mine": req.requested_by_id == request.user.pk,
+    }
+    return render(request, "adjustments/detail.html", context)
+
+
+def attachment(request: HttpRequest, pk: int) -> FileResponse:
+    req = selectors.request_for_user(pk, request.user)
+    if not req.attachment:
+        raise Http404("This request has no document.")
+    response = FileResponse(
+        req.attachment.open("rb"),
+        as_attachment=True,
+        filename=req.attachment_name or "document",
+        content_type=req.attachment_type or "application/octet-stream",
+    )
+    return response
+
+
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    req = selectors.request_for_user(pk, request.user)
+    try:
+        services.request_withdraw(adjustment_request=req, acting_user=request.user)
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    else:
+        messages.success(request, f"{req} was withdrawn.")
+    return redirect("adjustments:detail", pk=req.pk)

@@ -1,0 +1,142 @@
+/* Counter screen behaviour. No inline scripts (strict CSP): everything is wired
+ * here by data attributes.
+ *
+ * - [data-account-search]: Up/Down move a highlighted result, Enter opens it;
+ *   Enter with nothing highlighted submits the form (full search page, which
+ *   also takes a scanned account number straight to its account).
+ * - [data-no-submit]: Enter in this box never submits its form.
+ * - [data-show-when="name=value"]: shown only while the form field `name` has `value`.
+ * - [data-hide-when-checked="name"]: hidden while checkbox `name` is ticked.
+ * - [data-fill-input]: a button that puts a number into an input (pickers).
+ * - The first field with an error gets the focus when a form comes back.
+ */
+(function () {
+  "use strict";
+
+  var ACTIVE = "is-active";
+
+  function resultsFor(input) {
+    var box = document.getElementById(input.getAttribute("aria-controls"));
+    return box ? Array.prototype.slice.call(box.querySelectorAll("[data-result]")) : [];
+  }
+
+  function activeIndex(items) {
+    for (var i = 0; i < items.length; i++) {
+      if (items[i].classList.contains(ACTIVE)) return i;
+    }
+    return -1;
+  }
+
+  function highlight(input, items, index) {
+    items.forEach(function (item, i) {
+      var on = i === index;
+      item.classList.toggle(ACTIVE, on);
+      item.setAttribute("aria-selected", on ? "true" : "false");
+    });
+    if (index >= 0) {
+      input.setAttribute("aria-activedescendant", items[index].id);
+      items[index].scrollIntoView({ block: "nearest" });
+    } else {
+      input.removeAttribute("aria-activedescendant");
+    }
+  }
+
+  function openResult(item) {
+    var link = item.querySelector("a[href]");
+    if (link) window.location.assign(link.href);
+  }
+
+  function onSearchKey(event, input) {
+    var items = resultsFor(input);
+    var index = activeIndex(items);
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (!items.length) return;
+      event.preventDefault();
+      var step = event.key === "ArrowDown" ? 1 : -1;
+      var next = index < 0 ? (step > 0 ? 0 : items.length - 1) : index + step;
+      highlight(input, items, Math.max(0, Math.min(items.length - 1, next)));
+    } else if (event.key === "Enter" && index >= 0) {
+      event.preventDefault();
+      openResult(items[index]);
+    } else if (event.key === "Escape" && index >= 0) {
+      event.preventDefault();
+      highlight(input, items, -1);
+    }
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (!(target instanceof HTMLElement)) return;
+    if (target.hasAttribute("data-account-search")) {
+      onSearchKey(event, target);
+    } else if (target.hasAttribute("data-no-submit") && event.key === "Enter") {
+      event.preventDefault();
+    }
+  });
+
+  // New results replace the old ones: nothing is highlighted until an arrow key.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var box = event.detail && event.detail.target;
+    if (!box || !box.id) return;
+    document.querySelectorAll('[aria-controls="' + box.id + '"]').forEach(function (input) {
+      input.removeAttribute("aria-activedescendant");
+      input.setAttribute("aria-expanded", resultsFor(input).length ? "true" : "false");
+    });
+  });
+
+  // Clicking anywhere on a result row opens it.
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (!(target instanceof Element)) return;
+    var row = target.closest("[data-result]");
+    if (row && !target.closest("a")) openResult(row);
+    var fill = target.closest("[data-fill-input]");
+    if (fill) fillIn(fill);
+  });
+
+  function fillIn(button) {
+    var input = document.getElementById(button.getAttribute("data-fill-input"));
+    if (!input) return;
+    input.value = button.getAttribute("data-fill-value");
+    var mode = button.getAttribute("data-fill-mode");
+    var radio = mode && input.form && input.form.querySelector(
+      'input[name="' + mode + '"][value="existing"]'
+    );
+    if (radio) radio.checked = true;
+    var label = document.querySelector('[data-fill-label-for="' + input.id + '"]');
+    if (label) label.textContent = button.getAttribute("data-fill-label") || "";
+    refreshPanels();
+    input.focus();
+  }
+
+  function fieldValue(name) {
+    var el = document.querySelector('[name="' + name + '"]');
+    if (!el) return null;
+    if (el.form && el.form.elements[name] && "value" in el.form.elements[name]) {
+      return el.form.elements[name].value;
+    }
+    return el.value;
+  }
+
+  function refreshPanels() {
+    document.querySelectorAll("[data-show-when]").forEach(function (panel) {
+      var rule = panel.getAttribute("data-show-when").split("=");
+      var value = fieldValue(rule[0]);
+      panel.hidden = value !== null && value !== rule[1];
+    });
+    document.querySelectorAll("[data-hide-when-checked]").forEach(function (panel) {
+      var box = document.querySelector(
+        'input[name="' + panel.getAttribute("data-hide-when-checked") + '"]'
+      );
+      panel.hidden = Boolean(box && box.checked);
+    });
+  }
+
+  document.addEventListener("change", refreshPanels);
+
+  document.addEventListener("DOMContentLoaded", function () {
+    refreshPanels();
+    var invalid = document.querySelector('[aria-invalid="true"]');
+    if (invalid) invalid.focus();
+  });
+})();

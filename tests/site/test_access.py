@@ -1,0 +1,127 @@
+"""Walk every URL pattern: anonymous users go to login, each role reaches only its pages.
+
+A new URL pattern fails this test until its expected roles are added to ALLOWED.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from accounts import services as account_services
+from accounts.choices import FlagKind
+from billing_site.common import roles
+from tests.factories import make_account, make_user
+
+CLERK, COORD, SUP, TECH, AUDIT, ADMIN = (
+    roles.CLERK,
+    roles.COORDINATOR,
+    roles.SUPERVISOR,
+    roles.FIELD_TECHNICIAN,
+    roles.AUDITOR,
+    roles.ADMINISTRATOR,
+)
+EVERYONE = {CLERK, COORD, SUP, TECH, AUDIT, ADMIN}
+READERS = {CLERK, COORD, SUP, TECH, AUDIT}
+MAINTAINERS = {COORD, SUP}
+
+# URL name -> roles that may GET it (others get 403).
+ALLOWED: dict[str, set[str]] = {
+    "home": EVERYONE,
+    "accounts:search": READERS,
+    "accounts:detail": READERS,
+    "accounts:open": MAINTAINERS,
+    "accounts:party_search": MAINTAINERS,
+    "accounts:customer_edit": MAINTAINERS,
+    "accounts:status": MAINTAINERS,
+    "accounts:note_add": {CLERK, COORD, SUP, TECH},
+    "accounts:flag_set": MAINTAINERS,
+    "accounts:flag_clear": MAINTAINERS,
+    "accounts:master": MAINTAINERS,
+    "accounts:master_set": MAINTAINERS,
+    "accounts:sub_attach": MAINTAINERS,
+    "accounts:sub_detach": MAINTAINERS,
+}
+PUBLIC = {"login"}
+SKIPPED = {"logout"}  # POST-only sign-out, covered by the login tests
+
+
+def _walk(patterns: list, prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            if entry.namespace == "admin":
+                continue  # the admin checks is_staff itself; see test_it_keeps_the_admin_for_staff
+            ns = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", prefix + str(entry.pattern)
+
+
+def _fill(route: str, values: dict[str, int]) -> str:
+    def sub(match: re.Match[str]) -> str:
+        name = match.group(2)
+        assert name in values, f"no test value for URL argument {name!r} in {route}"
+        return str(values[name])
+
+    return "/" + re.sub(r"<(?:(\w+):)?(\w+)>", sub, route)
+
+
+@pytest.fixture
+def url_values(bob, business_day) -> dict[str, int]:
+    master = make_account(bob, is_master=True)
+    sub = make_account(bob, master=master)
+    flag = account_services.flag_set(
+        account=master, kind=FlagKind.CASH_ONLY, reason="Two returned checks", acting_user=bob
+    )
+    return {"pk": master.pk, "flag_pk": flag.pk, "sub_pk": sub.pk}
+
+
+def _routes() -> list[tuple[str, str]]:
+    return sorted(set(_walk(get_resolver().url_patterns)))
+
+
+def test_it_knows_every_url_pattern() -> None:
+    unknown = [name for name, _ in _routes() if name not in ALLOWED | dict.fromkeys(PUBLIC | SKIPPED)]
+    assert not unknown, f"add these URL names to ALLOWED in {__file__}: {unknown}"
+
+
+@pytest.mark.django_db
+def test_it_sends_anonymous_users_to_login_everywhere(client: Client, url_values) -> None:
+    for name, route in _routes():
+        if name in PUBLIC | SKIPPED:
+            continue
+        response = client.get(_fill(route, url_values))
+        assert response.status_code == 302, name
+        assert response.headers["Location"].startswith("/login/"), name
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", sorted(EVERYONE))
+def test_it_lets_each_role_reach_only_its_pages(role: str, url_values) -> None:
+    client = Client()
+    client.force_login(make_user(f"user-{role.lower().replace(' ', '-')}", role))
+    for name, route in _routes():
+        if name in PUBLIC | SKIPPED:
+            continue
+        url = _fill(route, url_values)
+        status = client.get(url).status_code
+        if role in ALLOWED[name]:
+            assert status in (200, 302, 405), f"{role} should reach {name}, got {status}"
+        else:
+            assert status in (403, 405), f"{role} must be refused {name}, got {status}"
+            if status == 405:  # a POST-only view: the POST itself must be refused
+                posted = client.post(url, {}).status_code
+                assert posted == 403, f"{role} must be refused POST {name}, got {posted}"
+
+
+@pytest.mark.django_db
+def test_it_keeps_the_admin_for_staff(client: Client, alice, frank) -> None:
+    client.force_login(alice)
+    assert client.get("/admin/").status_code == 302  # to the admin login: not staff
+    client.force_login(frank)
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/ledger/glaccount/").status_code == 200
