@@ -24,7 +24,20 @@ from .choices import AccountClass, AccountStatus, CustomerKind, FlagKind, NoteKi
 CITY, STATE = "Tallahassee", "FL"
 MONTHS = 12
 
-FIRST_NAMES = (
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+def _items(text: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in text.split(";"))
+
+
+def _streets(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple((street, zip_code) for street, zip_code in (i.split(":") for i in _items(text)))
+
+
+FIRST_NAMES = _words(
     "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara "
     "Richard Susan Joseph Jessica Thomas Sarah Charles Karen Christopher Lisa Daniel Nancy "
     "Matthew Betty Anthony Sandra Mark Margaret Donald Ashley Steven Kimberly Andrew Emily "
@@ -32,186 +45,78 @@ FIRST_NAMES = (
     "Jason Stephanie Latoya Andre Keisha DeShawn Tamika Marcus Jamal Ebony Terrence Imani "
     "Zoë José Renée Chloé François Siobhán Bjørn Inés Mónica Jesús Noémie Ángel Søren "
     "Wei Mei Hiroshi Priya Arjun Fatima Omar Nguyen Minh Olga Dmitri Aaliyah Mateo Camila"
-).split()
+)
 
 LAST_NAMES = (
-    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez "
-    "Lopez Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson "
-    "White Harris Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott "
-    "Torres Nguyen Hill Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter "
-    "Roberts Gomez Phillips Evans Turner Diaz Parker Cruz Edwards Collins Reyes Stewart "
-    "Morris Morales Murphy Cook Rogers Gutierrez Ortiz Morgan Cooper Peterson Bailey Reed "
-    "Kelly Howard Kim Cox Ward Richardson Watson Brooks Wood James Bennett Gray Mendoza "
-    "Washington Okafor Adeyemi Patel Shah Chen Wang Nakamura Kowalski Novak Schmidt Müller "
-    "Núñez Muñoz Peña Ibáñez Galván Lefèvre Brontë Åberg Sørensen"
-).split() + ["O'Brien", "O'Connor", "O'Neal", "D'Angelo", "D'Souza", "McAllister", "St. Clair"]
+    *_words(
+        "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez "
+        "Lopez Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson "
+        "White Harris Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott "
+        "Torres Nguyen Hill Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter "
+        "Roberts Gomez Phillips Evans Turner Diaz Parker Cruz Edwards Collins Reyes Stewart "
+        "Morris Morales Murphy Cook Rogers Gutierrez Ortiz Morgan Cooper Peterson Bailey Reed "
+        "Kelly Howard Kim Cox Ward Richardson Watson Brooks Wood James Bennett Gray Mendoza "
+        "Washington Okafor Adeyemi Patel Shah Chen Wang Nakamura Kowalski Novak Schmidt Müller "
+        "Núñez Muñoz Peña Ibáñez Galván Lefèvre Brontë Åberg Sørensen "
+        "O'Brien O'Connor O'Neal D'Angelo D'Souza McAllister"
+    ),
+    "St. Clair",
+)
 
-# (street, ZIP): each street lies in one ZIP code of the city.
-RESIDENTIAL_STREETS = (
-    ("Oak Ridge Dr", "32305"),
-    ("Dogwood Way", "32303"),
-    ("Hickory Hill Ln", "32312"),
-    ("Shady Pine Ct", "32308"),
-    ("Live Oak Plantation Rd", "32312"),
-    ("Magnolia Dr", "32301"),
-    ("Miccosukee Rd", "32308"),
-    ("Centerville Rd", "32308"),
-    ("Old Bainbridge Rd", "32303"),
-    ("Lake Bradford Rd", "32310"),
-    ("Meridian Rd", "32303"),
-    ("Kerry Forest Pkwy", "32309"),
-    ("Bannerman Rd", "32312"),
-    ("Killarney Way", "32309"),
-    ("Sharer Rd", "32312"),
-    ("Mabry St", "32304"),
-    ("Chapel Dr", "32304"),
-    ("Hillcrest St", "32308"),
-    ("Beard St", "32303"),
-    ("Pontiac Dr", "32301"),
-    ("Lafayette St", "32301"),
-    ("Camellia Dr", "32305"),
-    ("Azalea Dr", "32308"),
-    ("Briarcliff Rd", "32308"),
-    ("Cherokee Dr", "32301"),
-    ("Seminole Dr", "32301"),
-    ("Gadsden St", "32303"),
-    ("Maclay Rd", "32312"),
-    ("Timberlane Rd", "32312"),
-    ("Ox Bottom Rd", "32312"),
-    ("Velda Dairy Rd", "32309"),
-    ("Crump Rd", "32309"),
-    ("Pimlico Dr", "32309"),
-    ("Wakulla Springs Rd", "32305"),
-    ("Orange Ave", "32310"),
-    ("Jackson Bluff Rd", "32304"),
-    ("San Luis Rd", "32304"),
-    ("Tharpe St", "32303"),
-    ("Ocala Rd", "32304"),
-    ("Blountstown Hwy", "32304"),
-    ("Roberts Ave", "32310"),
-    ("Paul Russell Rd", "32301"),
-    ("Delta Blvd", "32303"),
-    ("Gilmore St", "32304"),
-    ("Belle Vue Way", "32304"),
+# Lists are written as "a; b; c" to keep them compact; _items() splits them.
+# Streets as "street:ZIP": each street lies in one ZIP code of the city.
+RESIDENTIAL_STREETS = _streets(
+    "Oak Ridge Dr:32305; Dogwood Way:32303; Hickory Hill Ln:32312; Shady Pine Ct:32308; "
+    "Live Oak Plantation Rd:32312; Magnolia Dr:32301; Miccosukee Rd:32308; "
+    "Centerville Rd:32308; Old Bainbridge Rd:32303; Lake Bradford Rd:32310; "
+    "Meridian Rd:32303; Kerry Forest Pkwy:32309; Bannerman Rd:32312; Killarney Way:32309; "
+    "Sharer Rd:32312; Mabry St:32304; Chapel Dr:32304; Hillcrest St:32308; Beard St:32303; "
+    "Pontiac Dr:32301; Lafayette St:32301; Camellia Dr:32305; Azalea Dr:32308; "
+    "Briarcliff Rd:32308; Cherokee Dr:32301; Seminole Dr:32301; Gadsden St:32303; "
+    "Maclay Rd:32312; Timberlane Rd:32312; Ox Bottom Rd:32312; Velda Dairy Rd:32309; "
+    "Crump Rd:32309; Pimlico Dr:32309; Wakulla Springs Rd:32305; Orange Ave:32310; "
+    "Jackson Bluff Rd:32304; San Luis Rd:32304; Tharpe St:32303; Ocala Rd:32304; "
+    "Blountstown Hwy:32304; Roberts Ave:32310; Paul Russell Rd:32301; Delta Blvd:32303; "
+    "Gilmore St:32304; Belle Vue Way:32304"
 )
-COMMERCIAL_STREETS = (
-    ("N Monroe St", "32303"),
-    ("Thomasville Rd", "32308"),
-    ("Apalachee Pkwy", "32301"),
-    ("W Tennessee St", "32304"),
-    ("Mahan Dr", "32308"),
-    ("Capital Cir NE", "32308"),
-    ("Capital Cir SW", "32310"),
-    ("Blair Stone Rd", "32301"),
-    ("S Adams St", "32301"),
-    ("E Park Ave", "32301"),
-    ("W Gaines St", "32301"),
-    ("E Call St", "32301"),
-    ("Railroad Ave", "32310"),
-    ("W Pensacola St", "32304"),
-    ("Industrial Dr", "32310"),
-    ("Commonwealth Blvd", "32303"),
-    ("Mill St", "32310"),
-    ("Woodville Hwy", "32305"),
+COMMERCIAL_STREETS = _streets(
+    "N Monroe St:32303; Thomasville Rd:32308; Apalachee Pkwy:32301; W Tennessee St:32304; "
+    "Mahan Dr:32308; Capital Cir NE:32308; Capital Cir SW:32310; Blair Stone Rd:32301; "
+    "S Adams St:32301; E Park Ave:32301; W Gaines St:32301; E Call St:32301; "
+    "Railroad Ave:32310; W Pensacola St:32304; Industrial Dr:32310; "
+    "Commonwealth Blvd:32303; Mill St:32310; Woodville Hwy:32305"
 )
-PLACES = (
-    "Capital City",
-    "Red Hills",
-    "Magnolia",
-    "Lake Jackson",
-    "Apalachee",
-    "Canopy",
-    "Killearn",
-    "Midtown",
-    "Southwood",
-    "Frenchtown",
-    "Myers Park",
-    "Seminole",
-    "Gadsden",
-    "Bradfordville",
-    "Lake Ella",
-    "Cascades",
-    "Railroad Square",
-    "Indianhead",
-    "Betton Hills",
+PLACES = _items(
+    "Capital City; Red Hills; Magnolia; Lake Jackson; Apalachee; Canopy; Killearn; "
+    "Midtown; Southwood; Frenchtown; Myers Park; Seminole; Gadsden; Bradfordville; "
+    "Lake Ella; Cascades; Railroad Square; Indianhead; Betton Hills"
 )
-BUSINESSES = (
-    "Dental Group",
-    "Auto Repair",
-    "Laundromat",
-    "Bakery",
-    "Family Pharmacy",
-    "Veterinary Clinic",
-    "Car Wash",
-    "Fitness Center",
-    "Diner",
-    "Café",
-    "Hardware",
-    "Florist",
-    "Barbershop",
-    "Dry Cleaners",
-    "Pizza Co.",
-    "Tire & Auto",
-    "Child Care Center",
-    "Chiropractic",
-    "Law Office",
-    "Animal Hospital",
-    "Coffee Roasters",
-    "Pet Grooming",
-    "Nail Salon",
-    "Print Shop",
-    "Brewing Company",
-    "Taquería",
-    "Urgent Care",
-    "Yoga Studio",
+BUSINESSES = _items(
+    "Dental Group; Auto Repair; Laundromat; Bakery; Family Pharmacy; Veterinary Clinic; "
+    "Car Wash; Fitness Center; Diner; Café; Hardware; Florist; Barbershop; Dry Cleaners; "
+    "Pizza Co.; Tire & Auto; Child Care Center; Chiropractic; Law Office; Animal Hospital; "
+    "Coffee Roasters; Pet Grooming; Nail Salon; Print Shop; Brewing Company; Taquería; "
+    "Urgent Care; Yoga Studio"
 )
-INDUSTRIES = (
-    "Concrete Products",
-    "Bottling Co.",
-    "Linen Services",
-    "Cold Storage Inc.",
-    "Metal Fabricators",
-    "Poultry Processing",
-    "Plastics Corp.",
-    "Asphalt & Paving",
-    "Ice Company",
-    "Commercial Laundry",
-    "Printing & Packaging",
-    "Food Distributors",
+INDUSTRIES = _items(
+    "Concrete Products; Bottling Co.; Linen Services; Cold Storage Inc.; "
+    "Metal Fabricators; Poultry Processing; Plastics Corp.; Asphalt & Paving; Ice Company; "
+    "Commercial Laundry; Printing & Packaging; Food Distributors"
 )
-ODD_BUSINESSES = (
-    "Joe's Diner",
-    "Dottie's Soul Food",
-    "Señor Tito's Taquería",
-    "Café Olé",
-    "Bella's Bistro",
-    "Mom & Pop's Hardware",
-    "The Crêpe Place",
-    "Renée's Florist",
+ODD_BUSINESSES = _items(
+    "Joe's Diner; Dottie's Soul Food; Señor Tito's Taquería; Café Olé; Bella's Bistro; "
+    "Mom & Pop's Hardware; The Crêpe Place; Renée's Florist"
 )
-LANDLORD_FIRMS = (
-    "Magnolia Property Management LLC",
-    "Red Hills Rentals Inc.",
-    "Canopy Residential LLC",
-    "O'Connell Family Properties",
-    "Seminole Apartment Homes LP",
-    "Lake Ella Lofts LLC",
-    "Frenchtown Housing Cooperative",
-    "Southwood Villas HOA",
-    "Capital Student Housing LLC",
-    "Betton Hills Townhomes LLC",
-    "Killearn Duplex Partners",
-    "Myers Park Flats LLC",
+LANDLORD_FIRMS = _items(
+    "Magnolia Property Management LLC; Red Hills Rentals Inc.; Canopy Residential LLC; "
+    "O'Connell Family Properties; Seminole Apartment Homes LP; Lake Ella Lofts LLC; "
+    "Frenchtown Housing Cooperative; Southwood Villas HOA; Capital Student Housing LLC; "
+    "Betton Hills Townhomes LLC; Killearn Duplex Partners; Myers Park Flats LLC"
 )
-SCHOOLS = (
-    "Riley Elementary School",
-    "Sealey Elementary School",
-    "Cobb Middle School",
-    "Leon High School",
-    "Rickards High School",
-    "Hartsfield Elementary School",
-    "Griffin Middle School",
-    "Kate Sullivan Elementary School",
+SCHOOLS = _items(
+    "Riley Elementary School; Sealey Elementary School; Cobb Middle School; "
+    "Leon High School; Rickards High School; Hartsfield Elementary School; "
+    "Griffin Middle School; Kate Sullivan Elementary School"
 )
 
 NOTES = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -13,10 +13,12 @@ from django.core.exceptions import ValidationError
 from .choices import FLAGS_NEEDING_EXPIRY, AccountClass, CustomerKind, FlagKind, NoteKind
 from .models import Account, Customer, Premise
 
-US_STATES = frozenset(
+# States, the District of Columbia, territories and military post offices.
+_STATE_CODES = (
     "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ "
-    "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR GU VI AS MP AA AE AP".split()
+    "NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR GU VI AS MP AA AE AP"
 )
+US_STATES = frozenset(_STATE_CODES.split())
 EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)
 REASON_CHARS = 500
 _PHONE_CHARS = re.compile(r"^[0-9 ().+-]*$")
@@ -123,11 +125,12 @@ class FlagSetForm(forms.Form):
     )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        if data.get("kind") in FLAGS_NEEDING_EXPIRY and not data.get("expires_on"):
-            if "expires_on" not in self.errors:
-                label = FlagKind(data["kind"]).label.lower()
-                self.add_error("expires_on", f"A {label} flag needs an expiry date.")
+        super().clean()
+        data = self.cleaned_data
+        needs_expiry = data.get("kind") in FLAGS_NEEDING_EXPIRY
+        if needs_expiry and not data.get("expires_on") and "expires_on" not in self.errors:
+            label = FlagKind(data["kind"]).label.lower()
+            self.add_error("expires_on", f"A {label} flag needs an expiry date.")
         return data
 
 
@@ -149,7 +152,8 @@ class StatusForm(forms.Form):
 
     def __init__(self, *args: Any, moves: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to"].choices = [(m, self.LABELS.get(m, m)) for m in moves]
+        field = cast(forms.ChoiceField, self.fields["to"])
+        field.choices = [(m, self.LABELS.get(m, m)) for m in moves]
 
 
 class MasterSubForm(forms.Form):
@@ -201,7 +205,8 @@ class CustomerContactForm(ContactFieldsMixin):
     reason = reason_field("Why the change?")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         self.require(["mailing_line1", "mailing_city", "mailing_state", "mailing_zip"])
         return data
 
@@ -229,6 +234,7 @@ class OpenAccountForm(ContactFieldsMixin):
         label="Customer is a",
         choices=CustomerKind.choices,
         initial=CustomerKind.PERSON,
+        required=False,  # only asked for a new customer; a person unless chosen
         widget=forms.RadioSelect,
     )
     first_name = text_field(100, label="First name", required=False)
@@ -264,12 +270,16 @@ class OpenAccountForm(ContactFieldsMixin):
 
     field_order = ["customer_mode", "customer", "kind", "first_name", "last_name"]
 
+    def clean_kind(self) -> str:
+        return self.cleaned_data["kind"] or CustomerKind.PERSON
+
     def clean_master_number(self) -> Account | None:
         typed = self.cleaned_data["master_number"]
         return _account_by_number(typed) if typed.strip() else None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         self._clean_premise(data)
         self._clean_customer(data)
         return data

@@ -46,7 +46,9 @@ class AmountField(forms.CharField):
         if amount <= 0:
             raise ValidationError("Enter an amount more than zero; the direction is chosen above.")
         if amount > MAX_AMOUNT:
-            raise ValidationError(f"That is more than the ledger accepts ({format_money(MAX_AMOUNT)}).")
+            raise ValidationError(
+                f"That is more than the ledger accepts ({format_money(MAX_AMOUNT)})."
+            )
         return amount
 
 
@@ -139,7 +141,12 @@ class ConsolidationForm(forms.Form):
 class DecisionForm(forms.Form):
     """Approve (optional note), reject or reverse (a reason is required for those)."""
 
-    reason = forms.CharField(max_length=500, required=False, widget=MEMO_WIDGET)
+    reason = forms.CharField(
+        max_length=500,
+        required=False,
+        widget=MEMO_WIDGET,
+        help_text="Required to reject or reverse; an optional note when approving.",
+    )
 
 
 class GLDraftForm(forms.Form):
@@ -165,7 +172,7 @@ class GLLineForm(forms.Form):
             self.add_error("credit", "Enter a debit or a credit on a line, not both.")
         elif gl is not None and debit is None and credit is None and not self.errors:
             self.add_error("debit", "Enter a debit or a credit for this GL account.")
-        elif gl is None and (debit is not None or credit is not None):
+        elif gl is None and "gl_account" not in self.errors and (debit or credit):
             self.add_error("gl_account", "Choose the GL account for this amount.")
         return data
 

@@ -24,7 +24,7 @@ from ledger.models import GLAccount
 
 from .choices import RequestKind, RequestStatus
 from .models import AdjustmentLine, AdjustmentRequest
-from .services import clean_memo, checked_amount, new_request, save
+from .services import checked_amount, clean_memo, new_request, save
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,11 @@ def gl_draft_submit(*, draft: AdjustmentRequest, acting_user: Any) -> Adjustment
     """Send a balanced draft to the approval queue."""
     require_perm(acting_user, "adjustments.draft_gl_adjustment")
     req = _owned_draft(draft, acting_user)
-    lines = [DraftLine(ln.gl_account, ln.amount.amount) for ln in req.lines.select_related("gl_account")]
+    lines = [
+        DraftLine(ln.gl_account, ln.amount.amount)
+        for ln in req.lines.select_related("gl_account")
+        if ln.gl_account is not None
+    ]
     problem = balance_problem(lines)
     if problem:
         raise ValidationError(problem)

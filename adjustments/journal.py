@@ -63,15 +63,17 @@ def _refuse_closed(account: Account, what: str = "The account") -> None:
 
 def adjustment_lines(writer: LedgerWriter, req: AdjustmentRequest) -> list[Line]:
     """Per service: the receivable line, and the offset on the reason's GL account."""
+    assert req.account_id is not None and req.reason is not None
     (account,) = writer.lock([req.account_id])
     _refuse_closed(account)
     sign = Decimal(-1) if req.direction == Direction.CREDIT else Decimal(1)
     services = {s.pk: s for s in writer.services}
     lines: list[Line] = []
     for line in req.lines.all():
+        assert line.service_id is not None
         service = services[line.service_id]
         amount = sign * line.amount.amount
-        offset = req.reason.offset_gl if req.reason.offset_gl_id else service.revenue_gl
+        offset = req.reason.offset_gl or service.revenue_gl
         lines.append(writer.receivable_line(account, amount, service))
         lines.append(Line(gl_account=offset, amount=-amount))
     return lines
@@ -79,6 +81,7 @@ def adjustment_lines(writer: LedgerWriter, req: AdjustmentRequest) -> list[Line]
 
 def transfer_lines(writer: LedgerWriter, req: AdjustmentRequest) -> list[Line]:
     """A balance owed moves by payment order, service for service; a credit moves as credit."""
+    assert req.account_id is not None and req.to_account_id is not None
     source, target = writer.lock([req.account_id, req.to_account_id])
     _refuse_closed(source, "Account")
     _refuse_closed(target, "Account")
@@ -109,15 +112,18 @@ def transfer_lines(writer: LedgerWriter, req: AdjustmentRequest) -> list[Line]:
 
 def consolidation_lines(writer: LedgerWriter, req: AdjustmentRequest) -> list[Line]:
     """Move every sub-account's whole balance, bucket by bucket, onto the master."""
-    expected = [(line.account_id, line.amount.amount) for line in req.lines.all()]
-    locked = writer.lock([req.account_id, *(sub_id for sub_id, _ in expected)])
+    assert req.account_id is not None
+    expected = [(line.account_id or 0, line.amount.amount) for line in req.lines.all()]
+    locked = writer.lock([req.account_id, *[sub_id for sub_id, _ in expected]])
     master, subs = locked[0], locked[1:]
     _refuse_closed(master, "Master account")
     services = {s.pk: s for s in writer.services}
     lines: list[Line] = []
     for sub, (_sub_id, amount) in zip(subs, expected, strict=True):
         if sub.master_id != master.pk:
-            raise ValidationError(f"Account {sub.number} is no longer a sub-account of this master.")
+            raise ValidationError(
+                f"Account {sub.number} is no longer a sub-account of this master."
+            )
         book = writer.books[sub.pk]
         if book.balance != amount:
             raise ValidationError(

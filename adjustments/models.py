@@ -177,8 +177,7 @@ class AdjustmentRequest(models.Model):
                 violation_error_message="Nobody may decide their own request.",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status=RequestStatus.REJECTED)
-                | models.Q(decision_note__gt=""),
+                condition=~models.Q(status=RequestStatus.REJECTED) | models.Q(decision_note__gt=""),
                 name="adj_request_rejection_has_reason",
                 violation_error_message="A rejection must say why.",
             ),

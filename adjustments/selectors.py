@@ -69,9 +69,8 @@ def approval_limit_for(user: Any) -> Decimal | None:
     )
     if not limits:
         return None
-    if any(limit is None for limit in limits):
-        return UNLIMITED
-    return max(limits)
+    caps = [limit for limit in limits if limit is not None]
+    return UNLIMITED if len(caps) < len(limits) else max(caps)
 
 
 def approval_refusal(req: AdjustmentRequest, user: Any) -> str | None:

@@ -312,7 +312,9 @@ def request_reject(
     require_perm(acting_user, "adjustments.approve_request")
     req = _locked(adjustment_request)
     if req.status != RequestStatus.PENDING:
-        raise ValidationError(f"{req} is {req.get_status_display().lower()}; it cannot be rejected.")
+        raise ValidationError(
+            f"{req} is {req.get_status_display().lower()}; it cannot be rejected."
+        )
     if req.requested_by_id == acting_user.pk:
         raise ValidationError("You cannot decide your own request; withdraw it instead.")
     req.decision_note = _reason(reason, field="reason", ask="Say why the request is rejected.")
@@ -324,14 +326,18 @@ def request_reject(
 
 
 @transaction.atomic
-def request_withdraw(*, adjustment_request: AdjustmentRequest, acting_user: Any) -> AdjustmentRequest:
+def request_withdraw(
+    *, adjustment_request: AdjustmentRequest, acting_user: Any
+) -> AdjustmentRequest:
     """The requester takes back a request nobody has decided yet (theirs alone to withdraw)."""
     require_perm(acting_user)  # an active user; ownership is checked below
     req = _locked(adjustment_request)
     if req.requested_by_id != acting_user.pk:
         raise ValidationError("Only the person who made a request can withdraw it.")
     if not req.is_open:
-        raise ValidationError(f"{req} is {req.get_status_display().lower()}; it cannot be withdrawn.")
+        raise ValidationError(
+            f"{req} is {req.get_status_display().lower()}; it cannot be withdrawn."
+        )
     was_draft = req.status == RequestStatus.DRAFT
     req.status = RequestStatus.WITHDRAWN
     save(req, acting_user=acting_user, why="Withdrawn")
@@ -348,10 +354,13 @@ def request_reverse(
     require_perm(acting_user, "adjustments.reverse_request")
     req = _locked(adjustment_request)
     if req.status != RequestStatus.POSTED or req.posting_id is None:
-        raise ValidationError(f"{req} is {req.get_status_display().lower()}; only postings reverse.")
+        raise ValidationError(
+            f"{req} is {req.get_status_display().lower()}; only postings reverse."
+        )
     if req.requested_by_id == acting_user.pk:
         raise ValidationError("You cannot reverse a posting you requested; another person must.")
     why = _reason(reason, field="reason", ask="Say why the posting is reversed.")
+    assert req.posting is not None
     try:
         req.reversal = reverse_transaction(
             original=req.posting,

@@ -27,16 +27,18 @@ def summary(req: AdjustmentRequest, lines: list[Any] | None = None) -> str:
         parts = ", ".join(f"{ln.service.name} {format_money(ln.amount.amount)}" for ln in lines)
         return f"{verb} {total} ({parts})"
     if req.kind == RequestKind.TRANSFER:
+        assert req.account is not None and req.to_account is not None
         what = "balance owed" if req.transfer_of == TransferOf.BALANCE else "credit"
         return f"move {total} {what} from {req.account.number} to {req.to_account.number}"
     if req.kind == RequestKind.CONSOLIDATION:
+        assert req.account is not None
         subs = ", ".join(f"{ln.account.number} {format_money(ln.amount.amount)}" for ln in lines)
         return f"move sub-account balances to master {req.account.number} ({subs})"
     return f"journal of {total} in debits and credits"
 
 
 def ledger_memo(req: AdjustmentRequest) -> str:
-    reason = f" ({req.reason.name})" if req.reason_id else ""
+    reason = f" ({req.reason.name})" if req.reason else ""
     return f"{req.get_kind_display()} request {req.number}{reason}: {req.memo}"[:500]
 
 
@@ -45,7 +47,7 @@ def ledger_source(req: AdjustmentRequest) -> str:
 
 
 def requested_note(req: AdjustmentRequest) -> str:
-    reason = f" Reason: {req.reason.name}." if req.reason_id else ""
+    reason = f" Reason: {req.reason.name}." if req.reason else ""
     return (
         f"{req.get_kind_display()} request {req.number} by {who(req.requested_by)}: "
         f"{summary(req)}.{reason} Memo: {req.memo} Waiting for approval."

@@ -17,5 +17,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include("accounts.urls")),
     path("adjustments/", include("adjustments.urls")),
+    path("payments/", include("payments.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -53,8 +53,7 @@ class ServiceAdmin(admin.ModelAdmin):
 
 class JournalEntryInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = JournalEntry
-    fields = ["gl_account", "amount", "account", "service"]
-    readonly_fields = fields
+    fields = readonly_fields = ("gl_account", "amount", "account", "service")
     can_delete = False
     extra = 0
 

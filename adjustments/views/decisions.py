@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 from billing_site.common.idempotency import StaleToken
 
 from .. import selectors, services
+from ..choices import RequestStatus
 from ..forms import DecisionForm
 from ._common import run_once, show_errors, token_for
 from .requests import detail_page
@@ -69,6 +70,9 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("adjustments.reverse_request", raise_exception=True)
 def reverse_posting(request: HttpRequest, pk: int) -> HttpResponse:
     req = selectors.request_for_user(pk, request.user)
+    if req.status != RequestStatus.POSTED:
+        messages.info(request, f"{req} is {req.get_status_display().lower()}; nothing to reverse.")
+        return redirect("adjustments:detail", pk=req.pk)
     purpose = f"adjustments.reverse.{req.pk}"
     form = DecisionForm(request.POST or None)
     error: ValidationError | StaleToken | None = None

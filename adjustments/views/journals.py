@@ -109,7 +109,9 @@ def _gl_page(request: HttpRequest, *, draft: AdjustmentRequest | None) -> HttpRe
             messages.success(request, "Submitted for approval." if submit else "Draft saved.")
             return redirect(url)
     elif draft is not None and data is None:
-        lines = [gl.DraftLine(r["gl_account"], r["debit"] or -r["credit"]) for r in _initial_lines(draft)]
+        lines = [
+            gl.DraftLine(r["gl_account"], r["debit"] or -r["credit"]) for r in _initial_lines(draft)
+        ]
     context = {
         "draft": draft,
         "form": form,

@@ -80,7 +80,9 @@ def new_adjustment(request: HttpRequest) -> HttpResponse:
 
 @permission_required("adjustments.add_adjustmentrequest", raise_exception=True)
 def new_transfer(request: HttpRequest) -> HttpResponse:
-    form = TransferForm(request.POST or None, request.FILES or None, initial=_initial_account(request))
+    form = TransferForm(
+        request.POST or None, request.FILES or None, initial=_initial_account(request)
+    )
     error: ValidationError | StaleToken | None = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -134,16 +136,16 @@ def detail_page(
         "history": req.history.select_related("history_user").order_by("history_date"),
         "can_decide": refusal is None,
         "refusal": refusal,
-        "can_reject": refusal is None or (
+        "can_reject": refusal is None
+        or (
             req.status == "pending"
             and req.requested_by_id != request.user.pk
             and request.user.has_perm("adjustments.approve_request")
         ),
         "limit": selectors.approval_limit_for(request.user),
         "decision_form": decision_form or DecisionForm(),
-        "decide_token": token or issue_token(
-            user_id=request.user.pk, purpose=f"adjustments.decide.{req.pk}"
-        ),
+        "decide_token": token
+        or issue_token(user_id=request.user.pk, purpose=f"adjustments.decide.{req.pk}"),
         "is_mine": req.requested_by_id == request.user.pk,
     }
     return render(request, "adjustments/detail.html", context)

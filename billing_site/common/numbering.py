@@ -38,4 +38,10 @@ def with_check_digit(number: int, *, width: int = 7) -> str:
 
 
 def is_valid_check_digit(text: str) -> bool:
-    return text.isdigit() and len(text) >= 2 and luhn_check_digit(text[:-1]) == int(text[-1])
+    # isascii(): str.isdigit() also accepts superscripts, which int() refuses.
+    return (
+        text.isascii()
+        and text.isdigit()
+        and len(text) >= 2
+        and luhn_check_digit(text[:-1]) == int(text[-1])
+    )

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "accounts",
     "ledger",
     "adjustments",
+    "payments",
 ]
 
 MIDDLEWARE = [

@@ -9,6 +9,7 @@
  * - [data-hide-when-checked="name"]: hidden while checkbox `name` is ticked.
  * - [data-fill-input]: a button that puts a number into an input (pickers).
  * - The first field with an error gets the focus when a form comes back.
+ * - A fragment request that lands on the sign-in page (idle timeout) loads it whole.
  */
 (function () {
   "use strict";
@@ -82,6 +83,19 @@
       input.removeAttribute("aria-activedescendant");
       input.setAttribute("aria-expanded", resultsFor(input).length ? "true" : "false");
     });
+  });
+
+  // An idle session expired: a fragment request was sent to the sign-in page.
+  // Go there with the whole page (and come back here after signing in).
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    if (!xhr || !xhr.responseURL) return;
+    var url = new URL(xhr.responseURL);
+    if (url.searchParams.has("next") && url.pathname.indexOf("/login") === 0) {
+      event.detail.shouldSwap = false;
+      url.searchParams.set("next", window.location.pathname + window.location.search);
+      window.location.assign(url.toString());
+    }
   });
 
   // Clicking anywhere on a result row opens it.

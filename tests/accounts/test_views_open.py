@@ -85,7 +85,6 @@ def test_it_opens_an_account_for_an_existing_customer_and_address(client, bob):
         "customer": str(customer.pk),
         "premise_mode": "existing",
         "premise": str(premise.pk),
-        "kind": "person",
         "account_class": "commercial",
         "start_date": "2026-11-23",
     }

@@ -23,4 +23,3 @@ def leak(db: None) -> AdjustmentReason:
 @pytest.fixture
 def courtesy(db: None) -> AdjustmentReason:
     return AdjustmentReason.objects.get(code="COURTESY")
-

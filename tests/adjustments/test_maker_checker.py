@@ -154,3 +154,13 @@ def test_the_database_refuses_a_self_decision_written_behind_the_services(billed
     req = _request(billed, alice, leak)
     with pytest.raises(IntegrityError), transaction.atomic():
         AdjustmentRequest.objects.filter(pk=req.pk).update(decided_by=alice)
+
+
+def test_it_refuses_approval_while_no_business_day_is_open(billed, alice, bob, leak):
+    from ledger.models import BusinessDay
+
+    req = _request(billed, alice, leak)
+    BusinessDay.objects.update(status="closed")
+    with pytest.raises(ValidationError, match="No business day is open"):
+        services.request_approve(adjustment_request=req, acting_user=bob)
+    assert AdjustmentRequest.objects.get(pk=req.pk).status == RequestStatus.PENDING

@@ -220,9 +220,7 @@ def test_it_notes_the_request_the_decision_and_the_posting_on_the_account(
     assert f"approved by bob and posted as ledger transaction #{req.posting.pk}" in notes[1]
 
 
-def test_it_refuses_a_transfer_into_an_account_closed_after_the_request(
-    alice, bob, business_day
-):
+def test_it_refuses_a_transfer_into_an_account_closed_after_the_request(alice, bob, business_day):
     old, new = _same_customer_pair(bob)
     charge(old, bob, WATER="10.00")
     req = services.request_transfer(

@@ -33,7 +33,9 @@ def open_amounts(account: Account) -> dict[str, Decimal]:
 
 def lines(txn: JournalTransaction) -> list[tuple[str, Decimal, str | None]]:
     """(GL code, amount, service code) of each line, in the order the writer posted them."""
-    return list(txn.entries.order_by("id").values_list("gl_account__code", "amount", "service__code"))
+    return list(
+        txn.entries.order_by("id").values_list("gl_account__code", "amount", "service__code")
+    )
 
 
 def gl_totals() -> dict[str, Decimal]:

@@ -98,7 +98,9 @@ def test_it_reverses_a_payment_once_when_eight_supervisors_try_together(
     services.post_charges(
         account=account, charges=[(service("WATER"), D("40.00"))], memo="Bill", acting_user=alice
     )
-    payment = services.post_payment(account=account, amount=D("40.00"), memo="Cash", acting_user=alice)
+    payment = services.post_payment(
+        account=account, amount=D("40.00"), memo="Cash", acting_user=alice
+    )
 
     def reverse(i: int) -> int:
         user = User.objects.get(pk=carol.pk)
@@ -113,4 +115,3 @@ def test_it_reverses_a_payment_once_when_eight_supervisors_try_together(
     assert len(refused) == 7
     assert all("already been reversed" in str(r) for r in refused)
     assert balance(account) == entries_total(account) == D("40.00")
-

@@ -135,28 +135,31 @@ def test_it_refuses_reopening_or_deleting_a_closed_day(business_day):
 
 
 def test_it_refuses_adding_entries_to_an_earlier_transaction(paid, account):
-    with refused(f"only be added while their transaction {paid.pk} is being posted"):
-        with transaction.atomic():
-            insert_entry(paid.pk, "999-1010", "5.00")
-            insert_entry(paid.pk, "001-4630", "-5.00")
+    with (
+        refused(f"only be added while their transaction {paid.pk} is being posted"),
+        transaction.atomic(),
+    ):
+        insert_entry(paid.pk, "999-1010", "5.00")
+        insert_entry(paid.pk, "001-4630", "-5.00")
 
     assert JournalEntry.objects.filter(transaction=paid).count() == 2
 
 
 def test_it_refuses_a_balance_changed_without_entries(paid, account):
-    with refused("balance 1000.00 does not equal the sum of its entries 15.00"):
-        with transaction.atomic():
-            sql("UPDATE accounts_account SET balance = 1000 WHERE id = %s", [account.pk])
+    with (
+        refused("balance 1000.00 does not equal the sum of its entries 15.00"),
+        transaction.atomic(),
+    ):
+        sql("UPDATE accounts_account SET balance = 1000 WHERE id = %s", [account.pk])
 
     assert balance(account) == D("15.00")
 
 
 def test_it_refuses_entries_that_skip_the_balance(alice, account, business_day):
-    with refused("balance 0.00 does not equal the sum of its entries 10.00"):
-        with transaction.atomic():
-            txn_id = insert_transaction(alice, business_day.date, kind="charge")
-            insert_entry(txn_id, "410-1210", "10.00", account)
-            insert_entry(txn_id, "410-4110", "-10.00")
+    with refused("balance 0.00 does not equal the sum of its entries 10.00"), transaction.atomic():
+        txn_id = insert_transaction(alice, business_day.date, kind="charge")
+        insert_entry(txn_id, "410-1210", "10.00", account)
+        insert_entry(txn_id, "410-4110", "-10.00")
 
     assert not JournalTransaction.objects.exists()
 

@@ -52,7 +52,9 @@ class Model:
         kind, arg = op
         if kind == "charge":
             charges = [(service(code), amount) for code, amount in sorted(arg.items())]
-            txn = services.post_charges(account=account, charges=charges, memo="Bill", acting_user=user)
+            txn = services.post_charges(
+                account=account, charges=charges, memo="Bill", acting_user=user
+            )
             self._posted(txn, sum(arg.values(), D("0.00")))
         elif kind == "payment":
             txn = services.post_payment(account=account, amount=arg, memo="Pay", acting_user=user)

@@ -202,7 +202,7 @@ def test_it_refuses_an_account_that_was_not_locked(alice, bob, account, business
 
 
 def test_it_needs_a_database_transaction(alice, business_day):
-    with pytest.raises(RuntimeError, match="inside transaction.atomic"):
+    with pytest.raises(RuntimeError, match=r"inside transaction\.atomic"):
         LedgerWriter(acting_user=alice)
 
 

@@ -7,7 +7,7 @@ import pytest
 from ledger import services
 from tests.factories import service
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_it_allocates_by_payment_order_and_keeps_credit(bob, account, business_day):

@@ -90,9 +90,7 @@ def test_it_pays_penalty_first(alice, account, business_day):
     assert_book(account, "45.00", WATER="15.00", SEWER="30.00")
 
 
-def test_it_keeps_overpayment_as_credit_that_the_next_charge_consumes(
-    alice, account, business_day
-):
+def test_it_keeps_overpayment_as_credit_that_the_next_charge_consumes(alice, account, business_day):
     charge(account, alice, WATER="40.00", SEWER="30.00")
     pay(account, alice, "50.00")
 

@@ -16,6 +16,7 @@ from accounts import services as account_services
 from accounts.choices import FlagKind
 from billing_site.common import roles
 from tests.factories import make_account, make_user
+from tests.payments.helpers import payments_url_values
 
 CLERK, COORD, SUP, TECH, AUDIT, ADMIN = (
     roles.CLERK,
@@ -45,6 +46,20 @@ ALLOWED: dict[str, set[str]] = {
     "accounts:master_set": MAINTAINERS,
     "accounts:sub_attach": MAINTAINERS,
     "accounts:sub_detach": MAINTAINERS,
+    "payments:index": {CLERK, COORD, SUP},
+    "payments:drawer_open": {CLERK, COORD, SUP},
+    "payments:drawer_close": {CLERK, COORD, SUP},
+    "payments:drawer": {COORD, SUP, AUDIT},  # a clerk sees only an own drawer
+    "payments:take": {CLERK, COORD, SUP},
+    "payments:lookup": {CLERK, COORD, SUP},
+    "payments:misc": {CLERK, COORD, SUP},
+    "payments:receipt": {CLERK, COORD, SUP, AUDIT},
+    "payments:receipt_print": {CLERK, COORD, SUP, AUDIT},
+    "payments:receipt_pdf": {CLERK, COORD, SUP, AUDIT},
+    "payments:void": {SUP},
+    "payments:closeout": {SUP},
+    "payments:closeout_detail": {COORD, SUP, AUDIT},
+    "payments:deposit_slip": {COORD, SUP, AUDIT},
 }
 PUBLIC = {"login"}
 SKIPPED = {"logout"}  # POST-only sign-out, covered by the login tests
@@ -77,7 +92,12 @@ def url_values(bob, business_day) -> dict[str, int]:
     flag = account_services.flag_set(
         account=master, kind=FlagKind.CASH_ONLY, reason="Two returned checks", acting_user=bob
     )
-    return {"pk": master.pk, "flag_pk": flag.pk, "sub_pk": sub.pk}
+    return {
+        "pk": master.pk,
+        "flag_pk": flag.pk,
+        "sub_pk": sub.pk,
+        **payments_url_values(bob, sub),
+    }
 
 
 def _routes() -> list[tuple[str, str]]:
@@ -85,7 +105,9 @@ def _routes() -> list[tuple[str, str]]:
 
 
 def test_it_knows_every_url_pattern() -> None:
-    unknown = [name for name, _ in _routes() if name not in ALLOWED | dict.fromkeys(PUBLIC | SKIPPED)]
+    unknown = [
+        name for name, _ in _routes() if name not in ALLOWED | dict.fromkeys(PUBLIC | SKIPPED)
+    ]
     assert not unknown, f"add these URL names to ALLOWED in {__file__}: {unknown}"
 
 

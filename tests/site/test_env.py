@@ -24,7 +24,9 @@ def test_it_reads_typed_values(monkeypatch: pytest.MonkeyPatch) -> None:
         ("X_INT", "0", lambda: env_int("X_INT", 1, minimum=1)),
     ],
 )
-def test_it_fails_loudly_on_bad_values(monkeypatch: pytest.MonkeyPatch, name, value, reader) -> None:
+def test_it_fails_loudly_on_bad_values(
+    monkeypatch: pytest.MonkeyPatch, name, value, reader
+) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(ImproperlyConfigured):
         reader()

@@ -32,7 +32,9 @@ def test_it_locks_the_username_not_the_counter_ip(alice, bob) -> None:
     client = Client(REMOTE_ADDR="10.0.0.5")
     for _ in range(settings.AXES_FAILURE_LIMIT):
         client.post(reverse("login"), {"username": "alice", "password": "wrong"})
-    locked = client.post(reverse("login"), {"username": "alice", "password": "correct-horse-battery"})
+    locked = client.post(
+        reverse("login"), {"username": "alice", "password": "correct-horse-battery"}
+    )
     assert locked.status_code == 429
     assert b"Too many failed sign-ins" in locked.content
     # Bob, at the same counter (same IP), still signs in.
@@ -83,7 +85,10 @@ def test_it_passes_the_deploy_check_with_production_settings() -> None:
 
 def test_it_refuses_to_start_production_without_a_secret_key() -> None:
     env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
-    env |= {"DJANGO_SETTINGS_MODULE": "billing_site.settings.production", "DATABASE_URL": "postgres://x@h/d"}
+    env |= {
+        "DJANGO_SETTINGS_MODULE": "billing_site.settings.production",
+        "DATABASE_URL": "postgres://x@h/d",
+    }
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,

@@ -1,10 +1,16 @@
 """``manage.py seed_demo``: demo users, customers, accounts and a year of ledger history.
 
-Everything goes through the services (``accounts.services`` and the ledger's
-``LedgerWriter``) inside ONE database transaction: an interrupted run leaves
-nothing behind, and a second run finds the demo accounts and adds nothing. The
-plan itself (names, addresses, bills, payment habits) comes from
-``accounts.demo`` and is deterministic for a given ``--seed``.
+The plan (names, addresses, bills, payment habits) comes from ``accounts.demo``
+and is deterministic for a given ``--seed`` and ``--accounts``. Every record is
+written through the services (``accounts.services``; money only through the
+ledger's ``LedgerWriter``), in batches: the main process opens a batch's
+accounts in one transaction while worker processes post earlier batches' year
+of bills and payments, each batch in one transaction (``Seeder``).
+
+Safe to run again: demo accounts are recognised (opened by the demo
+coordinator) and matched to the plan, so a finished run adds nothing and an
+interrupted one resumes where it stopped; demo data from other options is left
+alone. Nothing is ever duplicated.
 
 This command sits above both apps (like a floor-4 page): it is the one place
 under ``accounts`` that imports the ledger.
@@ -12,16 +18,20 @@ under ``accounts`` that imports the ledger.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import random
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from multiprocessing.pool import AsyncResult, Pool
 from typing import Any
 
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -32,7 +42,7 @@ from accounts.models import Account, Customer, Premise
 from billing_site.common import roles
 from ledger import services as ledger_services
 from ledger.choices import GLRole, TransactionKind
-from ledger.models import BusinessDay, GLAccount, JournalTransaction
+from ledger.models import BusinessDay, GLAccount, JournalEntry, JournalTransaction
 from ledger.posting import LedgerWriter, Line
 from ledger.selectors import open_business_day
 
@@ -67,38 +77,60 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--accounts", type=int, default=2000, help="how many accounts")
         parser.add_argument("--seed", type=int, default=2026, help="same seed, same data")
-        parser.add_argument("--batch-size", type=int, default=200, help="accounts per ledger batch")
+        parser.add_argument(
+            "--batch-size", type=int, default=200, help="accounts per ledger transaction"
+        )
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=min(2, os.cpu_count() or 1),
+            help="processes posting ledger history (default: 2, or 1 on one core)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        count, seed, batch_size = options["accounts"], options["seed"], options["batch_size"]
-        if count < 1 or batch_size < 1:
-            raise CommandError("--accounts and --batch-size must be at least 1.")
+        count, seed = options["accounts"], options["seed"]
+        batch_size, workers = options["batch_size"], options["workers"]
+        if min(count, batch_size, workers) < 1:
+            raise CommandError("--accounts, --batch-size and --workers must be at least 1.")
         users, notes = ensure_users()
-        existing = Account.objects.filter(opened_by=users["coordinator"]).count()
-        if existing:
-            self.stdout.write(
-                f"Demo data is already loaded ({existing:,} accounts); nothing was added."
-            )
+        plan = demo.build_plan(accounts=count, seed=seed, today=timezone.localdate())
+        seeder = Seeder(plan=plan, users=users, seed=seed)
+        existing = seeder.adopt_existing()
+        batches = [range(i, min(i + batch_size, count)) for i in range(0, count, batch_size)]
+        todo = [batch for batch in batches if not seeder.batch_done(batch)]
+        if existing is None or not todo:
+            total = Account.objects.filter(opened_by=users["coordinator"]).count()
+            self.stdout.write(f"Demo data is already loaded ({total:,} accounts); nothing added.")
         else:
-            self.seed(count=count, seed=seed, batch_size=batch_size, users=users)
+            if existing:
+                self.stdout.write(f"Resuming: {existing:,} demo accounts were already opened.")
+            self.seed(seeder, todo, workers)
         self.print_users(notes)
 
-    def seed(self, *, count: int, seed: int, batch_size: int, users: dict[str, User]) -> None:
+    def seed(self, seeder: Seeder, todo: list[range], workers: int) -> None:
         started = time.monotonic()
-        plan = demo.build_plan(accounts=count, seed=seed, today=timezone.localdate())
-        self.stdout.write(f"Seeding {count:,} demo accounts (seed {seed}) ...")
+        count = len(seeder.plan.accounts)
+        self.stdout.write(f"Seeding {count:,} demo accounts (seed {seeder.seed}) ...")
+
+        def progress(what: str, done: int) -> None:
+            elapsed = time.monotonic() - started
+            self.stdout.write(f"  {what:<28} {done:>6,}/{count:,} accounts {elapsed:7.1f} s")
+
         with transaction.atomic():
-            day = ensure_open_day(users["supervisor"])
-            seeder = Seeder(users=users, months=plan.months, seed=seed)
-            for start in range(0, count, batch_size):
-                seeder.run_batch(plan.accounts[start : start + batch_size])
-                check_deferred_constraints()
-                done = min(start + batch_size, count)
-                self.stdout.write(
-                    f"  {done:>6,}/{count:,} accounts, {seeder.postings:>7,} postings"
-                    f"  {time.monotonic() - started:6.1f} s"
-                )
-        self.print_summary(day.date, plan.months, time.monotonic() - started)
+            day = ensure_open_day(seeder.users["supervisor"])
+        posted = count - sum(len(batch) for batch in todo)  # done by an interrupted run
+        with HistoryPool(seeder, workers=workers if len(todo) > 1 else 1) as pool:
+            for batch in todo:
+                seeder.open_batch(batch)
+                progress("accounts opened", batch.stop)
+                pool.submit(batch, seeder.account_ids(batch))
+                for done in pool.finished():
+                    posted += done
+                    progress("year of history posted", posted)
+            for done in pool.finished(wait=True):
+                posted += done
+                progress("year of history posted", posted)
+        self.print_summary(day.date, seeder.plan.months, time.monotonic() - started)
 
     def print_summary(self, business_date: date, months: list[date], seconds: float) -> None:
         accounts = Account.objects.aggregate(
@@ -175,33 +207,69 @@ def ensure_open_day(supervisor: User) -> BusinessDay:
     return ledger_services.business_day_open(on=on, acting_user=supervisor)
 
 
-def check_deferred_constraints() -> None:
-    """Run the ledger's deferred checks now, batch by batch, instead of all at commit."""
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-
-
 class Seeder:
-    """Creates the planned records, batch by batch, through the services."""
+    """Creates the planned records through the services, batch by batch.
 
-    def __init__(self, *, users: dict[str, User], months: list[date], seed: int) -> None:
+    The main process opens each batch's accounts (the account-number counter is
+    one locked row, so opening is serial); ``post_batch`` then writes the batch's
+    year of ledger history, move-outs, notes and flags in one transaction, in a
+    worker process when there are several batches.
+    """
+
+    def __init__(self, *, plan: demo.DemoPlan, users: dict[str, User], seed: int) -> None:
+        self.plan = plan
+        self.users = users
         self.coordinator, self.clerk = users["coordinator"], users["clerk"]
-        self.months = months
         self.seed = seed
         self.today = timezone.localdate()
-        self.cash = GLAccount.objects.get(role=GLRole.CASH)
         self.customers: dict[int, Customer] = {}
         self.premises: dict[int, Premise] = {}
         self.accounts: dict[int, Account] = {}
-        self.postings = 0
 
-    def run_batch(self, plans: list[demo.AccountPlan]) -> None:
+    def plans(self, batch: range) -> list[demo.AccountPlan]:
+        return self.plan.accounts[batch.start : batch.stop]
+
+    def adopt_existing(self) -> int | None:
+        """Match demo accounts already in the database to the plan (a resumed run).
+
+        Returns how many matched, or None when they come from another --seed or
+        --accounts (then the command adds nothing).
+        """
+        existing = list(
+            Account.objects.filter(opened_by=self.coordinator)
+            .select_related("customer", "premise")
+            .order_by("pk")
+        )
+        if len(existing) > len(self.plan.accounts):
+            return None
+        for plan, account in zip(self.plan.accounts, existing, strict=False):
+            where = (plan.premise.fields["line1"], plan.premise.fields["line2"])
+            if (account.premise.line1, account.premise.line2) != where:
+                return None
+            self.accounts[plan.key] = account
+            self.customers[id(plan.customer)] = account.customer
+            self.premises[id(plan.premise)] = account.premise
+        return len(existing)
+
+    def batch_done(self, batch: range) -> bool:
+        plans = self.plans(batch)
+        if any(plan.key not in self.accounts for plan in plans):
+            return False
+        billed = [plan for plan in plans if any(plan.bills)]
+        first = self.accounts[billed[0].key] if billed else None
+        return first is None or JournalEntry.objects.filter(account=first).exists()
+
+    def account_ids(self, batch: range) -> list[int]:
+        return [self.accounts[plan.key].pk for plan in self.plans(batch)]
+
+    @transaction.atomic
+    def open_batch(self, batch: range) -> None:
+        plans = [plan for plan in self.plans(batch) if plan.key not in self.accounts]
         for plan in plans:
             self.open_account(plan)
-        self.post_history(plans)
-        for plan in plans:
-            self.finish(plan)
+        if plans and not any(any(plan.bills) for plan in plans):  # nothing for post_batch
+            for plan in plans:
+                self.finish(plan, self.accounts[plan.key])
 
     def open_account(self, plan: demo.AccountPlan) -> None:
         by = self.coordinator
@@ -226,33 +294,48 @@ class Seeder:
             )
         self.accounts[plan.key] = account
 
-    def post_history(self, plans: list[demo.AccountPlan]) -> None:
+    def post_batch(self, batch: range, account_ids: list[int]) -> int:
+        """The batch's year of history, then move-outs, notes and flags; returns accounts done."""
+        plans = self.plans(batch)
+        billed = [plan for plan in plans if any(plan.bills)]
+        if billed:
+            with transaction.atomic():
+                accounts = Account.objects.in_bulk(account_ids)
+                by_key = {
+                    plan.key: accounts[pk] for plan, pk in zip(plans, account_ids, strict=True)
+                }
+                self.post_history(billed, by_key)
+                for plan in plans:
+                    self.finish(plan, by_key[plan.key])
+        return len(plans)
+
+    def post_history(self, plans: list[demo.AccountPlan], accounts: dict[int, Account]) -> None:
         """A year of bills and payments for the batch, in one LedgerWriter flush.
 
         The database refuses postings into any day but the open business day, so
         the whole history carries today's business date; the service month each
         bill or payment belongs to is in its memo.
         """
-        billed = [plan for plan in plans if any(plan.bills)]
-        if not billed:
-            return
         writer = ledger_services.writer_for(self.coordinator)
-        writer.lock([self.accounts[plan.key] for plan in billed])
-        rngs = {plan.key: random.Random(f"{self.seed}-{plan.key}") for plan in billed}
-        for index, month in enumerate(self.months):
-            for plan in billed:
-                self.post_month(writer, plan, index, month, rngs[plan.key])
+        writer.lock([accounts[plan.key] for plan in plans])
+        cash = GLAccount.objects.get(role=GLRole.CASH)
+        rngs = {plan.key: random.Random(f"{self.seed}-{plan.key}") for plan in plans}
+        for index, month in enumerate(self.plan.months):
+            for plan in plans:
+                account = writer.accounts[accounts[plan.key].pk]
+                self.post_month(writer, plan, account, cash, index, month, rngs[plan.key])
         writer.flush()
 
     def post_month(
         self,
         writer: LedgerWriter,
         plan: demo.AccountPlan,
+        account: Account,
+        cash: GLAccount,
         index: int,
         month: date,
         rng: random.Random,
     ) -> None:
-        account = writer.accounts[self.accounts[plan.key].pk]
         label = f"{month:%B %Y}"
         bill = plan.bills[index]
         if bill:
@@ -263,18 +346,15 @@ class Seeder:
                 lines.append(Line(gl_account=service.revenue_gl, amount=-amount))
             memo = f"{label} bill: {_bill_words(bill, plan.usage[index])}"
             writer.post(kind=TransactionKind.CHARGE, lines=lines, memo=memo, source="Demo bill")
-            self.postings += 1
         balance = writer.books[account.pk].balance
         paid = demo.payment_amount(plan, month=index, balance=balance, rng=rng)
         if paid > 0:
-            lines = ledger_services.payment_lines(writer, account, paid, self.cash)
+            lines = ledger_services.payment_lines(writer, account, paid, cash)
             memo = f"Payment on the {label} bill, {demo.tender_memo(rng, plan.habit)}"
             writer.post(kind=TransactionKind.PAYMENT, lines=lines, memo=memo, source="Demo")
-            self.postings += 1
 
-    def finish(self, plan: demo.AccountPlan) -> None:
+    def finish(self, plan: demo.AccountPlan, account: Account) -> None:
         """Move-outs, notes and flags, after the batch's ledger history is written."""
-        account = self.accounts[plan.key]
         if plan.end_status in (AccountStatus.FINAL, AccountStatus.CLOSED):
             account_services.account_change_status(
                 account=account,
@@ -306,3 +386,55 @@ def _bill_words(bill: dict[str, Decimal], usage: Decimal | None) -> str:
     if usage is not None and "WATER" in bill:
         words[list(bill).index("WATER")] = f"water {usage} kgal"
     return ", ".join(words)
+
+
+class HistoryPool:
+    """Runs ``Seeder.post_batch`` in worker processes, or inline with one worker."""
+
+    def __init__(self, seeder: Seeder, *, workers: int) -> None:
+        self.seeder = seeder
+        self.workers = workers
+        self.pool: Pool | None = None
+        self.pending: list[AsyncResult[int]] = []
+        self.done_inline: list[int] = []
+
+    def __enter__(self) -> HistoryPool:
+        if self.workers > 1:
+            connections.close_all()  # each forked worker must open its own connection
+            context = multiprocessing.get_context("fork")
+            self.pool = context.Pool(self.workers, _init_worker, (self.seeder,))
+        return self
+
+    def submit(self, batch: range, account_ids: list[int]) -> None:
+        if self.pool is None:
+            self.done_inline.append(self.seeder.post_batch(batch, account_ids))
+        else:
+            self.pending.append(self.pool.apply_async(_post_batch, (batch, account_ids)))
+
+    def finished(self, *, wait: bool = False) -> Iterator[int]:
+        """Accounts done per finished batch, in order; with ``wait``, until all are done."""
+        while self.done_inline:
+            yield self.done_inline.pop(0)
+        while self.pending and (wait or self.pending[0].ready()):
+            yield self.pending.pop(0).get()  # re-raises a worker's exception here
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        if self.pool is not None:
+            if exc_type is None:
+                self.pool.close()
+            else:
+                self.pool.terminate()
+            self.pool.join()
+
+
+_worker_seeder: Seeder | None = None
+
+
+def _init_worker(seeder: Seeder) -> None:
+    global _worker_seeder
+    _worker_seeder = seeder
+
+
+def _post_batch(batch: range, account_ids: list[int]) -> int:
+    assert _worker_seeder is not None
+    return _worker_seeder.post_batch(batch, account_ids)

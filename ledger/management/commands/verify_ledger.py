@@ -56,7 +56,7 @@ SELECT id, transaction_id FROM ledger_journalentry WHERE amount = 0 ORDER BY id"
 
 CUSTOMER_LINES = """
 SELECT e.id, e.transaction_id, g.code, g.role IN ('receivable', 'unapplied_credit'),
-       e.account_id IS NOT NULL, e.service_id IS NOT NULL, g.role = 'receivable'
+       e.account_id IS NOT NULL
 FROM ledger_journalentry e
 JOIN ledger_glaccount g ON g.id = e.gl_account_id
 WHERE (g.role IN ('receivable', 'unapplied_credit')) <> (e.account_id IS NOT NULL)
@@ -115,7 +115,7 @@ def _zero_line(row: Row) -> str:
 
 
 def _customer_line(row: Row) -> str:
-    entry_id, txn_id, gl_code, customer_gl, has_account, has_service, receivable = row
+    entry_id, txn_id, gl_code, customer_gl, has_account = row
     where = f"entry {entry_id} of transaction #{txn_id} on GL {gl_code}"
     if customer_gl and not has_account:
         return f"{where}: a receivable or credit line without a customer account"
@@ -140,7 +140,7 @@ def _history_step(row: Row) -> str:
 
 
 def _history_per_move(row: Row) -> str:
-    number, txn_id, rows, with_user = row
+    number, txn_id, rows, _with_user = row
     if rows != 1:
         return f"account {number}: transaction #{txn_id} has {rows} history rows, expected 1"
     return f"account {number}: transaction #{txn_id} history row has no acting user"
@@ -189,5 +189,5 @@ class Command(BaseCommand):
         )
         if found:
             self.stdout.write(summary)
-            raise CommandError(f"The ledger has {found} discrepancies.")
+            raise CommandError(f"The ledger has {found} discrepanc{'y' if found == 1 else 'ies'}.")
         self.stdout.write(self.style.SUCCESS(summary))

@@ -1,0 +1,29 @@
+"""Thin views: permission, form, service, redirect. One module per page group."""
+
+from __future__ import annotations
+
+from .decisions import approve, queue, reject, reverse_posting
+from .journals import gl_edit, gl_new
+from .masters import consolidation, masters
+from .reports import pending, register
+from .requests import attachment, detail, index, mine, new_adjustment, new_transfer, withdraw
+
+__all__ = [
+    "approve",
+    "attachment",
+    "consolidation",
+    "detail",
+    "gl_edit",
+    "gl_new",
+    "index",
+    "masters",
+    "mine",
+    "new_adjustment",
+    "new_transfer",
+    "pending",
+    "queue",
+    "register",
+    "reject",
+    "reverse_posting",
+    "withdraw",
+]

@@ -1,0 +1,228 @@
+"""Payment, drawer and void forms: they only validate what was typed.
+
+Every form here refuses text that looks like a card number in ANY field
+(``CardSafeForm``); the message appears next to that field and the rest of the
+form comes back as typed.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from accounts.selectors import account_by_number
+from billing_site.common.money import parse_amount
+
+from .cards import CARD_NUMBER_MESSAGE, looks_like_card_number
+from .choices import DENOMINATION_LABELS, DENOMINATIONS, CardBrand, TenderKind
+from .models import MiscRevenueItem
+from .services import AccountPart, MiscPart, TenderIn
+
+ACCOUNT_ROWS = 4
+_NOT_CHECKED = {"csrfmiddlewaretoken", "token"}
+
+
+class CardSafeForm(forms.Form):
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name in self.data:
+            if name in _NOT_CHECKED:
+                continue
+            if any(looks_like_card_number(v) for v in self.data.getlist(name)):
+                self.add_error(name if name in self.fields else None, CARD_NUMBER_MESSAGE)
+        return cleaned
+
+
+def _amount_field(label: str, **kwargs: Any) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        **kwargs,
+    )
+
+
+def _amount(form: forms.Form, name: str) -> Decimal | None:
+    text = form.data.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        return parse_amount(text)
+    except ValueError as error:
+        raise forms.ValidationError(str(error)) from None
+
+
+class TenderFieldsForm(CardSafeForm):
+    cash_amount = _amount_field("Cash tendered")
+    check_amount = _amount_field("Check amount")
+    check_number = forms.CharField(label="Check number", required=False, max_length=30)
+    mo_amount = _amount_field("Money order amount")
+    mo_serial = forms.CharField(label="Money order serial", required=False, max_length=30)
+    card_amount = _amount_field("Card amount")
+    card_brand = forms.ChoiceField(
+        label="Card brand", required=False, choices=[("", "-"), *CardBrand.choices]
+    )
+    card_last4 = forms.CharField(label="Last four", required=False, max_length=4)
+    card_auth = forms.CharField(label="Auth code", required=False, max_length=12)
+    payer = forms.CharField(label="Paid by (optional)", required=False, max_length=200)
+
+    def clean_cash_amount(self) -> Decimal | None:
+        return _amount(self, "cash_amount")
+
+    def clean_check_amount(self) -> Decimal | None:
+        return _amount(self, "check_amount")
+
+    def clean_mo_amount(self) -> Decimal | None:
+        return _amount(self, "mo_amount")
+
+    def clean_card_amount(self) -> Decimal | None:
+        return _amount(self, "card_amount")
+
+    def tenders(self) -> list[TenderIn]:
+        data = self.cleaned_data
+        found = []
+        if data.get("cash_amount") is not None:
+            found.append(TenderIn(TenderKind.CASH, data["cash_amount"]))
+        if data.get("check_amount") is not None:
+            found.append(TenderIn(TenderKind.CHECK, data["check_amount"], data["check_number"]))
+        if data.get("mo_amount") is not None:
+            found.append(TenderIn(TenderKind.MONEY_ORDER, data["mo_amount"], data["mo_serial"]))
+        if data.get("card_amount") is not None:
+            found.append(
+                TenderIn(
+                    TenderKind.CARD,
+                    data["card_amount"],
+                    data["card_auth"].strip(),
+                    data["card_brand"],
+                    data["card_last4"].strip(),
+                )
+            )
+        return found
+
+
+class PaymentForm(TenderFieldsForm):
+    """Up to four accounts paid with one set of tenders (a landlord's units)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for i in range(ACCOUNT_ROWS):
+            self.fields[f"account_{i}"] = forms.CharField(
+                label="Account" if i == 0 else f"Account {i + 1}",
+                required=False,
+                max_length=100,
+                widget=forms.TextInput(attrs={"autocomplete": "off", "data-pay-account": i}),
+            )
+            self.fields[f"amount_{i}"] = _amount_field(
+                "Amount",
+            )
+        self.order_fields([f for i in range(ACCOUNT_ROWS) for f in (f"account_{i}", f"amount_{i}")])
+
+    def rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [(self[f"account_{i}"], self[f"amount_{i}"]) for i in range(ACCOUNT_ROWS)]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        self._parts: list[AccountPart] = []
+        for i in range(ACCOUNT_ROWS):
+            self._clean_row(i)
+        if not self._parts and not self.errors:
+            self.add_error("account_0", "Enter the account being paid.")
+        return cleaned
+
+    def _clean_row(self, i: int) -> None:
+        text = self.data.get(f"account_{i}", "").strip()
+        amount_text = self.data.get(f"amount_{i}", "").strip()
+        if "|" in text:  # a scanned bill stub: account|amount
+            text, _bar, scanned = text.partition("|")
+            amount_text = amount_text or scanned.strip()
+        if not text:
+            if amount_text:
+                self.add_error(f"account_{i}", "Enter the account this amount pays.")
+            return
+        account = account_by_number(text)
+        if account is None:
+            self.add_error(f"account_{i}", f"No account numbered {text!r}; pick one from the list.")
+            return
+        try:
+            amount = parse_amount(amount_text) if amount_text else None
+        except ValueError as error:
+            self.add_error(f"amount_{i}", str(error))
+            return
+        if amount is None:
+            self.add_error(f"amount_{i}", "Enter the amount paid on this account.")
+            return
+        self._parts.append(AccountPart(account=account, amount=amount, field=f"account_{i}"))
+
+    def account_parts(self) -> list[AccountPart]:
+        return self._parts
+
+
+class MiscPaymentForm(TenderFieldsForm):
+    item = forms.ModelChoiceField(
+        label="What for", queryset=MiscRevenueItem.objects.filter(is_active=True)
+    )
+    description = forms.CharField(label="Description", required=False, max_length=200)
+    amount = _amount_field("Amount")
+
+    field_order = ["item", "description", "amount"]
+
+    def clean_amount(self) -> Decimal | None:
+        value = _amount(self, "amount")
+        if value is None:
+            raise forms.ValidationError("Enter the amount.")
+        return value
+
+    def misc_parts(self) -> list[MiscPart]:
+        data = self.cleaned_data
+        return [MiscPart(item=data["item"], amount=data["amount"], description=data["description"])]
+
+
+class CountForm(CardSafeForm):
+    """A count of bills and coins by denomination."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, _value in DENOMINATIONS:
+            self.fields[name] = forms.IntegerField(
+                label=DENOMINATION_LABELS[name],
+                min_value=0,
+                max_value=100000,
+                required=False,
+                widget=forms.NumberInput(attrs={"data-denomination": str(_value)}),
+            )
+
+    def counts(self) -> dict[str, int]:
+        return {name: self.cleaned_data.get(name) or 0 for name, _v in DENOMINATIONS}
+
+
+class DrawerCloseForm(CountForm):
+    checks = forms.CharField(
+        label="Checks and money orders",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text="One per line: number, then amount (e.g. 1042 85.00).",
+    )
+
+    def clean_checks(self) -> list[tuple[str, Decimal]]:
+        listed = []
+        for n, line in enumerate(self.cleaned_data.get("checks", "").splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = line.replace(",", " ").split()
+            if len(parts) != 2:
+                raise forms.ValidationError(f"Line {n}: write the number, then the amount.")
+            try:
+                amount = parse_amount(parts[1])
+            except ValueError as error:
+                raise forms.ValidationError(f"Line {n}: {error}") from None
+            if amount <= 0:
+                raise forms.ValidationError(f"Line {n}: the amount must be more than zero.")
+            listed.append((parts[0], amount))
+        return listed
+
+
+class VoidForm(CardSafeForm):
+    reason = forms.CharField(label="Why is it voided?", max_length=500)

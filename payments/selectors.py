@@ -1,0 +1,156 @@
+"""Reads of the payments app: drawers and what they should hold, receipts, the day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet, Sum
+
+from accounts.choices import FlagKind
+from accounts.models import Account
+from accounts.selectors import flags_in_force
+from billing_site.common.money import ZERO
+from ledger.choices import GLRole
+from ledger.models import GLAccount
+
+from .choices import DrawerStatus, PaymentStatus, TenderKind
+from .models import Closeout, Drawer, Payment, Tender
+
+
+@dataclass
+class Expected:
+    """What a drawer should hold, per tender."""
+
+    float_amount: Decimal = ZERO
+    by_kind: dict[str, Decimal] = field(default_factory=dict)
+    change: Decimal = ZERO
+    receipts: int = 0
+
+    @property
+    def cash(self) -> Decimal:
+        return self.float_amount + self.by_kind.get(TenderKind.CASH, ZERO) - self.change
+
+    @property
+    def checks(self) -> Decimal:
+        """Checks and money orders: the paper counted together at close."""
+        kinds = (TenderKind.CHECK, TenderKind.MONEY_ORDER)
+        return sum((self.by_kind.get(k, ZERO) for k in kinds), ZERO)
+
+    @property
+    def cards(self) -> Decimal:
+        return self.by_kind.get(TenderKind.CARD, ZERO)
+
+
+def drawer_expected(drawer: Drawer) -> Expected:
+    posted = Payment.objects.filter(drawer=drawer, status__in=_COUNTED)
+    by_kind = dict(
+        Tender.objects.filter(payment__in=posted)
+        .values_list("kind")
+        .annotate(total=Sum("amount"))
+        .values_list("kind", "total")
+    )
+    agg = posted.aggregate(change=Sum("change_due"))
+    return Expected(
+        float_amount=drawer.float_amount.amount,
+        by_kind=by_kind,
+        change=agg["change"] or ZERO,
+        receipts=posted.count(),
+    )
+
+
+# A payment returned after the day closed was in the drawer that day; a void was not.
+_COUNTED = [PaymentStatus.POSTED, PaymentStatus.RETURNED]
+
+
+def open_drawer_for(user: Any) -> Drawer | None:
+    return Drawer.objects.filter(clerk=user, status=DrawerStatus.OPEN).first()
+
+
+def drawer_payments(drawer: Drawer) -> QuerySet[Payment]:
+    return (
+        Payment.objects.filter(drawer=drawer)
+        .select_related("taken_by")
+        .prefetch_related("tenders", "lines__account__customer")
+        .order_by("receipt_number")
+    )
+
+
+def payment_for_receipt(pk: int) -> Payment:
+    return (
+        Payment.objects.select_related("drawer", "taken_by", "voided_by")
+        .prefetch_related("tenders", "lines__account__customer", "lines__misc_item")
+        .get(pk=pk)
+    )
+
+
+def drawers_of_day(business_date: date) -> list[tuple[Drawer, Expected]]:
+    drawers = Drawer.objects.filter(business_date=business_date).select_related("clerk")
+    return [(d, drawer_expected(d)) for d in drawers.order_by("id")]
+
+
+def is_cash_only(account: Account, *, on: date) -> bool:
+    return any(f.kind == FlagKind.CASH_ONLY for f in flags_in_force(account, today=on))
+
+
+def latest_closeouts(limit: int = 10) -> QuerySet[Closeout]:
+    return Closeout.objects.select_related("closed_by").prefetch_related("deposits")[:limit]
+
+
+def deposit_checks(deposit: Any) -> list[Tender]:
+    """The checks and money orders listed on a deposit slip."""
+    tenders = (
+        Tender.objects.filter(
+            payment__business_date=deposit.closeout.business_date,
+            kind__in=[TenderKind.CHECK, TenderKind.MONEY_ORDER],
+        )
+        .exclude(payment__status=PaymentStatus.VOID)
+        .select_related("payment")
+        .prefetch_related("payment__lines__misc_item__gl_account")
+        .order_by("payment_id")
+    )
+    return [t for t in tenders if slip_fund_of(t.payment) == deposit.fund_id]
+
+
+@dataclass(frozen=True)
+class TenderRow:
+    label: str
+    expected: Decimal
+    counted: Decimal | None
+    difference: Decimal | None
+
+
+def drawer_tender_rows(drawer: Drawer, expected: Expected) -> list[TenderRow]:
+    """Expected vs counted per tender (counted only once the drawer is closed)."""
+    closed = drawer.status == DrawerStatus.CLOSED
+    counted_cash = drawer.counted_cash.amount if closed and drawer.counted_cash else None
+    counted_checks = sum((Decimal(a) for _n, a in drawer.counted_checks), ZERO) if closed else None
+    cash_exp = drawer.expected_cash.amount if closed and drawer.expected_cash else expected.cash
+    checks_exp = (
+        drawer.expected_checks.amount if closed and drawer.expected_checks else expected.checks
+    )
+
+    def diff(counted: Decimal | None, exp: Decimal) -> Decimal | None:
+        return None if counted is None else counted - exp
+
+    return [
+        TenderRow("Cash (float included)", cash_exp, counted_cash, diff(counted_cash, cash_exp)),
+        TenderRow(
+            "Checks and money orders", checks_exp, counted_checks, diff(counted_checks, checks_exp)
+        ),
+        TenderRow("Cards (settled by the processor)", expected.cards, None, None),
+    ]
+
+
+def misc_item_of(payment: Payment) -> Any:
+    return next((line.misc_item for line in payment.lines.all() if line.misc_item), None)
+
+
+def slip_fund_of(payment: Payment) -> int:
+    """The fund (pk) of the deposit slip a payment's money goes on."""
+    misc = misc_item_of(payment)
+    if misc is not None:
+        return int(misc.gl_account.fund_id)
+    return int(GLAccount.objects.values_list("fund_id", flat=True).get(role=GLRole.CASH))

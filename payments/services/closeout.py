@@ -1,0 +1,132 @@
+"""End-of-day closeout: every drawer balanced, deposits prepared, the day closed.
+
+Deposit slips: one per bank account and fund group. Utility receipts are pooled
+cash (the cash GL's fund); each miscellaneous-revenue fund gets its own slip.
+Drawer over/short goes on the slip of the over/short GL's fund. Card tenders
+settle through the card processor and are not deposited. The next business day
+is the next weekday (holidays: an administrator opens the right day instead).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from djmoney.money import Money
+
+from billing_site.common.money import CURRENCY, ZERO
+from billing_site.common.numbering import next_number
+from billing_site.common.roles import require_perm
+from ledger.choices import DayStatus, GLRole
+from ledger.errors import PostingRefused
+from ledger.models import BusinessDay, Fund, GLAccount
+from ledger.services import business_day_open
+
+from ..choices import DrawerStatus, PaymentStatus, TenderKind
+from ..models import Closeout, Deposit, Drawer, Payment
+from ..selectors import misc_item_of
+from ._common import refuse
+
+DEFAULT_BANK_ACCOUNT = "City operating account"
+
+
+@dataclass
+class SlipTotals:
+    fund: Fund
+    label: str
+    cash: Decimal = ZERO
+    checks: Decimal = ZERO
+    check_count: int = 0
+
+
+@transaction.atomic
+def closeout_run(*, acting_user: Any) -> Closeout:
+    """Close the open business day and open the next one."""
+    require_perm(acting_user, "payments.run_closeout", "ledger.post_transaction")
+    # Lock the day row: postings take KEY SHARE on it, so none can slip in while we close.
+    day = BusinessDay.objects.select_for_update().filter(status=DayStatus.OPEN).first()
+    if day is None:
+        raise refuse(None, "No business day is open.")
+    drawers = list(Drawer.objects.select_for_update().filter(business_date=day.date))
+    still_open = [d for d in drawers if d.status == DrawerStatus.OPEN]
+    if still_open:
+        numbers = ", ".join(str(d.pk) for d in still_open)
+        raise refuse(None, f"Drawers still open: {numbers}. Every drawer must be closed first.")
+    if any(d.clerk_id == acting_user.pk for d in drawers):
+        raise refuse(None, "You counted a drawer today: another supervisor must run the closeout.")
+    closeout = Closeout.objects.create(
+        business_date=day.date, closed_by=acting_user, next_date=next_weekday(day.date)
+    )
+    _make_deposits(closeout, drawers)
+    day.status = DayStatus.CLOSED
+    day.closed_by = acting_user
+    day.closed_at = timezone.now()
+    day.save(update_fields=["status", "closed_by", "closed_at"])
+    try:
+        business_day_open(on=closeout.next_date, acting_user=acting_user)
+    except PostingRefused as refused:
+        raise refuse(None, refused.message) from None
+    return closeout
+
+
+def next_weekday(day: date) -> date:
+    following = day + timedelta(days=1)
+    while following.weekday() >= 5:
+        following += timedelta(days=1)
+    return following
+
+
+def _make_deposits(closeout: Closeout, drawers: list[Drawer]) -> None:
+    slips = slip_totals(closeout.business_date, drawers)
+    banks = getattr(settings, "PAYMENTS_DEPOSIT_BANK_ACCOUNTS", {})
+    for slip in slips.values():
+        total = slip.cash + slip.checks
+        if total <= ZERO:
+            continue
+        Deposit.objects.create(
+            closeout=closeout,
+            slip_number=next_number("payments.deposit_slip"),
+            bank_account=banks.get(slip.fund.code, DEFAULT_BANK_ACCOUNT),
+            fund=slip.fund,
+            label=slip.label,
+            cash=Money(slip.cash, CURRENCY),
+            checks=Money(slip.checks, CURRENCY),
+            check_count=slip.check_count,
+            total=Money(total, CURRENCY),
+        )
+
+
+def slip_totals(business_date: date, drawers: list[Drawer]) -> dict[int, SlipTotals]:
+    """Cash and checks to deposit per fund group for the day's receipts."""
+    pool = GLAccount.objects.select_related("fund").get(role=GLRole.CASH).fund
+    over_short_fund = GLAccount.objects.select_related("fund").get(role=GLRole.OVER_SHORT).fund
+    slips: dict[int, SlipTotals] = {}
+    payments = (
+        Payment.objects.filter(business_date=business_date)
+        .exclude(status=PaymentStatus.VOID)
+        .prefetch_related("tenders", "lines__misc_item__gl_account__fund")
+    )
+    for payment in payments:
+        misc = misc_item_of(payment)
+        fund = misc.gl_account.fund if misc else pool
+        label = f"Miscellaneous revenue - {fund.name}" if misc else "Utility receipts"
+        slip = slips.setdefault(fund.pk, SlipTotals(fund=fund, label=label))
+        slip.cash -= payment.change_due.amount
+        for tender in payment.tenders.all():
+            if tender.kind == TenderKind.CASH:
+                slip.cash += tender.amount.amount
+            elif tender.kind in (TenderKind.CHECK, TenderKind.MONEY_ORDER):
+                slip.checks += tender.amount.amount
+                slip.check_count += 1
+    over_short = sum((d.over_short.amount for d in drawers if d.over_short), ZERO)
+    if over_short:
+        slip = slips.setdefault(
+            over_short_fund.pk, SlipTotals(fund=over_short_fund, label="Cash over/short")
+        )
+        slip.cash += over_short
+    return slips

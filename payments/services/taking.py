@@ -1,0 +1,232 @@
+"""Taking a payment: tenders checked, receipt numbered, money posted once to the ledger.
+
+Field names in refusals match ``payments.forms.PaymentForm`` so each message
+appears next to the field it is about.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from djmoney.money import Money
+
+from accounts.choices import AccountStatus
+from accounts.models import Account
+from billing_site.common.money import CURRENCY, ZERO
+from billing_site.common.numbering import next_number
+from billing_site.common.roles import require_perm
+from ledger.choices import GLRole, TransactionKind
+from ledger.errors import PostingRefused
+from ledger.models import GLAccount
+from ledger.services import Line, payment_lines, writer_for
+
+from ..cards import CARD_NUMBER_MESSAGE, looks_like_card_number
+from ..choices import CASH_ONLY_TENDERS, TenderKind
+from ..models import Drawer, MiscRevenueItem, Payment, PaymentLine, Tender
+from ..selectors import is_cash_only
+from ._common import amount_for, refuse
+from .drawers import own_open_drawer
+
+_AUTH_CODE = re.compile(r"^[A-Za-z0-9]{2,12}$")
+# Which form field a tender's amount and reference are typed in.
+TENDER_FIELDS = {
+    TenderKind.CASH: ("cash_amount", ""),
+    TenderKind.CHECK: ("check_amount", "check_number"),
+    TenderKind.MONEY_ORDER: ("mo_amount", "mo_serial"),
+    TenderKind.CARD: ("card_amount", "card_auth"),
+}
+
+
+@dataclass(frozen=True)
+class AccountPart:
+    account: Account
+    amount: Decimal
+    field: str = "account_0"
+
+
+@dataclass(frozen=True)
+class MiscPart:
+    item: MiscRevenueItem
+    amount: Decimal
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class TenderIn:
+    kind: str
+    amount: Decimal
+    reference: str = ""
+    card_brand: str = ""
+    card_last4: str = ""
+
+
+@transaction.atomic
+def payment_take(
+    *,
+    drawer: Drawer,
+    tenders: Sequence[TenderIn],
+    acting_user: Any,
+    accounts: Sequence[AccountPart] = (),
+    misc: Sequence[MiscPart] = (),
+    payer: str = "",
+) -> Payment:
+    """Post one receipt: accounts (by payment order) or misc revenue, paid by ``tenders``."""
+    require_perm(acting_user, "payments.take_payment")
+    drawer = own_open_drawer(drawer, acting_user)
+    total = _check_parts(accounts, misc)
+    change = _check_tenders(tenders, total)
+    writer = writer_for(acting_user)
+    locked = writer.lock([p.account for p in accounts])
+    _check_accounts(accounts, locked, tenders, writer.business_date)
+    number = next_number(f"payments.receipt.drawer.{drawer.pk}")
+    label = f"{drawer.pk}-{number:05d}"
+    cash = GLAccount.objects.get(role=GLRole.CASH)
+    lines: list[Line] = []
+    for part, account in zip(accounts, locked, strict=True):
+        lines += payment_lines(writer, account, part.amount, cash)
+    for item in misc:
+        lines += [
+            Line(gl_account=cash, amount=item.amount),
+            Line(gl_account=item.item.gl_account, amount=-item.amount),
+        ]
+    kind = TransactionKind.PAYMENT if accounts else TransactionKind.MISC_REVENUE
+    who = ", ".join(a.number for a in locked) or ", ".join(m.item.name for m in misc)
+    try:
+        pending = writer.post(
+            kind=kind, lines=lines, memo=f"Receipt {label}: {who}", source=f"receipt {label}"
+        )
+        writer.flush()
+    except PostingRefused as refused:
+        raise refuse(None, refused.message) from None
+    payment = Payment.objects.create(
+        drawer=drawer,
+        receipt_number=number,
+        business_date=writer.business_date,
+        taken_by=acting_user,
+        total=Money(total, CURRENCY),
+        tendered=Money(sum((t.amount for t in tenders), ZERO), CURRENCY),
+        change_due=Money(change, CURRENCY),
+        payer=payer.strip()[:200],
+        transaction=pending.saved,
+    )
+    _save_lines(payment, accounts, misc)
+    _save_tenders(payment, tenders)
+    return payment
+
+
+def _check_parts(accounts: Sequence[AccountPart], misc: Sequence[MiscPart]) -> Decimal:
+    if not accounts and not misc:
+        raise refuse("account_0", "Enter the account being paid.")
+    if accounts and misc:
+        raise refuse(None, "A receipt pays accounts or miscellaneous revenue, not both.")
+    seen: set[int] = set()
+    for part in accounts:
+        if part.account.pk in seen:
+            raise refuse(part.field, "This account is already listed on the payment.")
+        seen.add(part.account.pk)
+        amount_for(part.field.replace("account", "amount"), part.amount, what="Amount")
+    for item in misc:
+        amount_for("amount", item.amount)
+    return sum((p.amount for p in accounts), ZERO) + sum((m.amount for m in misc), ZERO)
+
+
+def _check_tenders(tenders: Sequence[TenderIn], total: Decimal) -> Decimal:
+    """Refuse bad tenders; return the change due (only ever from cash)."""
+    if not tenders:
+        raise refuse("cash_amount", "Enter how the customer paid.")
+    for tender in tenders:
+        _check_tender(tender)
+    paid = sum((t.amount for t in tenders), ZERO)
+    cash = sum((t.amount for t in tenders if t.kind == TenderKind.CASH), ZERO)
+    other = paid - cash
+    if other > total:
+        field = next(TENDER_FIELDS[t.kind][0] for t in tenders if t.kind != TenderKind.CASH)
+        raise refuse(
+            field, f"Checks, money orders and cards ({other}) cannot exceed the {total} applied."
+        )
+    if paid < total:
+        short = total - other
+        raise refuse("cash_amount", f"Cash tendered ({cash}) is less than the {short} left to pay.")
+    return paid - total
+
+
+def _check_tender(tender: TenderIn) -> None:
+    amount_field, ref_field = TENDER_FIELDS[tender.kind]
+    amount_for(amount_field, tender.amount, what=f"{TenderKind(tender.kind).label} amount")
+    for value in (tender.reference, tender.card_last4, tender.card_brand):
+        if looks_like_card_number(value):
+            raise refuse(ref_field or amount_field, CARD_NUMBER_MESSAGE)
+    if tender.kind == TenderKind.CHECK and not tender.reference.strip():
+        raise refuse(ref_field, "Enter the check number.")
+    if tender.kind == TenderKind.MONEY_ORDER and not tender.reference.strip():
+        raise refuse(ref_field, "Enter the money order serial number.")
+    if tender.kind == TenderKind.CARD:
+        if not tender.card_brand:
+            raise refuse("card_brand", "Choose the card brand shown by the terminal.")
+        if not re.fullmatch(r"\d{4}", tender.card_last4):
+            raise refuse("card_last4", "Enter only the last four digits of the card.")
+        if not _AUTH_CODE.match(tender.reference):
+            raise refuse("card_auth", "Enter the terminal's authorisation code (letters, digits).")
+
+
+def _check_accounts(
+    parts: Sequence[AccountPart], locked: list[Account], tenders: Sequence[TenderIn], on: Any
+) -> None:
+    for part, account in zip(parts, locked, strict=True):
+        if account.status == AccountStatus.CLOSED:
+            raise refuse(part.field, f"Account {account.number} is closed; it takes no payments.")
+        refused = [t for t in tenders if t.kind not in CASH_ONLY_TENDERS]
+        if refused and is_cash_only(account, on=on):
+            field = TENDER_FIELDS[refused[0].kind][0]
+            raise refuse(
+                field,
+                f"Account {account.number} is cash only: take cash or a money order, "
+                "not a check or card.",
+            )
+
+
+def _save_lines(
+    payment: Payment, accounts: Sequence[AccountPart], misc: Sequence[MiscPart]
+) -> None:
+    rows = [
+        PaymentLine(payment=payment, account=p.account, amount=Money(p.amount, CURRENCY))
+        for p in accounts
+    ] + [
+        PaymentLine(
+            payment=payment,
+            misc_item=m.item,
+            description=m.description[:200],
+            amount=Money(m.amount, CURRENCY),
+        )
+        for m in misc
+    ]
+    PaymentLine.objects.bulk_create(rows)
+
+
+def _save_tenders(payment: Payment, tenders: Sequence[TenderIn]) -> None:
+    Tender.objects.bulk_create(
+        Tender(
+            payment=payment,
+            kind=t.kind,
+            amount=Money(t.amount, CURRENCY),
+            reference=t.reference.strip()[:30],
+            card_brand=t.card_brand,
+            card_last4=t.card_last4,
+        )
+        for t in tenders
+    )
+
+
+@transaction.atomic
+def receipt_printed(*, payment: Payment, acting_user: Any) -> bool:
+    """Count a print of the receipt; True when it is the original (the first print)."""
+    require_perm(acting_user, "payments.view_payment")
+    Payment.objects.filter(pk=payment.pk).update(prints=F("prints") + 1)
+    prints = Payment.objects.values_list("prints", flat=True).get(pk=payment.pk)
+    return prints == 1

@@ -1,0 +1,74 @@
+"""The supervisor's end-of-day closeout, its deposits and deposit slip PDFs."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+
+from billing_site.common.idempotency import StaleToken
+from billing_site.common.pdf import render_pdf
+from ledger.selectors import open_business_day
+
+from .. import selectors, services
+from ..models import Closeout, Deposit
+from ._common import run_once, token_for
+
+CLOSEOUT = "payments.closeout"
+
+
+@permission_required("payments.run_closeout", raise_exception=True)
+def closeout(request: HttpRequest) -> HttpResponse:
+    error = None
+    if request.method == "POST":
+
+        def run() -> str:
+            done = services.closeout_run(acting_user=request.user)
+            return reverse("payments:closeout_detail", args=[done.pk])
+
+        try:
+            url = run_once(request, purpose=CLOSEOUT, action=run)
+        except (ValidationError, StaleToken) as refused:
+            error = refused
+        else:
+            messages.success(request, "The business day is closed and the next one is open.")
+            return redirect(url)
+    day = open_business_day()
+    drawers = selectors.drawers_of_day(day.date) if day else []
+    context = {
+        "day": day,
+        "drawers": drawers,
+        "open_drawers": [d for d, _e in drawers if d.status == "open"],
+        "error": getattr(error, "messages", [str(error)] if error else []),
+        "token": token_for(request, CLOSEOUT, error=error),
+        "recent": selectors.latest_closeouts(),
+    }
+    return render(request, "payments/closeout.html", context, status=400 if error else 200)
+
+
+@permission_required("payments.view_cash_reports", raise_exception=True)
+def closeout_detail(request: HttpRequest, closeout_pk: int) -> HttpResponse:
+    done = get_object_or_404(Closeout.objects.select_related("closed_by"), pk=closeout_pk)
+    context = {
+        "closeout": done,
+        "deposits": done.deposits.select_related("fund"),
+        "drawers": selectors.drawers_of_day(done.business_date),
+    }
+    return render(request, "payments/closeout_detail.html", context)
+
+
+@permission_required("payments.view_cash_reports", raise_exception=True)
+def deposit_slip(request: HttpRequest, deposit_pk: int) -> HttpResponse:
+    deposit = get_object_or_404(Deposit.objects.select_related("closeout", "fund"), pk=deposit_pk)
+    checks = selectors.deposit_checks(deposit)
+    pdf = render_pdf(
+        "payments/pdf/deposit_slip.html",
+        {"deposit": deposit, "checks": checks},
+        stylesheet="payments/pdf/report.css",
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="deposit-slip-{deposit.slip_number}.pdf"'
+    return response

@@ -1,0 +1,194 @@
+"""The counter: the payment screen, account look-up, receipts and voids."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from accounts.selectors import account_by_number, flags_in_force, search_accounts
+from billing_site.common.idempotency import StaleToken
+from billing_site.common.pdf import render_pdf
+from ledger.selectors import open_business_day
+
+from .. import selectors, services
+from ..forms import MiscPaymentForm, PaymentForm, VoidForm
+from ..models import Payment
+from ._common import run_once, show_errors, token_for
+
+TAKE = "payments.take"
+MISC = "payments.misc"
+VOID = "payments.void"
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    if request.user.has_perm("payments.use_drawer"):
+        if selectors.open_drawer_for(request.user):
+            return redirect("payments:take")
+        return redirect("payments:drawer_open")
+    if request.user.has_perm("payments.run_closeout"):
+        return redirect("payments:closeout")
+    raise PermissionDenied("Your role does not work at the counter.")
+
+
+@permission_required("payments.take_payment", raise_exception=True)
+def take(request: HttpRequest) -> HttpResponse:
+    drawer = selectors.open_drawer_for(request.user)
+    if drawer is None:
+        messages.info(request, "Open your drawer with its starting float first.")
+        return redirect("payments:drawer_open")
+    initial = {"account_0": request.GET.get("account", "")}
+    form = PaymentForm(request.POST or None, initial=initial)
+    error = None
+    if request.method == "POST" and form.is_valid():
+
+        def post() -> str:
+            payment = services.payment_take(
+                drawer=drawer,
+                accounts=form.account_parts(),
+                tenders=form.tenders(),
+                payer=form.cleaned_data["payer"],
+                acting_user=request.user,
+            )
+            return reverse("payments:receipt", args=[payment.pk])
+
+        try:
+            return redirect(run_once(request, purpose=TAKE, action=post))
+        except (ValidationError, StaleToken) as refused:
+            error = refused
+            show_errors(form, refused)
+    context = {
+        "form": form,
+        "drawer": drawer,
+        "token": token_for(request, TAKE, error=error),
+        "lookups": _lookups(form) if form.is_bound else [],
+    }
+    return render(request, "payments/take.html", context, status=400 if form.errors else 200)
+
+
+def _lookups(form: PaymentForm) -> list[dict[str, object]]:
+    """Account panels for rows typed before the form came back with an error."""
+    panels = []
+    for i in range(4):
+        text = form.data.get(f"account_{i}", "").split("|")[0].strip()
+        if text:
+            panels.append({"row": i, **_lookup_context(text)})
+    return panels
+
+
+def _lookup_context(text: str) -> dict[str, object]:
+    day = open_business_day()
+    account = account_by_number(text)
+    if account is None:
+        return {"matches": search_accounts(text, limit=6) if len(text) >= 2 else [], "q": text}
+    flags = flags_in_force(account, today=day.date) if day else []
+    return {
+        "account": account,
+        "due": max(account.balance.amount, 0),
+        "flags": flags,
+        "closed": account.status in ("closed", "final"),
+    }
+
+
+@permission_required("payments.take_payment", raise_exception=True)
+def lookup(request: HttpRequest) -> HttpResponse:
+    """The htmx panel beside an account row: the account's balance and alerts, or matches."""
+    row = request.GET.get("row", "0")
+    text = request.GET.get(f"account_{row}", request.GET.get("q", "")).split("|")[0].strip()
+    context = {"row": row, **(_lookup_context(text) if text else {})}
+    return render(request, "payments/partials/_lookup.html", context)
+
+
+@permission_required("payments.take_payment", raise_exception=True)
+def misc(request: HttpRequest) -> HttpResponse:
+    drawer = selectors.open_drawer_for(request.user)
+    if drawer is None:
+        messages.info(request, "Open your drawer with its starting float first.")
+        return redirect("payments:drawer_open")
+    form = MiscPaymentForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+
+        def post() -> str:
+            payment = services.payment_take(
+                drawer=drawer,
+                misc=form.misc_parts(),
+                tenders=form.tenders(),
+                payer=form.cleaned_data["payer"],
+                acting_user=request.user,
+            )
+            return reverse("payments:receipt", args=[payment.pk])
+
+        try:
+            return redirect(run_once(request, purpose=MISC, action=post))
+        except (ValidationError, StaleToken) as refused:
+            error = refused
+            show_errors(form, refused)
+    context = {"form": form, "drawer": drawer, "token": token_for(request, MISC, error=error)}
+    return render(request, "payments/misc.html", context, status=400 if form.errors else 200)
+
+
+@permission_required("payments.view_payment", raise_exception=True)
+def receipt(request: HttpRequest, payment_pk: int) -> HttpResponse:
+    payment = get_object_or_404(Payment, pk=payment_pk)
+    payment = selectors.payment_for_receipt(payment.pk)
+    void_form = VoidForm() if request.user.has_perm("payments.void_payment") else None
+    context = {"payment": payment, "void_form": void_form, "token": token_for(request, VOID)}
+    return render(request, "payments/receipt.html", context)
+
+
+def _print_context(request: HttpRequest, pk: int) -> dict[str, object]:
+    payment = get_object_or_404(Payment, pk=pk)
+    original = services.receipt_printed(payment=payment, acting_user=request.user)
+    return {"payment": selectors.payment_for_receipt(pk), "copy": not original}
+
+
+@permission_required("payments.view_payment", raise_exception=True)
+def receipt_print(request: HttpRequest, payment_pk: int) -> HttpResponse:
+    """The browser print view (CSS @media print); a second print says COPY."""
+    return render(request, "payments/receipt_print.html", _print_context(request, payment_pk))
+
+
+@permission_required("payments.view_payment", raise_exception=True)
+def receipt_pdf(request: HttpRequest, payment_pk: int) -> HttpResponse:
+    size = "80mm" if request.GET.get("size") == "80mm" else "letter"
+    context = {**_print_context(request, payment_pk), "size": size}
+    pdf = render_pdf("payments/pdf/receipt.html", context, stylesheet="payments/pdf/receipt.css")
+    response = HttpResponse(pdf, content_type="application/pdf")
+    name = f"receipt-{context['payment'].receipt_label}-{size}.pdf"  # type: ignore[attr-defined]
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+@require_POST
+@permission_required("payments.void_payment", raise_exception=True)
+def void(request: HttpRequest, payment_pk: int) -> HttpResponse:
+    payment = get_object_or_404(Payment, pk=payment_pk)
+    form = VoidForm(request.POST)
+    error = None
+    if form.is_valid():
+
+        def post() -> str:
+            services.payment_void(
+                payment=payment, reason=form.cleaned_data["reason"], acting_user=request.user
+            )
+            return reverse("payments:receipt", args=[payment.pk])
+
+        try:
+            url = run_once(request, purpose=VOID, action=post)
+        except (ValidationError, StaleToken) as refused:
+            error = refused
+            show_errors(form, refused)
+        else:
+            messages.success(request, f"Receipt {payment.receipt_label} is void.")
+            return redirect(url)
+    context = {
+        "payment": selectors.payment_for_receipt(payment.pk),
+        "void_form": form,
+        "token": token_for(request, VOID, error=error),
+    }
+    return render(request, "payments/receipt.html", context, status=400)

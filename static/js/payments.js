@@ -1,0 +1,127 @@
+/* Cashiering screens. No inline scripts (strict CSP): wired by data attributes.
+ *
+ * - [data-pay-account]: a USB scanner types "account|amount" then Enter; Enter here
+ *   never submits: it splits the scan, looks the account up and moves to the amount.
+ * - .pay-lookup panels: when an account is found and its amount is empty, the
+ *   amount due is filled in (the clerk can change it).
+ * - [data-pay-pick]: choosing a search match looks the account up.
+ * - [data-pay-form]: live totals (applied, tendered, change due).
+ * - [data-count]: running total of a count by denomination.
+ * - [data-post-once]: the button is disabled after the first submit (the server's
+ *   one-time token is what really guarantees a single posting).
+ * - [data-print-now]: opens the browser's print dialog.
+ */
+(function () {
+  "use strict";
+
+  function cents(text) {
+    var cleaned = String(text || "").replace(/[$,\s]/g, "");
+    if (!/^\d+(\.\d{0,2})?$/.test(cleaned)) return 0;
+    return Math.round(parseFloat(cleaned) * 100);
+  }
+
+  function dollars(value) {
+    var sign = value < 0 ? "-" : "";
+    return sign + "$" + (Math.abs(value) / 100).toFixed(2);
+  }
+
+  function amountFor(row) {
+    return document.getElementById("id_amount_" + row);
+  }
+
+  function lookUp(input) {
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  function onAccountEnter(event, input) {
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    var row = input.getAttribute("data-pay-account");
+    var amount = amountFor(row);
+    var parts = input.value.split("|");
+    if (parts.length > 1) {
+      input.value = parts[0].trim();
+      if (amount && !amount.value) amount.value = parts[1].trim();
+    }
+    lookUp(input);
+    if (amount) amount.focus();
+  }
+
+  document.addEventListener("keydown", function (event) {
+    var target = event.target;
+    if (target instanceof HTMLElement && target.hasAttribute("data-pay-account")) {
+      onAccountEnter(event, target);
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (!(target instanceof Element)) return;
+    var pick = target.closest("[data-pay-pick]");
+    if (pick) {
+      var input = document.getElementById(pick.getAttribute("data-fill-input"));
+      if (input) {
+        input.value = pick.getAttribute("data-fill-value");
+        lookUp(input);
+        var amount = amountFor(input.getAttribute("data-pay-account"));
+        if (amount) amount.focus();
+      }
+    }
+    if (target.closest("[data-print-now]")) window.print();
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var box = event.detail && event.detail.target;
+    if (!box || !box.classList || !box.classList.contains("pay-lookup")) return;
+    var card = box.querySelector("[data-pay-due]");
+    var amount = amountFor(box.id.replace("lookup-", ""));
+    if (card && amount && !amount.value && cents(card.getAttribute("data-pay-due")) > 0) {
+      amount.value = card.getAttribute("data-pay-due");
+    }
+    refreshTotals();
+  });
+
+  function sumOf(form, selector) {
+    var total = 0;
+    form.querySelectorAll(selector).forEach(function (el) { total += cents(el.value); });
+    return total;
+  }
+
+  function refreshTotals() {
+    document.querySelectorAll("[data-pay-form]").forEach(function (form) {
+      var applied = sumOf(form, "[data-pay-applied], [data-pay-applied-wrap] input");
+      var tendered = sumOf(form, "#id_cash_amount, #id_check_amount, #id_mo_amount, #id_card_amount");
+      var cash = sumOf(form, "#id_cash_amount");
+      var change = Math.min(Math.max(tendered - applied, 0), cash);
+      var set = function (sel, v) { var el = form.querySelector(sel); if (el) el.textContent = dollars(v); };
+      set("[data-total-applied]", applied);
+      set("[data-total-tendered]", tendered);
+      set("[data-total-change]", change);
+    });
+    document.querySelectorAll("[data-count]").forEach(function (box) {
+      var total = 0;
+      box.querySelectorAll("[data-denomination]").forEach(function (el) {
+        var n = parseInt(el.value, 10);
+        if (n > 0) total += Math.round(parseFloat(el.getAttribute("data-denomination")) * 100) * n;
+      });
+      var out = box.querySelector("[data-count-total]");
+      if (out) out.textContent = dollars(total);
+    });
+  }
+
+  document.addEventListener("input", refreshTotals);
+  document.addEventListener("DOMContentLoaded", refreshTotals);
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement)) return;
+    var button = form.querySelector("[data-post-once]");
+    if (!button) return;
+    if (form.getAttribute("data-submitted")) {
+      event.preventDefault();
+      return;
+    }
+    form.setAttribute("data-submitted", "1");
+    window.setTimeout(function () { button.disabled = true; }, 0);
+  });
+})();

@@ -1,0 +1,181 @@
+"""The counter over HTTP: post once, refusals next to the field, receipts and slips as PDF."""
+
+from __future__ import annotations
+
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from pypdf import PdfReader
+
+from payments.models import Payment
+
+from .helpers import balance, charge, open_drawer
+
+D = Decimal
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def clerk(alice, business_day) -> Client:
+    open_drawer(alice)
+    client = Client()
+    client.force_login(alice)
+    return client
+
+
+def _token(client: Client, url: str) -> str:
+    html = client.get(url).content.decode()
+    return re.search(r'name="token" value="([^"]+)"', html).group(1)
+
+
+def _form(client: Client, **fields: str) -> dict[str, str]:
+    return {"token": _token(client, reverse("payments:take")), **fields}
+
+
+def pdf_text(content: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_it_posts_a_cash_payment_and_shows_change(clerk, bob, account) -> None:
+    charge(account, bob, water="42.50")
+    data = _form(clerk, account_0=account.number, amount_0="42.50", cash_amount="50")
+    response = clerk.post(reverse("payments:take"), data, follow=True)
+    assert response.status_code == 200
+    assert "Change due: $7.50" in response.content.decode()
+    assert balance(account) == D("0.00")
+
+
+def test_replaying_the_post_posts_once(clerk, account) -> None:
+    data = _form(clerk, account_0=account.number, amount_0="10.00", cash_amount="10.00")
+    first = clerk.post(reverse("payments:take"), data)
+    second = clerk.post(reverse("payments:take"), data)  # double click or replayed POST
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    assert clerk.get(first.headers["Location"]).status_code == 200  # refresh after Post
+    assert Payment.objects.count() == 1
+    assert balance(account) == D("-10.00")
+
+
+def test_a_scanned_stub_fills_account_and_amount(clerk, bob, account) -> None:
+    charge(account, bob, water="18.00")
+    data = _form(clerk, account_0=f"{account.number}|18.00", cash_amount="20")
+    assert clerk.post(reverse("payments:take"), data).status_code == 302
+    assert balance(account) == D("0.00")
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"amount_0": "50.00", "cash_amount": "40.00"}, "cash_amount", "less than the 50.00"),
+        ({"amount_0": "-5", "cash_amount": "5"}, "amount_0", "more than zero"),
+        ({"amount_0": "0", "cash_amount": "5"}, "amount_0", "more than zero"),
+        ({"amount_0": "5.001", "cash_amount": "6"}, "amount_0", "two decimal places"),
+        ({"amount_0": "5", "check_amount": "5"}, "check_number", "check number"),
+        (
+            {"amount_0": "5", "cash_amount": "5", "payer": "4111 1111 1111 1111"},
+            "payer",
+            "card number",
+        ),
+        (
+            {
+                "amount_0": "5",
+                "card_amount": "5",
+                "card_brand": "visa",
+                "card_last4": "4242",
+                "card_auth": "4111-1111-1111-1111",
+            },
+            "card_auth",
+            "card number",
+        ),
+    ],
+)
+def test_it_refuses_bad_tenders_next_to_the_field_and_keeps_the_form(
+    clerk, account, fields, field, message
+) -> None:
+    data = _form(clerk, account_0=account.number, **fields)
+    response = clerk.post(reverse("payments:take"), data)
+    html = response.content.decode()
+    assert response.status_code == 400
+    error = re.search(rf'id="id_{field}_error">(.*?)</div>', html, re.S)
+    assert error and message in error.group(1), html[:0]
+    assert f'value="{account.number}"' in html  # nothing typed is lost
+    if "card number" not in message:
+        assert Payment.objects.count() == 0
+
+
+def test_it_refuses_an_unknown_account(clerk) -> None:
+    response = clerk.post(
+        reverse("payments:take"), _form(clerk, account_0="99999999", amount_0="5", cash_amount="5")
+    )
+    assert "No account numbered" in response.content.decode()
+
+
+def test_the_lookup_shows_balance_and_alerts(clerk, bob, account) -> None:
+    charge(account, bob, water="12.00")
+    html = clerk.get(
+        reverse("payments:lookup"), {"row": 0, "account_0": account.number}
+    ).content.decode()
+    assert "Amount due <strong data-due>12.00" in html
+    name = account.customer.last_name
+    assert (
+        account.number
+        in clerk.get(reverse("payments:lookup"), {"row": 0, "account_0": name}).content.decode()
+    )
+
+
+def test_receipt_pdfs_read_back_and_reprints_say_copy(clerk, account) -> None:
+    data = _form(clerk, account_0=account.number, amount_0="10.00", cash_amount="20.00")
+    url = clerk.post(reverse("payments:take"), data).headers["Location"]
+    pk = int(url.rstrip("/").split("/")[-1])
+    payment = Payment.objects.get(pk=pk)
+    first = pdf_text(clerk.get(reverse("payments:receipt_pdf", args=[pk])).content)
+    assert payment.receipt_label in first and "10.00" in first and "COPY" not in first
+    again = pdf_text(clerk.get(reverse("payments:receipt_pdf", args=[pk]) + "?size=80mm").content)
+    assert "COPY" in again and "Change" in again
+    page = clerk.get(reverse("payments:receipt_print", args=[pk])).content.decode()
+    assert "COPY" in page
+
+
+def test_a_clerk_cannot_post_a_void_but_a_supervisor_can(clerk, carol, account) -> None:
+    data = _form(clerk, account_0=account.number, amount_0="10.00", cash_amount="10.00")
+    pk = int(
+        clerk.post(reverse("payments:take"), data).headers["Location"].rstrip("/").split("/")[-1]
+    )
+    assert clerk.post(reverse("payments:void", args=[pk]), {"reason": "x"}).status_code == 403
+    sup = Client()
+    sup.force_login(carol)
+    token = _token(sup, reverse("payments:receipt", args=[pk]))
+    response = sup.post(reverse("payments:void", args=[pk]), {"reason": "Wrong", "token": token})
+    assert response.status_code == 302
+    assert Payment.objects.get(pk=pk).status == "void"
+    assert "VOID" in sup.get(reverse("payments:receipt", args=[pk])).content.decode()
+
+
+def test_the_closeout_page_closes_the_day_and_serves_slips(alice, carol, clerk, account) -> None:
+    data = _form(clerk, account_0=account.number, amount_0="15.00", cash_amount="15.00")
+    clerk.post(reverse("payments:take"), data)
+    sup = Client()
+    sup.force_login(carol)
+    refused = sup.post(
+        reverse("payments:closeout"), {"token": _token(sup, reverse("payments:closeout"))}
+    )
+    assert refused.status_code == 400 and "Drawers still open" in refused.content.decode()
+    close = {
+        "token": _token(clerk, reverse("payments:drawer_close")),
+        "d20": "5",
+        "d10": "1",
+        "d5": "1",
+    }
+    assert clerk.post(reverse("payments:drawer_close"), close).status_code == 302
+    done = sup.post(
+        reverse("payments:closeout"), {"token": _token(sup, reverse("payments:closeout"))}
+    )
+    assert done.status_code == 302
+    html = sup.get(done.headers["Location"]).content.decode()
+    slip_url = re.search(r'href="([^"]+slip.pdf)"', html).group(1)
+    text = pdf_text(sup.get(slip_url).content)
+    assert "Deposit slip" in text and "15.00" in text
