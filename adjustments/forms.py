@@ -90,15 +90,33 @@ def attachment_field() -> forms.FileField:
     )
 
 
+def _required(message: str) -> dict[str, str]:
+    return {"required": message}
+
+
+MEMO_REQUIRED = _required("Say what the request is for.")
+
+
 class AdjustmentRequestForm(AttachmentMixin, forms.Form):
-    account = AccountNumberField(label="Account number")
-    direction = forms.ChoiceField(choices=Direction.choices, widget=forms.RadioSelect)
+    account = AccountNumberField(
+        label="Account number", error_messages=_required("Enter the account number.")
+    )
+    direction = forms.ChoiceField(
+        choices=Direction.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required("Choose credit or debit."),
+    )
     reason = forms.ModelChoiceField(
         queryset=AdjustmentReason.objects.filter(is_active=True),
         empty_label="Choose a reason",
-        error_messages={"invalid_choice": "That reason is no longer in use; choose another."},
+        error_messages={
+            "required": "Choose the reason for the adjustment.",
+            "invalid_choice": "That reason is no longer in use; choose another.",
+        },
     )
-    memo = forms.CharField(max_length=500, widget=MEMO_WIDGET, label="Memo")
+    memo = forms.CharField(
+        max_length=500, widget=MEMO_WIDGET, label="Memo", error_messages=MEMO_REQUIRED
+    )
     attachment = attachment_field()
 
     def __init__(self, *args: Any, services: list[Service], **kwargs: Any) -> None:
@@ -124,18 +142,25 @@ class AdjustmentRequestForm(AttachmentMixin, forms.Form):
 
 
 class TransferForm(AttachmentMixin, forms.Form):
-    account = AccountNumberField(label="From account number")
-    to_account = AccountNumberField(label="To account number")
-    transfer_of = forms.ChoiceField(
-        choices=TransferOf.choices, widget=forms.RadioSelect, label="What moves"
+    account = AccountNumberField(
+        label="From account number", error_messages=_required("Enter the account it comes from.")
     )
-    amount = AmountField()
-    memo = forms.CharField(max_length=500, widget=MEMO_WIDGET)
+    to_account = AccountNumberField(
+        label="To account number", error_messages=_required("Enter the account it goes to.")
+    )
+    transfer_of = forms.ChoiceField(
+        choices=TransferOf.choices,
+        widget=forms.RadioSelect,
+        label="What moves",
+        error_messages=_required("Choose a balance owed or a credit."),
+    )
+    amount = AmountField(error_messages=_required("Enter the amount to move."))
+    memo = forms.CharField(max_length=500, widget=MEMO_WIDGET, error_messages=MEMO_REQUIRED)
     attachment = attachment_field()
 
 
 class ConsolidationForm(forms.Form):
-    memo = forms.CharField(max_length=500, widget=MEMO_WIDGET)
+    memo = forms.CharField(max_length=500, widget=MEMO_WIDGET, error_messages=MEMO_REQUIRED)
 
 
 class DecisionForm(forms.Form):
@@ -150,7 +175,7 @@ class DecisionForm(forms.Form):
 
 
 class GLDraftForm(forms.Form):
-    memo = forms.CharField(max_length=500, widget=MEMO_WIDGET)
+    memo = forms.CharField(max_length=500, widget=MEMO_WIDGET, error_messages=MEMO_REQUIRED)
 
 
 class GLLineForm(forms.Form):
@@ -160,10 +185,18 @@ class GLLineForm(forms.Form):
         .select_related("fund"),
         required=False,
         label="GL account",
+        empty_label="Choose a GL account",
+        widget=forms.Select(attrs={"aria-label": "GL account"}),
         error_messages={"invalid_choice": "Choose a GL account from the list."},
     )
-    debit = AmountField(required=False)
-    credit = AmountField(required=False)
+    debit = AmountField(
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "aria-label": "Debit"}),
+    )
+    credit = AmountField(
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "aria-label": "Credit"}),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
