@@ -113,6 +113,7 @@ LANDLORD_FIRMS = _items(
     "Frenchtown Housing Cooperative; Southwood Villas HOA; Capital Student Housing LLC; "
     "Betton Hills Townhomes LLC; Killearn Duplex Partners; Myers Park Flats LLC"
 )
+APARTMENTS = _items("Apartments; Villas; Commons; Townhomes; Gardens; Flats; Lofts")
 SCHOOLS = _items(
     "Riley Elementary School; Sealey Elementary School; Cobb Middle School; "
     "Leon High School; Rickards High School; Hartsfield Elementary School; "
@@ -170,14 +171,14 @@ HABITS: dict[str, tuple[int, int]] = {
 
 @dataclass
 class CustomerPlan:
-    """Keyword arguments for ``accounts.services.customer_create``."""
+    """The field values of a ``Customer``."""
 
     fields: dict[str, str]
 
 
 @dataclass
 class PremisePlan:
-    """Keyword arguments for ``accounts.services.premise_create``."""
+    """The field values of a ``Premise`` (a service address)."""
 
     fields: dict[str, str]
 
@@ -225,7 +226,7 @@ def ascii_slug(text: str) -> str:
 
 # -- bills ---------------------------------------------------------------------
 
-WATER_BASE = {
+WATER_BASE: dict[str, Decimal] = {
     AccountClass.RESIDENTIAL: Decimal("12.85"),
     AccountClass.MULTI_FAMILY: Decimal("9.60"),
     AccountClass.COMMERCIAL: Decimal("28.40"),
@@ -269,12 +270,13 @@ class _Meter:
 
 
 def _bills(
-    rng: random.Random, cls: str, meter: _Meter, months: list[date], first: int, last: int
+    rng: random.Random, cls: str, meter: _Meter, months: list[date], first: int
 ) -> tuple[list[dict[str, Decimal]], list[Decimal | None]]:
+    """Monthly bills from service month ``first`` on (trimmed later for move-outs)."""
     bills: list[dict[str, Decimal]] = []
     usage: list[Decimal | None] = []
     for index, month in enumerate(months):
-        if not first <= index <= last:
+        if index < first:
             bills.append({})
             usage.append(None)
             continue
@@ -400,7 +402,7 @@ class _Generator:
     def organisation(self, name: str, office: PremisePlan) -> CustomerPlan:
         fields = {"kind": CustomerKind.ORGANISATION, "organisation_name": name}
         fields["phone"] = self.phone()
-        fields["email"] = f"billing@{ascii_slug(name)[:20]}.example.com"
+        fields["email"] = f"billing@{ascii_slug(name)[:40]}.example.com"
         return CustomerPlan({**fields, **_mailing(office.fields)})
 
     def business_name(self, kinds: tuple[str, ...]) -> str:
@@ -418,7 +420,7 @@ class _Generator:
         self, customer: CustomerPlan, premise: PremisePlan, cls: str, meter: _Meter
     ) -> AccountPlan:
         first = 0 if self.rng.random() > 0.08 else self.rng.randint(1, MONTHS - 2)
-        bills, usage = _bills(self.rng, cls, meter, self.months, first, MONTHS - 1)
+        bills, usage = _bills(self.rng, cls, meter, self.months, first)
         if first:
             start = self.months[first] + timedelta(days=self.rng.randint(0, 9))
         else:
@@ -435,7 +437,7 @@ class _Generator:
         if cls == AccountClass.RESIDENTIAL:
             customer = self.person(premise)
         elif cls == AccountClass.MULTI_FAMILY:
-            customer = self.organisation(self.rng.choice(LANDLORD_FIRMS), premise)
+            customer = self.organisation(self.business_name(APARTMENTS), premise)
         else:
             kinds = INDUSTRIES if cls == AccountClass.INDUSTRIAL else BUSINESSES
             customer = self.organisation(self.business_name(kinds), premise)
@@ -445,7 +447,10 @@ class _Generator:
         """An apartment building: the owner's master account (common areas) and one per unit."""
         building = self.address(COMMERCIAL_STREETS + RESIDENTIAL_STREETS)
         office = self.address(COMMERCIAL_STREETS, line2="Suite 200")
-        owner = self.organisation(self.business_name(tuple(LANDLORD_FIRMS)), office)
+        firms = [firm for firm in LANDLORD_FIRMS if firm not in self.used_names]
+        name = self.rng.choice(firms) if firms else self.business_name(APARTMENTS)
+        self.used_names.add(name)
+        owner = self.organisation(name, office)
         common = _Meter(self.rng.uniform(5, 20), 0.5, Decimal(self.rng.randint(3, 10)),
                         Decimal("286.00"), sewer=False)  # fmt: skip
         master = self.account(owner, building, AccountClass.MULTI_FAMILY, common)
@@ -497,6 +502,7 @@ def build_plan(*, accounts: int, seed: int, today: date) -> DemoPlan:
         plans += gen.landlord(units=rng.randint(3, 8))
     if accounts >= 100:
         plans += gen.school_district(schools=rng.randint(5, len(SCHOOLS)))
+    plans.sort(key=lambda plan: not plan.is_master)  # masters are opened before their subs
     plans = plans[:accounts]
     rest = accounts - len(plans)
     shares = {

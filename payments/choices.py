@@ -63,3 +63,28 @@ DENOMINATION_LABELS = {
 }
 # Tenders a cash-only account may still pay with (certified funds).
 CASH_ONLY_TENDERS = {TenderKind.CASH, TenderKind.MONEY_ORDER}
+
+
+class ReturnKind(models.TextChoices):
+    RETURNED_CHECK = "returned_check", "Returned check"
+    CHARGEBACK = "chargeback", "Card chargeback"
+    ELECTRONIC_RETURN = "electronic_return", "Electronic return"
+
+
+class BatchKind(models.TextChoices):
+    MAIL = "mail", "Mail payments"
+    LOCKBOX = "lockbox", "Lockbox file"
+
+
+class BatchStatus(models.TextChoices):
+    OPEN = "open", "Open (keying)"
+    IMPORTING = "importing", "Importing"
+    POSTED = "posted", "Posted"
+
+
+class ItemStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    POSTED = "posted", "Posted"
+    EXCEPTION = "exception", "Needs a person"
+    REJECTED = "rejected", "Rejected"
+    RETURNED = "returned", "Returned"

@@ -14,7 +14,16 @@ from djmoney.models.fields import MoneyField
 
 from billing_site.common.money import CURRENCY, DECIMAL_PLACES, MAX_DIGITS
 
-from .choices import CardBrand, DrawerStatus, PaymentStatus, TenderKind
+from .choices import (
+    BatchKind,
+    BatchStatus,
+    CardBrand,
+    DrawerStatus,
+    ItemStatus,
+    PaymentStatus,
+    ReturnKind,
+    TenderKind,
+)
 
 
 def _money(**kwargs: object) -> MoneyField:
@@ -229,3 +238,196 @@ class Deposit(models.Model):
 
     def __str__(self) -> str:
         return f"Deposit slip {self.slip_number}"
+
+
+class RemittanceBatch(models.Model):
+    """Payments that came without a drawer: a keyed mail batch or an imported lockbox file.
+
+    A mail batch posts all-or-nothing once its stubs match the control count and
+    total. A lockbox file is posted row by row by a task; rows that cannot post as
+    they stand wait as exceptions for a person.
+    """
+
+    number = models.PositiveIntegerField(unique=True)
+    kind = models.CharField(max_length=10, choices=BatchKind)
+    status = models.CharField(max_length=10, choices=BatchStatus, default=BatchStatus.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(db_default=Now())
+    control_count = models.PositiveIntegerField(default=0)
+    control_total = _money(default=0)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    posted_at = models.DateTimeField(null=True, blank=True)
+    business_date = models.DateField(null=True, blank=True, db_index=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    file_sha256 = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_skipped = models.PositiveIntegerField(default=0, help_text="Rows already imported")
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        permissions = [("manage_batches", "Can key mail batches and import lockbox files")]
+
+    def __str__(self) -> str:
+        return f"Batch {self.number}"
+
+
+class RemittanceItem(models.Model):
+    """One stub of a batch: account, amount and check number, posted as its own payment."""
+
+    batch = models.ForeignKey(RemittanceBatch, on_delete=models.PROTECT, related_name="items")
+    line_number = models.PositiveIntegerField()
+    account_text = models.CharField(max_length=40, help_text="The account as keyed or sent")
+    account = models.ForeignKey(
+        "accounts.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    amount = _money()
+    check_number = models.CharField(max_length=30, blank=True)
+    remitter = models.CharField(max_length=200, blank=True)
+    row_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    status = models.CharField(max_length=10, choices=ItemStatus, default=ItemStatus.PENDING)
+    problem = models.CharField(max_length=300, blank=True)
+    transaction = models.OneToOneField(
+        "ledger.JournalTransaction",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    business_date = models.DateField(null=True, blank=True, db_index=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["batch", "line_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "line_number"],
+                name="remittance_item_line_unique",
+                violation_error_message="This line number is already used in the batch.",
+            )
+        ]
+        indexes = [models.Index(fields=["batch", "status"], name="remit_item_batch_status")]
+
+    def __str__(self) -> str:
+        return f"Batch {self.batch_id} line {self.line_number}"
+
+    @property
+    def label(self) -> str:
+        return f"batch {self.batch.number} line {self.line_number}"
+
+
+class ReturnFeeSchedule(models.Model):
+    """What a returned payment costs, and when returns make an account cash only.
+
+    Fee = the greater of the tier fee (first tier whose "up to" covers the amount)
+    and ``percent`` of the amount, then raised to ``minimum`` and capped at
+    ``maximum``. Exactly one schedule is active; an administrator keeps them.
+    """
+
+    name = models.CharField(max_length=100, unique=True)
+    is_active = models.BooleanField(default=False)
+    percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Percent of the payment; the fee is the greater of this and the tier fee.",
+    )
+    minimum = _money(null=True, blank=True)
+    maximum = _money(null=True, blank=True)
+    cash_only_after = models.PositiveSmallIntegerField(
+        default=2, help_text="Returns within the window that make an account cash only (0: never)."
+    )
+    window_days = models.PositiveIntegerField(default=365)
+    cash_only_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        default=365,
+        help_text="How long cash only lasts; empty: until cleared.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"],
+                condition=models.Q(is_active=True),
+                name="return_fee_schedule_one_active",
+                violation_error_message="Only one returned-payment fee schedule can be active.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ReturnFeeTier(models.Model):
+    """A flat fee for payments up to and including ``up_to`` (empty: any larger amount)."""
+
+    schedule = models.ForeignKey(ReturnFeeSchedule, on_delete=models.CASCADE, related_name="tiers")
+    up_to = _money(null=True, blank=True)
+    fee = _money()
+
+    class Meta:
+        ordering = ["schedule", models.F("up_to").asc(nulls_last=True)]
+
+    def __str__(self) -> str:
+        return f"up to {self.up_to or 'any'}: {self.fee}"
+
+
+class ReturnedPayment(models.Model):
+    """A payment the bank or card processor took back after its day closed."""
+
+    payment = models.OneToOneField(
+        Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="returned"
+    )
+    item = models.OneToOneField(
+        RemittanceItem, null=True, blank=True, on_delete=models.PROTECT, related_name="returned"
+    )
+    kind = models.CharField(max_length=20, choices=ReturnKind)
+    reason = models.CharField(max_length=500)
+    business_date = models.DateField(db_index=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(db_default=Now())
+    amount = _money()
+    reversal = models.OneToOneField(
+        "ledger.JournalTransaction", on_delete=models.PROTECT, related_name="+"
+    )
+    fee = _money(default=0)
+    fee_account = models.ForeignKey(
+        "accounts.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    fee_transaction = models.OneToOneField(
+        "ledger.JournalTransaction",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    made_cash_only = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-business_date", "-id"]
+        permissions = [("record_return", "Can record returned checks and chargebacks")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(payment__isnull=False) & models.Q(item__isnull=True))
+                | (models.Q(payment__isnull=True) & models.Q(item__isnull=False)),
+                name="returned_payment_receipt_or_item",
+                violation_error_message="A return is of a receipt or of a batch item.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Return of {self.payment or self.item}"

@@ -154,3 +154,53 @@ def slip_fund_of(payment: Payment) -> int:
     if misc is not None:
         return int(misc.gl_account.fund_id)
     return int(GLAccount.objects.values_list("fund_id", flat=True).get(role=GLRole.CASH))
+
+
+def cash_only_ids(accounts: Any, *, on: date) -> set[int]:
+    """The pks of ``accounts`` with a cash-only flag in force on ``on`` (one query)."""
+    from django.db.models import Q
+
+    from accounts.models import AccountFlag
+
+    return set(
+        AccountFlag.objects.filter(
+            account__in=[a.pk for a in accounts],
+            kind=FlagKind.CASH_ONLY,
+            cleared_at__isnull=True,
+        )
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=on))
+        .values_list("account_id", flat=True)
+    )
+
+
+def deposit_mail_checks(deposit: Any) -> list[Any]:
+    """Mail-batch checks on a deposit slip: they go on the pooled-cash (utility) slip."""
+    from .choices import BatchKind, ItemStatus
+    from .models import RemittanceItem
+
+    pool = GLAccount.objects.values_list("fund_id", flat=True).get(role=GLRole.CASH)
+    if deposit.fund_id != pool or deposit.label != "Utility receipts":
+        return []
+    return list(
+        RemittanceItem.objects.filter(
+            business_date=deposit.closeout.business_date,
+            batch__kind=BatchKind.MAIL,
+            status__in=[ItemStatus.POSTED, ItemStatus.RETURNED],
+        )
+        .select_related("batch")
+        .order_by("batch__number", "line_number")
+    )
+
+
+def batches_for_closeout(business_date: date) -> list[Any]:
+    """The day's batches, and any still open or importing (they post into the open day)."""
+    from django.db.models import Q
+
+    from .choices import BatchStatus
+    from .models import RemittanceBatch
+
+    return list(
+        RemittanceBatch.objects.filter(
+            Q(business_date=business_date) | Q(status__in=[BatchStatus.OPEN, BatchStatus.IMPORTING])
+        ).order_by("number")
+    )

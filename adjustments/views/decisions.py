@@ -29,8 +29,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     return render(request, "adjustments/queue.html", {"rows": rows, "limit": limit})
 
 
-def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
-    req = selectors.request_for_user(pk, request.user)
+def _decide(request: HttpRequest, request_pk: int, *, approve: bool) -> HttpResponse:
+    req = selectors.request_for_user(request_pk, request.user)
     purpose = f"adjustments.decide.{req.pk}"
     form = DecisionForm(request.POST)
     if not form.is_valid():
@@ -57,22 +57,22 @@ def _decide(request: HttpRequest, pk: int, *, approve: bool) -> HttpResponse:
 
 @require_POST
 @permission_required("adjustments.approve_request", raise_exception=True)
-def approve(request: HttpRequest, pk: int) -> HttpResponse:
-    return _decide(request, pk, approve=True)
+def approve(request: HttpRequest, request_pk: int) -> HttpResponse:
+    return _decide(request, request_pk, approve=True)
 
 
 @require_POST
 @permission_required("adjustments.approve_request", raise_exception=True)
-def reject(request: HttpRequest, pk: int) -> HttpResponse:
-    return _decide(request, pk, approve=False)
+def reject(request: HttpRequest, request_pk: int) -> HttpResponse:
+    return _decide(request, request_pk, approve=False)
 
 
 @permission_required("adjustments.reverse_request", raise_exception=True)
-def reverse_posting(request: HttpRequest, pk: int) -> HttpResponse:
-    req = selectors.request_for_user(pk, request.user)
+def reverse_posting(request: HttpRequest, request_pk: int) -> HttpResponse:
+    req = selectors.request_for_user(request_pk, request.user)
     if req.status != RequestStatus.POSTED:
         messages.info(request, f"{req} is {req.get_status_display().lower()}; nothing to reverse.")
-        return redirect("adjustments:detail", pk=req.pk)
+        return redirect("adjustments:detail", request_pk=req.pk)
     purpose = f"adjustments.reverse.{req.pk}"
     form = DecisionForm(request.POST or None)
     error: ValidationError | StaleToken | None = None

@@ -69,14 +69,12 @@ def gl_new(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("adjustments.draft_gl_adjustment", raise_exception=True)
-def gl_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    draft = get_object_or_404(
-        AdjustmentRequest,
-        pk=pk,
-        kind=RequestKind.GL_ADJUSTMENT,
-        status=RequestStatus.DRAFT,
-        requested_by=request.user,
-    )
+def gl_edit(request: HttpRequest, draft_pk: int) -> HttpResponse:
+    draft = get_object_or_404(AdjustmentRequest, pk=draft_pk, kind=RequestKind.GL_ADJUSTMENT)
+    if draft.status != RequestStatus.DRAFT or draft.requested_by_id != request.user.pk:
+        # Submitted, or someone else's: only its drafter edits a draft; show it instead.
+        messages.info(request, f"{draft} can be changed only by its drafter while a draft.")
+        return redirect("adjustments:detail", request_pk=draft.pk)
     return _gl_page(request, draft=draft)
 
 

@@ -24,8 +24,8 @@ def masters(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("adjustments.request_consolidation", raise_exception=True)
-def consolidation(request: HttpRequest, pk: int) -> HttpResponse:
-    master = selectors.master_accounts().filter(pk=pk).first()
+def consolidation(request: HttpRequest, master_pk: int) -> HttpResponse:
+    master = selectors.master_accounts().filter(pk=master_pk).first()
     if master is None:
         raise Http404("No such master account.")
     purpose = f"adjustments.consolidate.{master.pk}"

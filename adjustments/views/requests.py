@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -117,8 +119,17 @@ def mine(request: HttpRequest) -> HttpResponse:
     return render(request, "adjustments/mine.html", {"requests": rows})
 
 
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return detail_page(request, selectors.request_for_user(pk, request.user))
+def _require_adjustments_access(user: Any) -> None:
+    if not (
+        user.has_perm("adjustments.add_adjustmentrequest")
+        or user.has_perm("adjustments.view_adjustmentrequest")
+    ):
+        raise PermissionDenied("Your role has no access to adjustments.")
+
+
+def detail(request: HttpRequest, request_pk: int) -> HttpResponse:
+    _require_adjustments_access(request.user)
+    return detail_page(request, selectors.request_for_user(request_pk, request.user))
 
 
 def detail_page(
@@ -151,8 +162,9 @@ def detail_page(
     return render(request, "adjustments/detail.html", context)
 
 
-def attachment(request: HttpRequest, pk: int) -> FileResponse:
-    req = selectors.request_for_user(pk, request.user)
+def attachment(request: HttpRequest, request_pk: int) -> FileResponse:
+    _require_adjustments_access(request.user)
+    req = selectors.request_for_user(request_pk, request.user)
     if not req.attachment:
         raise Http404("This request has no document.")
     response = FileResponse(
@@ -165,12 +177,13 @@ def attachment(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @require_POST
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    req = selectors.request_for_user(pk, request.user)
+@permission_required("adjustments.add_adjustmentrequest", raise_exception=True)
+def withdraw(request: HttpRequest, request_pk: int) -> HttpResponse:
+    req = selectors.request_for_user(request_pk, request.user)
     try:
         services.request_withdraw(adjustment_request=req, acting_user=request.user)
     except ValidationError as refused:
         messages.error(request, " ".join(refused.messages))
     else:
         messages.success(request, f"{req} was withdrawn.")
-    return redirect("adjustments:detail", pk=req.pk)
+    return redirect("adjustments:detail", request_pk=req.pk)

@@ -4,8 +4,19 @@ taking the acting user and checking permissions. Money goes through ``ledger``.
 
 from __future__ import annotations
 
+from .batches import (
+    batch_add_item,
+    batch_create,
+    batch_post,
+    batch_remove_item,
+    item_post_to,
+    item_reject,
+    lockbox_import,
+    lockbox_post_pending,
+)
 from .closeout import closeout_run
 from .drawers import drawer_close, drawer_open
+from .returns import payment_return
 from .taking import AccountPart, MiscPart, TenderIn, payment_take, receipt_printed
 from .voids import payment_void
 
@@ -13,9 +24,18 @@ __all__ = [
     "AccountPart",
     "MiscPart",
     "TenderIn",
+    "batch_add_item",
+    "batch_create",
+    "batch_post",
+    "batch_remove_item",
     "closeout_run",
     "drawer_close",
     "drawer_open",
+    "item_post_to",
+    "item_reject",
+    "lockbox_import",
+    "lockbox_post_pending",
+    "payment_return",
     "payment_take",
     "payment_void",
     "receipt_printed",

@@ -27,8 +27,8 @@ from ledger.errors import PostingRefused
 from ledger.models import BusinessDay, Fund, GLAccount
 from ledger.services import business_day_open
 
-from ..choices import DrawerStatus, PaymentStatus, TenderKind
-from ..models import Closeout, Deposit, Drawer, Payment
+from ..choices import BatchKind, BatchStatus, DrawerStatus, ItemStatus, PaymentStatus, TenderKind
+from ..models import Closeout, Deposit, Drawer, Payment, RemittanceBatch, RemittanceItem
 from ..selectors import misc_item_of
 from ._common import refuse
 
@@ -57,6 +57,11 @@ def closeout_run(*, acting_user: Any) -> Closeout:
     if still_open:
         numbers = ", ".join(str(d.pk) for d in still_open)
         raise refuse(None, f"Drawers still open: {numbers}. Every drawer must be closed first.")
+    importing = RemittanceBatch.objects.filter(status=BatchStatus.IMPORTING).first()
+    if importing is not None:
+        raise refuse(
+            None, f"Lockbox batch {importing.number} is still importing: let it finish or retry it."
+        )
     if any(d.clerk_id == acting_user.pk for d in drawers):
         raise refuse(None, "You counted a drawer today: another supervisor must run the closeout.")
     closeout = Closeout.objects.create(
@@ -123,6 +128,7 @@ def slip_totals(business_date: date, drawers: list[Drawer]) -> dict[int, SlipTot
             elif tender.kind in (TenderKind.CHECK, TenderKind.MONEY_ORDER):
                 slip.checks += tender.amount.amount
                 slip.check_count += 1
+    _add_mail_checks(slips, business_date, pool)
     over_short = sum((d.over_short.amount for d in drawers if d.over_short), ZERO)
     if over_short:
         slip = slips.setdefault(
@@ -130,3 +136,16 @@ def slip_totals(business_date: date, drawers: list[Drawer]) -> dict[int, SlipTot
         )
         slip.cash += over_short
     return slips
+
+
+def _add_mail_checks(slips: dict[int, SlipTotals], business_date: date, pool: Fund) -> None:
+    """Mail-batch checks go on the utility slip; lockbox money is already in the bank."""
+    items = RemittanceItem.objects.filter(
+        business_date=business_date,
+        batch__kind=BatchKind.MAIL,
+        status__in=[ItemStatus.POSTED, ItemStatus.RETURNED],
+    ).values_list("amount", flat=True)
+    for amount in items:
+        slip = slips.setdefault(pool.pk, SlipTotals(fund=pool, label="Utility receipts"))
+        slip.checks += amount
+        slip.check_count += 1

@@ -2,23 +2,51 @@
 
 from __future__ import annotations
 
+from .batches import (
+    batch,
+    batch_item_add,
+    batch_item_remove,
+    batch_post,
+    batch_progress,
+    batch_retry,
+    batches,
+    exceptions,
+    item_resolve,
+    lockbox_upload,
+)
 from .closeout import closeout, closeout_detail, deposit_slip
 from .counter import index, lookup, misc, receipt, receipt_pdf, receipt_print, take, void
 from .drawers import drawer_close, drawer_detail, drawer_open
+from .reports import report, reports
+from .returns import return_item, return_payment
 
 __all__ = [
+    "batch",
+    "batch_item_add",
+    "batch_item_remove",
+    "batch_post",
+    "batch_progress",
+    "batch_retry",
+    "batches",
     "closeout",
     "closeout_detail",
     "deposit_slip",
     "drawer_close",
     "drawer_detail",
     "drawer_open",
+    "exceptions",
     "index",
+    "item_resolve",
+    "lockbox_upload",
     "lookup",
     "misc",
     "receipt",
     "receipt_pdf",
     "receipt_print",
+    "report",
+    "reports",
+    "return_item",
+    "return_payment",
     "take",
     "void",
 ]

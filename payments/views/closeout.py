@@ -45,6 +45,7 @@ def closeout(request: HttpRequest) -> HttpResponse:
         "error": getattr(error, "messages", [str(error)] if error else []),
         "token": token_for(request, CLOSEOUT, error=error),
         "recent": selectors.latest_closeouts(),
+        "batches": selectors.batches_for_closeout(day.date) if day else [],
     }
     return render(request, "payments/closeout.html", context, status=400 if error else 200)
 
@@ -66,7 +67,11 @@ def deposit_slip(request: HttpRequest, deposit_pk: int) -> HttpResponse:
     checks = selectors.deposit_checks(deposit)
     pdf = render_pdf(
         "payments/pdf/deposit_slip.html",
-        {"deposit": deposit, "checks": checks},
+        {
+            "deposit": deposit,
+            "checks": checks,
+            "mail_checks": selectors.deposit_mail_checks(deposit),
+        },
         stylesheet="payments/pdf/report.css",
     )
     response = HttpResponse(pdf, content_type="application/pdf")

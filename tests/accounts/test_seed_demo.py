@@ -54,7 +54,7 @@ def assert_ledger_proves() -> None:
 
 
 def test_it_seeds_users_accounts_and_a_year_of_history_once() -> None:
-    first = seed()
+    first = seed(batch_size=10, workers=2)  # three batches, history posted by two processes
     after_first = counts()
     second = seed()
 
@@ -109,17 +109,17 @@ def test_it_resumes_an_interrupted_run_without_duplicates(monkeypatch: pytest.Mo
 
     monkeypatch.setattr(seed_demo.Seeder, "post_batch", crash_on_second_batch)
     with pytest.raises(RuntimeError, match="power cut"):
-        seed(batch_size=10, workers=1)
+        seed(batch_size=10, workers=0)
     assert Account.objects.count() == 20  # two batches opened, the second without history
     monkeypatch.setattr(seed_demo.Seeder, "post_batch", real_post_batch)
 
-    out = seed(batch_size=10, workers=1)
+    out = seed(batch_size=10, workers=0)
 
     assert "Resuming: 20 demo accounts were already opened." in out
     assert Account.objects.count() == 30
     assert Customer.objects.count() == len({id(p.customer) for p in plan().accounts})
     assert_ledger_proves()
-    assert "already loaded" in seed(batch_size=10, workers=1)
+    assert "already loaded" in seed(batch_size=10, workers=0)
 
 
 def plan() -> demo.DemoPlan:

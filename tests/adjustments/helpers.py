@@ -41,3 +41,38 @@ def open_amounts(account: Account) -> dict[str, Decimal]:
 def gl_total(code: str) -> Decimal:
     total = JournalEntry.objects.filter(gl_account__code=code).aggregate(t=Sum("amount"))["t"]
     return total or Decimal("0.00")
+
+
+def adjustments_url_values(requester: Any, approver: Any, account: Account) -> dict[str, int]:
+    """Objects behind the adjustments URLs, for the site-wide access walk.
+
+    ``request_pk`` is a posted adjustment by ``requester`` with a document (so the
+    detail, document and reverse pages all answer); ``master_pk`` a master
+    account; ``draft_pk`` a GL adjustment draft by ``requester``. Needs an open
+    business day and ``account`` with a water balance of at least $1.00.
+    """
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from adjustments import gl, services
+    from adjustments.models import AdjustmentReason
+    from ledger.models import GLAccount
+    from tests.factories import make_account
+
+    req = services.request_adjustment(
+        account=account,
+        direction="credit",
+        reason=AdjustmentReason.objects.get(code="LEAK"),
+        amounts=[(service("WATER"), Decimal("1.00"))],
+        memo="Leak",
+        acting_user=requester,
+        attachment=SimpleUploadedFile("bill.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf"),
+    )
+    services.request_approve(adjustment_request=req, acting_user=approver)
+    draft = gl.gl_draft_save(
+        draft=None,
+        memo="Reclass",
+        lines=[gl.DraftLine(GLAccount.objects.get(code="001-4630"), Decimal("-1.00"))],
+        acting_user=requester,
+    )
+    master = make_account(requester, is_master=True)
+    return {"request_pk": req.pk, "master_pk": master.pk, "draft_pk": draft.pk}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -15,8 +16,11 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from accounts import services as account_services
 from accounts.choices import FlagKind
 from billing_site.common import roles
-from tests.factories import make_account, make_user
+from ledger import services as ledger_services
+from tests.adjustments.helpers import adjustments_url_values
+from tests.factories import make_account, make_user, service
 from tests.payments.helpers import payments_url_values
+from tests.payments.url_values import batch_url_values
 
 CLERK, COORD, SUP, TECH, AUDIT, ADMIN = (
     roles.CLERK,
@@ -60,6 +64,37 @@ ALLOWED: dict[str, set[str]] = {
     "payments:closeout": {SUP},
     "payments:closeout_detail": {COORD, SUP, AUDIT},
     "payments:deposit_slip": {COORD, SUP, AUDIT},
+    "payments:return_payment": {COORD, SUP},
+    "payments:return_item": {COORD, SUP},
+    "payments:batches": {COORD, SUP},
+    "payments:lockbox_upload": {COORD, SUP},
+    "payments:exceptions": {COORD, SUP},
+    "payments:batch": {COORD, SUP, AUDIT},
+    "payments:batch_progress": {COORD, SUP, AUDIT},
+    "payments:batch_retry": {COORD, SUP},
+    "payments:batch_item_add": {COORD, SUP},
+    "payments:batch_post": {COORD, SUP},
+    "payments:batch_item_remove": {COORD, SUP},
+    "payments:item_resolve": {COORD, SUP},
+    "payments:reports": {COORD, SUP, AUDIT},
+    "payments:report": {COORD, SUP, AUDIT},
+    "adjustments:index": {CLERK, COORD, SUP, AUDIT},
+    "adjustments:queue": {COORD, SUP, AUDIT},
+    "adjustments:mine": {CLERK, COORD, SUP},
+    "adjustments:new": {CLERK, COORD, SUP},
+    "adjustments:transfer": {CLERK, COORD, SUP},
+    "adjustments:withdraw": {CLERK, COORD, SUP},
+    "adjustments:detail": {COORD, SUP, AUDIT},
+    "adjustments:attachment": {COORD, SUP, AUDIT},
+    "adjustments:register": {COORD, SUP, AUDIT},
+    "adjustments:pending": {COORD, SUP, AUDIT},
+    "adjustments:approve": {COORD, SUP},
+    "adjustments:reject": {COORD, SUP},
+    "adjustments:masters": {COORD, SUP},
+    "adjustments:consolidation": {COORD, SUP},
+    "adjustments:gl_new": {COORD, SUP},
+    "adjustments:gl_edit": {COORD, SUP},
+    "adjustments:reverse": {SUP},
 }
 PUBLIC = {"login"}
 SKIPPED = {"logout"}  # POST-only sign-out, covered by the login tests
@@ -86,9 +121,12 @@ def _fill(route: str, values: dict[str, int]) -> str:
 
 
 @pytest.fixture
-def url_values(bob, business_day) -> dict[str, int]:
+def url_values(bob, carol, business_day) -> dict[str, int]:
     master = make_account(bob, is_master=True)
     sub = make_account(bob, master=master)
+    ledger_services.post_charges(
+        account=sub, charges=[(service("WATER"), Decimal("5.00"))], memo="Bill", acting_user=bob
+    )
     flag = account_services.flag_set(
         account=master, kind=FlagKind.CASH_ONLY, reason="Two returned checks", acting_user=bob
     )
@@ -97,6 +135,8 @@ def url_values(bob, business_day) -> dict[str, int]:
         "flag_pk": flag.pk,
         "sub_pk": sub.pk,
         **payments_url_values(bob, sub),
+        **batch_url_values(bob, sub),
+        **adjustments_url_values(bob, carol, sub),
     }
 
 

@@ -1,11 +1,12 @@
 """``manage.py seed_demo``: demo users, customers, accounts and a year of ledger history.
 
 The plan (names, addresses, bills, payment habits) comes from ``accounts.demo``
-and is deterministic for a given ``--seed`` and ``--accounts``. Every record is
-written through the services (``accounts.services``; money only through the
-ledger's ``LedgerWriter``), in batches: the main process opens a batch's
-accounts in one transaction while worker processes post earlier batches' year
-of bills and payments, each batch in one transaction (``Seeder``).
+and is deterministic for a given ``--seed`` and ``--accounts``. The main
+process creates each batch of customers, premises and accounts (bulk, with
+their history rows: see ``Seeder.open_batch``) while worker processes post
+earlier batches' year of bills and payments through the ledger's
+``LedgerWriter``, then move-outs, notes and flags through ``accounts.services``,
+each batch in one transaction. Nothing writes ledger rows or balances directly.
 
 Safe to run again: demo accounts are recognised (opened by the demo
 coordinator) and matched to the plan, so a finished run adds nothing and an
@@ -22,7 +23,7 @@ import multiprocessing
 import os
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -34,12 +35,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
 from accounts import demo
 from accounts import services as account_services
 from accounts.choices import AccountStatus
 from accounts.models import Account, Customer, Premise
+from accounts.services import ACCOUNT_NUMBER_START, search_document_for
 from billing_site.common import roles
+from billing_site.common.numbering import next_number, with_check_digit
 from ledger import services as ledger_services
 from ledger.choices import GLRole, TransactionKind
 from ledger.models import BusinessDay, GLAccount, JournalEntry, JournalTransaction
@@ -84,21 +88,21 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             default=min(2, os.cpu_count() or 1),
-            help="processes posting ledger history (default: 2, or 1 on one core)",
+            help="processes posting ledger history while accounts are opened; 0 = none",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         count, seed = options["accounts"], options["seed"]
         batch_size, workers = options["batch_size"], options["workers"]
-        if min(count, batch_size, workers) < 1:
-            raise CommandError("--accounts, --batch-size and --workers must be at least 1.")
+        if min(count, batch_size) < 1 or workers < 0:
+            raise CommandError("--accounts and --batch-size must be at least 1, --workers 0.")
         users, notes = ensure_users()
         plan = demo.build_plan(accounts=count, seed=seed, today=timezone.localdate())
         seeder = Seeder(plan=plan, users=users, seed=seed)
         existing = seeder.adopt_existing()
         batches = [range(i, min(i + batch_size, count)) for i in range(0, count, batch_size)]
-        todo = [batch for batch in batches if not seeder.batch_done(batch)]
-        if existing is None or not todo:
+        todo = [] if existing is None else [b for b in batches if not seeder.batch_done(b)]
+        if not todo:
             total = Account.objects.filter(opened_by=users["coordinator"]).count()
             self.stdout.write(f"Demo data is already loaded ({total:,} accounts); nothing added.")
         else:
@@ -119,7 +123,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             day = ensure_open_day(seeder.users["supervisor"])
         posted = count - sum(len(batch) for batch in todo)  # done by an interrupted run
-        with HistoryPool(seeder, workers=workers if len(todo) > 1 else 1) as pool:
+        with HistoryPool(seeder, workers=workers if len(todo) > 1 else 0) as pool:
             for batch in todo:
                 seeder.open_batch(batch)
                 progress("accounts opened", batch.stop)
@@ -208,7 +212,7 @@ def ensure_open_day(supervisor: User) -> BusinessDay:
 
 
 class Seeder:
-    """Creates the planned records through the services, batch by batch.
+    """Creates the planned records batch by batch.
 
     The main process opens each batch's accounts (the account-number counter is
     one locked row, so opening is serial); ``post_batch`` then writes the batch's
@@ -264,35 +268,62 @@ class Seeder:
 
     @transaction.atomic
     def open_batch(self, batch: range) -> None:
+        """Create the batch's customers, premises and accounts, each with its history row.
+
+        This is the project's bulk path (``bulk_create_with_history``), not
+        ``account_open`` one by one: opening 2,000 accounts through the services
+        costs about 30 queries and 25 ms of CPU each, most of the seed's time. The
+        numbers still come one by one from the locked counter row, the search
+        document from ``search_document_for``, and PostgreSQL checks the
+        constraints; status changes, notes, flags and money go through services.
+        """
         plans = [plan for plan in self.plans(batch) if plan.key not in self.accounts]
-        for plan in plans:
-            self.open_account(plan)
+        self._create(plans, lambda p: p.customer, Customer, self.customers, "Customer created")
+        self._create(plans, lambda p: p.premise, Premise, self.premises, "Premise created")
+        masters = [plan for plan in plans if plan.is_master]  # first: sub-accounts point at them
+        for group in (masters, [plan for plan in plans if not plan.is_master]):
+            accounts = [self._account(plan) for plan in group]
+            bulk_create_with_history(
+                accounts,
+                Account,
+                default_user=self.coordinator,
+                default_change_reason="Account opened and service started (demo data)",
+            )
+            self.accounts.update(zip((plan.key for plan in group), accounts, strict=True))
         if plans and not any(any(plan.bills) for plan in plans):  # nothing for post_batch
             for plan in plans:
                 self.finish(plan, self.accounts[plan.key])
 
-    def open_account(self, plan: demo.AccountPlan) -> None:
-        by = self.coordinator
-        if id(plan.customer) not in self.customers:
-            customer = account_services.customer_create(acting_user=by, **plan.customer.fields)
-            self.customers[id(plan.customer)] = customer
-        if id(plan.premise) not in self.premises:
-            premise = account_services.premise_create(acting_user=by, **plan.premise.fields)
-            self.premises[id(plan.premise)] = premise
-        account = account_services.account_open(
+    def _create(
+        self,
+        plans: list[demo.AccountPlan],
+        part: Callable[[demo.AccountPlan], demo.CustomerPlan | demo.PremisePlan],
+        model: type[Customer] | type[Premise],
+        made: dict[int, Any],
+        reason: str,
+    ) -> None:
+        todo = {id(part(plan)): part(plan) for plan in plans if id(part(plan)) not in made}
+        rows = [model(**wanted.fields) for wanted in todo.values()]
+        bulk_create_with_history(
+            rows, model, default_user=self.coordinator, default_change_reason=reason
+        )
+        made.update(zip(todo, rows, strict=True))
+
+    def _account(self, plan: demo.AccountPlan) -> Account:
+        pending = plan.end_status == AccountStatus.PENDING
+        account = Account(
+            number=with_check_digit(next_number("account", start=ACCOUNT_NUMBER_START)),
             customer=self.customers[id(plan.customer)],
             premise=self.premises[id(plan.premise)],
             account_class=plan.account_class,
-            acting_user=by,
-            start_date=plan.start_date,
-            master=self.accounts[plan.master.key] if plan.master else None,
+            status=AccountStatus.PENDING if pending else AccountStatus.ACTIVE,
             is_master=plan.is_master,
+            master=self.accounts[plan.master.key] if plan.master else None,
+            start_date=plan.start_date,
+            opened_by=self.coordinator,
         )
-        if plan.end_status != AccountStatus.PENDING:
-            account = account_services.account_change_status(
-                account=account, to=AccountStatus.ACTIVE, acting_user=by, reason="Service started"
-            )
-        self.accounts[plan.key] = account
+        account.search_document = search_document_for(account)
+        return account
 
     def post_batch(self, batch: range, account_ids: list[int]) -> int:
         """The batch's year of history, then move-outs, notes and flags; returns accounts done."""
@@ -389,7 +420,7 @@ def _bill_words(bill: dict[str, Decimal], usage: Decimal | None) -> str:
 
 
 class HistoryPool:
-    """Runs ``Seeder.post_batch`` in worker processes, or inline with one worker."""
+    """Runs ``Seeder.post_batch`` in worker processes, or inline with no workers."""
 
     def __init__(self, seeder: Seeder, *, workers: int) -> None:
         self.seeder = seeder
@@ -399,7 +430,7 @@ class HistoryPool:
         self.done_inline: list[int] = []
 
     def __enter__(self) -> HistoryPool:
-        if self.workers > 1:
+        if self.workers > 0:
             connections.close_all()  # each forked worker must open its own connection
             context = multiprocessing.get_context("fork")
             self.pool = context.Pool(self.workers, _init_worker, (self.seeder,))

@@ -1,0 +1,90 @@
+"""Forms of returns, mail batches, lockbox uploads and exceptions: validation only."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from accounts.models import Account
+from accounts.selectors import account_by_number
+from billing_site.common.money import parse_amount
+
+from .choices import ReturnKind
+from .forms import CardSafeForm
+
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+def _parse(text: str) -> Decimal:
+    try:
+        return parse_amount(text)
+    except ValueError as error:
+        raise forms.ValidationError(str(error)) from None
+
+
+class ReturnForm(CardSafeForm):
+    kind = forms.ChoiceField(label="What came back", choices=ReturnKind.choices)
+    reason = forms.CharField(label="Bank's reason", max_length=500, help_text="e.g. NSF, closed")
+
+
+class BatchCreateForm(CardSafeForm):
+    control_count = forms.IntegerField(label="Number of stubs", min_value=1, max_value=5000)
+    control_total = forms.CharField(label="Control total", max_length=20)
+
+    def clean_control_total(self) -> Decimal:
+        return _parse(self.cleaned_data["control_total"])
+
+
+class StubForm(CardSafeForm):
+    """One remittance stub. A scanner types ``account|amount`` into the account box."""
+
+    account = forms.CharField(label="Account", max_length=60)
+    amount = forms.CharField(label="Amount", max_length=20, required=False)
+    check_number = forms.CharField(label="Check number", max_length=30)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        text = (cleaned.get("account") or "").strip()
+        amount_text = (cleaned.get("amount") or "").strip()
+        if "|" in text:
+            text, _bar, scanned = text.partition("|")
+            amount_text = amount_text or scanned.strip()
+        cleaned["account"] = text.strip()
+        if not amount_text:
+            self.add_error("amount", "Enter the amount of the check.")
+        else:
+            try:
+                cleaned["amount"] = parse_amount(amount_text)
+            except ValueError as error:
+                self.add_error("amount", str(error))
+        return cleaned
+
+
+class LockboxForm(forms.Form):
+    file = forms.FileField(label="Lockbox file (CSV)")
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD:
+            raise forms.ValidationError("The file is larger than 20 MB: split it.")
+        return upload
+
+
+class ResolveForm(CardSafeForm):
+    action = forms.ChoiceField(choices=[("post", "Post to account"), ("reject", "Reject")])
+    account = forms.CharField(label="Account", max_length=40, required=False)
+    reason = forms.CharField(label="Why rejected", max_length=300, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("action") == "post":
+            found = account_by_number(cleaned.get("account") or "")
+            if found is None:
+                self.add_error("account", "Enter an existing account number.")
+            cleaned["account_obj"] = found
+        return cleaned
+
+    def target_account(self) -> Account:
+        return self.cleaned_data["account_obj"]  # type: ignore[no-any-return]

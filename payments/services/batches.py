@@ -1,0 +1,362 @@
+"""Mail batches and lockbox files: payments without a drawer.
+
+Mail: a coordinator states the batch's control count and total, keys the stubs
+(account, amount, check number), and posts. Posting is refused until the stubs
+match the control figures, then posts every stub in one database transaction
+(all or nothing); a posted batch never posts again.
+
+Lockbox: ``lockbox_import`` refuses a file already imported (SHA-256 of its
+bytes) and skips rows whose bank key (deposit date/batch/sequence) was imported
+before; ``lockbox_post_pending`` then posts the pending rows in chunks, each its
+own transaction under a lock on the batch row, so a retried or doubled task never
+posts a row twice. Rows that cannot post as they stand become exceptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
+from djmoney.money import Money
+
+from accounts.choices import AccountStatus
+from accounts.models import Account
+from accounts.selectors import account_by_number
+from billing_site.common.money import CURRENCY, ZERO
+from billing_site.common.numbering import next_number
+from billing_site.common.roles import require_perm
+from ledger.choices import GLRole, TransactionKind
+from ledger.errors import PostingRefused
+from ledger.models import GLAccount
+from ledger.posting import LedgerWriter
+from ledger.services import payment_lines, writer_for
+
+from ..choices import BatchKind, BatchStatus, ItemStatus
+from ..lockbox import LockboxFormatError, file_hash, parse_lockbox
+from ..models import RemittanceBatch, RemittanceItem
+from ..selectors import cash_only_ids, is_cash_only
+from ._common import amount_for, refuse, today
+
+PERM = "payments.manage_batches"
+CHUNK = 500
+
+
+@transaction.atomic
+def batch_create(
+    *, control_count: int, control_total: Decimal, acting_user: Any
+) -> RemittanceBatch:
+    require_perm(acting_user, PERM)
+    if control_count <= 0:
+        raise refuse("control_count", "Count the stubs in the batch: 1 or more.")
+    amount_for("control_total", control_total, what="Control total")
+    return RemittanceBatch.objects.create(
+        number=next_number("payments.batch"),
+        kind=BatchKind.MAIL,
+        created_by=acting_user,
+        control_count=control_count,
+        control_total=Money(control_total, CURRENCY),
+    )
+
+
+def _open_mail_batch(batch: RemittanceBatch) -> RemittanceBatch:
+    batch = RemittanceBatch.objects.select_for_update().get(pk=batch.pk)
+    if batch.kind != BatchKind.MAIL or batch.status != BatchStatus.OPEN:
+        raise refuse(None, f"Batch {batch.number} is {batch.get_status_display().lower()}.")
+    return batch
+
+
+@transaction.atomic
+def batch_add_item(
+    *,
+    batch: RemittanceBatch,
+    account_text: str,
+    amount: Decimal,
+    check_number: str,
+    acting_user: Any,
+) -> RemittanceItem:
+    """Key one stub; the account must exist, be open and accept checks."""
+    require_perm(acting_user, PERM)
+    batch = _open_mail_batch(batch)
+    account = account_by_number(account_text)
+    if account is None:
+        raise refuse("account", f"No account numbered {account_text.strip()!r}.")
+    problem = _account_problem(account)
+    if problem:
+        raise refuse("account", problem)
+    amount_for("amount", amount)
+    if not check_number.strip():
+        raise refuse("check_number", "Enter the check number from the stub.")
+    last = batch.items.aggregate(n=Max("line_number"))["n"] or 0
+    return RemittanceItem.objects.create(
+        batch=batch,
+        line_number=last + 1,
+        account_text=account.number,
+        account=account,
+        amount=Money(amount, CURRENCY),
+        check_number=check_number.strip()[:30],
+    )
+
+
+def _account_problem(account: Account) -> str:
+    if account.status == AccountStatus.CLOSED:
+        return f"Account {account.number} is closed; it takes no payments."
+    if is_cash_only(account, on=today()):
+        return f"Account {account.number} is cash only: return the check to the customer."
+    return ""
+
+
+@transaction.atomic
+def batch_remove_item(*, item: RemittanceItem, acting_user: Any) -> None:
+    require_perm(acting_user, PERM)
+    _open_mail_batch(item.batch)
+    RemittanceItem.objects.filter(pk=item.pk, status=ItemStatus.PENDING).delete()
+
+
+@transaction.atomic
+def batch_post(*, batch: RemittanceBatch, acting_user: Any) -> RemittanceBatch:
+    """Post every stub of a mail batch, or nothing, once the control figures match."""
+    require_perm(acting_user, PERM, "ledger.post_transaction")
+    batch = _open_mail_batch(batch)
+    items = list(batch.items.select_related("account").order_by("line_number"))
+    keyed = sum((i.amount.amount for i in items), ZERO)
+    control = batch.control_total.amount
+    if len(items) != batch.control_count or keyed != control:
+        raise refuse(
+            None,
+            f"The stubs do not match the control figures: {len(items)} stubs for {keyed} "
+            f"against {batch.control_count} for {control} (difference {keyed - control}). "
+            "Nothing was posted.",
+        )
+    writer = writer_for(acting_user)
+    try:
+        _post_items(writer, items, batch)
+    except PostingRefused as refused:
+        raise refuse(None, refused.message) from None
+    _finish(batch, acting_user, writer)
+    return batch
+
+
+def _post_items(writer: LedgerWriter, items: Sequence[RemittanceItem], batch: Any) -> None:
+    """One payment transaction per item, written in one flush."""
+    writer.lock([i.account_id for i in items])  # type: ignore[misc]
+    cash = GLAccount.objects.get(role=GLRole.CASH)
+    queued = []
+    for item in items:
+        account = writer.accounts[item.account_id]  # type: ignore[index]
+        lines = payment_lines(writer, account, item.amount.amount, cash)
+        memo = f"Batch {batch.number} line {item.line_number}: check {item.check_number}"
+        queued.append(
+            writer.post(
+                kind=TransactionKind.PAYMENT,
+                lines=lines,
+                memo=memo,
+                source=f"batch {batch.number}",
+            )
+        )
+    writer.flush()
+    for item, pending in zip(items, queued, strict=True):
+        item.transaction = pending.saved
+        item.status = ItemStatus.POSTED
+        item.business_date = writer.business_date
+    _mark_posted(items, writer.business_date)
+
+
+def _mark_posted(items: Sequence[RemittanceItem], business_date: Any) -> None:
+    """One UPDATE ... FROM (VALUES ...) (``bulk_update``'s CASE chains are slow at 500 rows)."""
+    table = RemittanceItem._meta.db_table
+    values = ", ".join(["(%s, %s, %s)"] * len(items))
+    params: list[Any] = [ItemStatus.POSTED, business_date]
+    for item in items:
+        params += [item.pk, item.transaction.pk, item.account_id]  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS i SET status = %s, business_date = %s, "
+            "transaction_id = v.txn::bigint, account_id = v.account::bigint "
+            f"FROM (VALUES {values}) AS v(id, txn, account) WHERE i.id = v.id::bigint",
+            params,
+        )
+
+
+def _finish(batch: RemittanceBatch, acting_user: Any, writer: LedgerWriter | None) -> None:
+    batch.status = BatchStatus.POSTED
+    batch.posted_by = acting_user
+    batch.posted_at = timezone.now()
+    batch.business_date = writer.business_date if writer else today()
+    batch.save(update_fields=["status", "posted_by", "posted_at", "business_date"])
+
+
+# -- lockbox ------------------------------------------------------------------
+
+
+@transaction.atomic
+def lockbox_import(*, file_name: str, data: bytes, acting_user: Any) -> RemittanceBatch:
+    """Read and store a lockbox file as a batch of pending rows (posted by a task)."""
+    require_perm(acting_user, PERM)
+    digest = file_hash(data)
+    earlier = RemittanceBatch.objects.filter(file_sha256=digest).first()
+    if earlier is not None:
+        raise refuse(
+            "file",
+            f"This file was already imported as batch {earlier.number}; nothing was posted again.",
+        )
+    try:
+        rows = parse_lockbox(data)
+    except LockboxFormatError as error:
+        raise refuse("file", str(error)) from None
+    known = set(
+        RemittanceItem.objects.filter(row_key__in=[r.key for r in rows]).values_list(
+            "row_key", flat=True
+        )
+    )
+    fresh = [r for r in rows if r.key not in known]
+    batch = RemittanceBatch.objects.create(
+        number=next_number("payments.batch"),
+        kind=BatchKind.LOCKBOX,
+        status=BatchStatus.IMPORTING,
+        created_by=acting_user,
+        file_name=file_name[:200],
+        file_sha256=digest,
+        control_count=len(rows),
+        control_total=Money(sum((r.amount for r in rows), ZERO), CURRENCY),
+        rows_total=len(fresh),
+        rows_skipped=len(rows) - len(fresh),
+    )
+    RemittanceItem.objects.bulk_create(
+        [
+            RemittanceItem(
+                batch=batch,
+                line_number=r.line,
+                account_text=r.account,
+                amount=Money(r.amount, CURRENCY),
+                check_number=r.check_number,
+                remitter=r.remitter,
+                row_key=r.key,
+            )
+            for r in fresh
+        ],
+        batch_size=2000,
+    )
+    return batch
+
+
+def lockbox_post_pending(*, batch: RemittanceBatch, acting_user: Any) -> RemittanceBatch:
+    """Post the batch's pending rows chunk by chunk; safe to run again after a failure."""
+    require_perm(acting_user, PERM, "ledger.post_transaction")
+    while _post_chunk(batch.pk, acting_user):
+        pass
+    return RemittanceBatch.objects.get(pk=batch.pk)
+
+
+@transaction.atomic
+def _post_chunk(batch_pk: int, acting_user: Any) -> bool:
+    """Post up to CHUNK pending rows; False when none were left."""
+    batch = RemittanceBatch.objects.select_for_update().get(pk=batch_pk)
+    items = list(batch.items.filter(status=ItemStatus.PENDING).order_by("line_number")[:CHUNK])
+    if not items:
+        if batch.status == BatchStatus.IMPORTING:
+            _finish(batch, acting_user, None)
+        return False
+    writer = writer_for(acting_user)
+    by_number = {
+        a.number: a for a in Account.objects.filter(number__in=[i.account_text for i in items])
+    }
+    writer.lock(sorted({a.pk for a in by_number.values()}))
+    cash_only = cash_only_ids(by_number.values(), on=writer.business_date)
+    postable = []
+    for item in items:
+        item.account = by_number.get(item.account_text)
+        item.problem = _row_problem(item, writer, cash_only)
+        if item.problem:
+            item.status = ItemStatus.EXCEPTION
+        else:
+            postable.append(item)
+    RemittanceItem.objects.bulk_update(
+        [i for i in items if i.problem], ["status", "problem", "account"]
+    )
+    if postable:
+        _post_items(writer, postable, batch)
+    batch.rows_done += len(items)
+    batch.save(update_fields=["rows_done"])
+    return True
+
+
+def _row_problem(item: RemittanceItem, writer: LedgerWriter, cash_only: set[int]) -> str:
+    account = item.account
+    amount = item.amount.amount
+    if account is None:
+        return f"No account numbered {item.account_text!r}."
+    if amount <= ZERO:
+        return f"The amount {amount} is not a payment."
+    if writer.accounts[account.pk].status == AccountStatus.CLOSED:
+        return f"Account {account.number} is closed; it takes no payments."
+    if account.pk in cash_only:
+        return f"Account {account.number} is cash only: return the check to the customer."
+    review_over = Decimal(str(getattr(settings, "PAYMENTS_LOCKBOX_REVIEW_OVER", "10000.00")))
+    if amount > review_over:
+        return f"Over {review_over}: a person confirms large payments."
+    overpay = Decimal(str(getattr(settings, "PAYMENTS_LOCKBOX_OVERPAY_LIMIT", "1000.00")))
+    owed = writer.books[account.pk].balance
+    if amount - max(owed, ZERO) > overpay:
+        return f"Pays {amount} against {owed} owed: more than {overpay} over."
+    return ""
+
+
+# -- exceptions ---------------------------------------------------------------
+
+
+def _exception(item: RemittanceItem) -> RemittanceItem:
+    item = (
+        RemittanceItem.objects.select_for_update(of=("self",))
+        .select_related("batch")
+        .get(pk=item.pk)
+    )
+    if item.status != ItemStatus.EXCEPTION:
+        raise refuse(None, f"Line {item.line_number} is {item.get_status_display().lower()}.")
+    return item
+
+
+@transaction.atomic
+def item_post_to(*, item: RemittanceItem, account: Account, acting_user: Any) -> RemittanceItem:
+    """Resolve an exception by posting it to ``account`` (corrected or confirmed)."""
+    require_perm(acting_user, PERM, "ledger.post_transaction")
+    item = _exception(item)
+    problem = _account_problem(account)
+    if problem:
+        raise refuse("account", problem)
+    if item.amount.amount <= ZERO:
+        raise refuse(None, "This amount cannot be posted; reject the row instead.")
+    item.account = account
+    try:
+        _post_items(writer_for(acting_user), [item], item.batch)
+    except PostingRefused as refused:
+        raise refuse(None, refused.message) from None
+    item.resolved_by = acting_user
+    item.resolved_at = timezone.now()
+    item.resolution = f"Posted to {account.number} by {acting_user.get_username()}"
+    item.save(update_fields=["resolved_by", "resolved_at", "resolution"])
+    return item
+
+
+@transaction.atomic
+def item_reject(*, item: RemittanceItem, reason: str, acting_user: Any) -> RemittanceItem:
+    """Resolve an exception by rejecting the row (the payment goes back to the remitter)."""
+    require_perm(acting_user, PERM)
+    item = _exception(item)
+    if not reason.strip():
+        raise refuse("reason", "Say why the row is rejected.")
+    item.status = ItemStatus.REJECTED
+    item.resolved_by = acting_user
+    item.resolved_at = timezone.now()
+    item.resolution = f"Rejected by {acting_user.get_username()}: {reason.strip()}"[:300]
+    item.save(update_fields=["status", "resolved_by", "resolved_at", "resolution"])
+    return item
+
+
+def batch_totals(batch: RemittanceBatch) -> tuple[int, Decimal]:
+    agg = batch.items.aggregate(n=Max("line_number"), total=Sum("amount"))
+    return batch.items.count(), agg["total"] or ZERO

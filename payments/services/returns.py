@@ -1,0 +1,249 @@
+"""Returned payments: a check the bank sends back, a card chargeback, an electronic return.
+
+Recorded after the payment's day closed (the same day is a void). In one
+transaction: the payment's journal transaction is reversed in the open day, a
+returned-payment fee from the active ``ReturnFeeSchedule`` is charged (service
+RPF) to the account that received the most of the payment, a system note goes on
+every account paid, and an account with enough returns inside the schedule's
+window is flagged cash only. A return reverses the whole receipt: a receipt that
+mixed cash with the returned check is re-taken at the counter for the cash part.
+
+Who: coordinators and supervisors (``payments.record_return``); they also hold
+``accounts.manage_account_flags``, which the cash-only flag needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from djmoney.money import Money
+
+from accounts import services as account_services
+from accounts.choices import AccountStatus, FlagKind
+from accounts.models import Account, AccountFlag
+from billing_site.common.money import CURRENCY, ZERO
+from billing_site.common.roles import require_perm
+from ledger.choices import TransactionKind
+from ledger.errors import PostingRefused
+from ledger.models import JournalTransaction, Service
+from ledger.services import post_charges, reverse_transaction
+
+from ..choices import ItemStatus, PaymentStatus, ReturnKind, TenderKind
+from ..fees import returned_payment_fee, rule_of
+from ..models import Payment, RemittanceItem, ReturnedPayment, ReturnFeeSchedule
+from ._common import refuse, today
+
+FEE_SERVICE = "RPF"
+
+
+@dataclass
+class _Returnable:
+    label: str
+    transaction: JournalTransaction
+    business_date: date
+    total: Decimal
+    parts: list[tuple[Account, Decimal]]
+    tender_kinds: set[str]
+
+
+@transaction.atomic
+def payment_return(
+    *,
+    kind: str,
+    reason: str,
+    acting_user: Any,
+    payment: Payment | None = None,
+    item: RemittanceItem | None = None,
+) -> ReturnedPayment:
+    """Record a returned receipt (``payment``) or batch item (``item``)."""
+    require_perm(
+        acting_user,
+        "payments.record_return",
+        "ledger.post_transaction",
+        "accounts.manage_account_flags",
+    )
+    if kind not in ReturnKind.values:
+        raise refuse("kind", "Choose what kind of return this is.")
+    if not reason.strip():
+        raise refuse("reason", "Say why the payment came back (the bank's reason).")
+    target = _returnable(payment, item, kind)
+    on = today()
+    if target.business_date >= on:
+        raise refuse(None, "This payment was taken today: a supervisor voids it instead.")
+    memo = f"{ReturnKind(kind).label} - {target.label}: {reason.strip()}"
+    try:
+        reversal = reverse_transaction(
+            original=target.transaction, memo=memo[:500], acting_user=acting_user
+        )
+        fee, fee_account, fee_txn = _charge_fee(target, kind, acting_user)
+    except PostingRefused as refused:
+        raise refuse(None, refused.message) from None
+    returned = ReturnedPayment.objects.create(
+        payment=payment,
+        item=item,
+        kind=kind,
+        reason=reason.strip()[:500],
+        business_date=on,
+        recorded_by=acting_user,
+        amount=Money(target.total, CURRENCY),
+        reversal=reversal,
+        fee=Money(fee, CURRENCY),
+        fee_account=fee_account,
+        fee_transaction=fee_txn,
+    )
+    _mark_returned(payment, item)
+    returned.made_cash_only = _follow_up(target, returned, acting_user)
+    returned.save(update_fields=["made_cash_only"])
+    return returned
+
+
+def _returnable(payment: Payment | None, item: RemittanceItem | None, kind: str) -> _Returnable:
+    if (payment is None) == (item is None):
+        raise refuse(None, "Name one receipt or one batch item to return.")
+    if payment is not None:
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status != PaymentStatus.POSTED:
+            raise refuse(None, f"Receipt {payment.receipt_label} is {payment.status}.")
+        lines = payment.lines.select_related("account").filter(account__isnull=False)
+        target = _Returnable(
+            label=f"receipt {payment.receipt_label}",
+            transaction=payment.transaction,
+            business_date=payment.business_date,
+            total=payment.total.amount,
+            parts=[(line.account, line.amount.amount) for line in lines],  # type: ignore[misc]
+            tender_kinds=set(payment.tenders.values_list("kind", flat=True)),
+        )
+    else:
+        locked = RemittanceItem.objects.select_for_update(of=("self",)).select_related(
+            "batch", "account"
+        )
+        item = locked.get(pk=item.pk)  # type: ignore[union-attr]
+        if item.status != ItemStatus.POSTED or item.transaction is None:
+            raise refuse(None, f"Batch item {item.label} is not a posted payment.")
+        target = _Returnable(
+            label=item.label,
+            transaction=item.transaction,
+            business_date=item.business_date,  # type: ignore[arg-type]
+            total=item.amount.amount,
+            parts=[(item.account, item.amount.amount)],  # type: ignore[list-item]
+            tender_kinds={TenderKind.CHECK},
+        )
+    _check_kind(kind, target.tender_kinds)
+    return target
+
+
+def _check_kind(kind: str, tenders: set[str]) -> None:
+    if kind == ReturnKind.CHARGEBACK and TenderKind.CARD not in tenders:
+        raise refuse("kind", "A chargeback is of a card payment; this one had no card.")
+    paper = {TenderKind.CHECK, TenderKind.MONEY_ORDER}
+    if kind == ReturnKind.RETURNED_CHECK and not tenders & paper:
+        raise refuse("kind", "A returned check needs a check or money order on the payment.")
+
+
+def active_schedule() -> ReturnFeeSchedule | None:
+    return ReturnFeeSchedule.objects.prefetch_related("tiers").filter(is_active=True).first()
+
+
+def _charge_fee(
+    target: _Returnable, kind: str, acting_user: Any
+) -> tuple[Decimal, Account | None, JournalTransaction | None]:
+    schedule = active_schedule()
+    account = _fee_account(target)
+    if schedule is None or account is None:
+        return ZERO, None, None
+    fee = returned_payment_fee(target.total, rule_of(schedule))
+    if fee <= ZERO:
+        return ZERO, None, None
+    service = Service.objects.select_related("receivable_gl", "revenue_gl").get(code=FEE_SERVICE)
+    txn = post_charges(
+        account=account,
+        charges=[(service, fee)],
+        memo=f"Returned-payment fee: {ReturnKind(kind).label.lower()} of {target.label}",
+        acting_user=acting_user,
+        source=target.label,
+        kind=TransactionKind.FEE,
+    )
+    return fee, account, txn
+
+
+def _fee_account(target: _Returnable) -> Account | None:
+    """The open account that received the largest part of the payment (first on a tie)."""
+    open_parts = [
+        (account, amount)
+        for account, amount in target.parts
+        if Account.objects.get(pk=account.pk).status != AccountStatus.CLOSED
+    ]
+    if not open_parts:
+        return None
+    return max(open_parts, key=lambda part: part[1])[0]
+
+
+def _mark_returned(payment: Payment | None, item: RemittanceItem | None) -> None:
+    if payment is not None:
+        Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.RETURNED)
+    if item is not None:
+        RemittanceItem.objects.filter(pk=item.pk).update(status=ItemStatus.RETURNED)
+
+
+def returns_of_account(account: Account, *, since: date) -> int:
+    return (
+        ReturnedPayment.objects.filter(
+            Q(payment__lines__account=account) | Q(item__account=account),
+            business_date__gte=since,
+        )
+        .distinct()
+        .count()
+    )
+
+
+def _follow_up(target: _Returnable, returned: ReturnedPayment, acting_user: Any) -> bool:
+    """Note every account paid; flag cash only where the schedule's threshold is reached."""
+    schedule = active_schedule()
+    made = False
+    for account, amount in target.parts:
+        text = (
+            f"{returned.get_kind_display()}: {target.label} of {returned.business_date} "
+            f"for {target.total} (this account {amount}) was reversed. Reason: {returned.reason}."
+        )
+        if returned.fee_account_id == account.pk:
+            text += f" Returned-payment fee {returned.fee.amount} charged."
+        if schedule is not None and _reaches_cash_only(account, schedule, returned.business_date):
+            made |= _flag_cash_only(account, schedule, returned.business_date, acting_user)
+            text += " The account is now cash only."
+        account_services.system_note(account=account, text=text, acting_user=acting_user)
+    return made
+
+
+def _reaches_cash_only(account: Account, schedule: ReturnFeeSchedule, on: date) -> bool:
+    if schedule.cash_only_after <= 0:
+        return False
+    since = on - timedelta(days=schedule.window_days - 1)
+    return returns_of_account(account, since=since) >= schedule.cash_only_after
+
+
+def _flag_cash_only(
+    account: Account, schedule: ReturnFeeSchedule, on: date, acting_user: Any
+) -> bool:
+    current = AccountFlag.objects.filter(
+        account=account, kind=FlagKind.CASH_ONLY, cleared_at__isnull=True
+    ).first()
+    if current is not None and current.is_in_force(on):
+        return False
+    if current is not None:  # expired but never cleared
+        account_services.flag_clear(
+            flag=current, reason="Expired; set again after another return", acting_user=acting_user
+        )
+    days = schedule.cash_only_days
+    account_services.flag_set(
+        account=account,
+        kind=FlagKind.CASH_ONLY,
+        reason=f"{schedule.cash_only_after} returned payments within {schedule.window_days} days",
+        expires_on=on + timedelta(days=days) if days else None,
+        acting_user=acting_user,
+    )
+    return True

@@ -1,0 +1,217 @@
+"""Mail batches, lockbox uploads with a progress bar, and the exceptions queue."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from billing_site.common.idempotency import StaleToken
+
+from .. import services, tasks
+from ..choices import BatchStatus, ItemStatus
+from ..forms_batches import BatchCreateForm, LockboxForm, ResolveForm, StubForm
+from ..models import RemittanceBatch, RemittanceItem
+from ..services.batches import batch_totals
+from ._common import run_once, show_errors, token_for
+
+CREATE, STUB, POST, RESOLVE = (
+    "payments.batch_create",
+    "payments.batch_stub",
+    "payments.batch_post",
+    "payments.item_resolve",
+)
+MANAGE = "payments.manage_batches"
+
+
+@permission_required(MANAGE, raise_exception=True)
+def batches(request: HttpRequest) -> HttpResponse:
+    form = BatchCreateForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+
+        def create() -> str:
+            batch = services.batch_create(
+                control_count=form.cleaned_data["control_count"],
+                control_total=form.cleaned_data["control_total"],
+                acting_user=request.user,
+            )
+            return reverse("payments:batch", args=[batch.pk])
+
+        try:
+            return redirect(run_once(request, purpose=CREATE, action=create))
+        except (ValidationError, StaleToken) as refused:
+            error = refused
+            show_errors(form, refused)
+    return _batches_page(request, form=form, lockbox=LockboxForm(), error=error)
+
+
+def _batches_page(
+    request: HttpRequest, *, form: BatchCreateForm, lockbox: LockboxForm, error: object = None
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "lockbox": lockbox,
+        "token": token_for(request, CREATE, error=error),
+        "batches": RemittanceBatch.objects.select_related("created_by")[:50],
+        "exceptions": RemittanceItem.objects.filter(status=ItemStatus.EXCEPTION).count(),
+    }
+    bad = form.errors or lockbox.errors
+    return render(request, "payments/batches.html", context, status=400 if bad else 200)
+
+
+@require_POST
+@permission_required(MANAGE, raise_exception=True)
+def lockbox_upload(request: HttpRequest) -> HttpResponse:
+    lockbox = LockboxForm(request.POST, request.FILES)
+    if lockbox.is_valid():
+        upload = lockbox.cleaned_data["file"]
+        try:
+            batch = services.lockbox_import(
+                file_name=upload.name, data=upload.read(), acting_user=request.user
+            )
+        except ValidationError as refused:
+            show_errors(lockbox, refused)
+        else:
+            tasks.lockbox_post.enqueue(batch.pk, request.user.pk)
+            return redirect("payments:batch", batch.pk)
+    return _batches_page(request, form=BatchCreateForm(), lockbox=lockbox)
+
+
+@permission_required("payments.view_remittancebatch", raise_exception=True)
+def batch(
+    request: HttpRequest, batch_pk: int, stub: StubForm | None = None, error: object = None
+) -> HttpResponse:
+    found = get_object_or_404(RemittanceBatch.objects.select_related("created_by"), pk=batch_pk)
+    count, total = batch_totals(found)
+    context = {
+        "batch": found,
+        "items": found.items.select_related("account__customer"),
+        "keyed_count": count,
+        "keyed_total": total,
+        "stub": stub or StubForm(),
+        "stub_token": token_for(request, STUB, error=error),
+        "post_token": token_for(request, POST, error=error),
+        "error": getattr(error, "messages", None),
+    }
+    bad = bool(error) or (stub is not None and stub.errors)
+    return render(request, "payments/batch.html", context, status=400 if bad else 200)
+
+
+@permission_required("payments.view_remittancebatch", raise_exception=True)
+def batch_progress(request: HttpRequest, batch_pk: int) -> HttpResponse:
+    """The progress bar partial; htmx polls it while the batch imports."""
+    found = get_object_or_404(RemittanceBatch, pk=batch_pk)
+    response = render(request, "payments/partials/_progress.html", {"batch": found})
+    if request.htmx and found.status != BatchStatus.IMPORTING:
+        response["HX-Refresh"] = "true"  # done: reload the page with its rows
+    return response
+
+
+@require_POST
+@permission_required(MANAGE, raise_exception=True)
+def batch_retry(request: HttpRequest, batch_pk: int) -> HttpResponse:
+    found = get_object_or_404(RemittanceBatch, pk=batch_pk, status=BatchStatus.IMPORTING)
+    tasks.lockbox_post.enqueue(found.pk, request.user.pk)
+    messages.info(request, "The import was queued again; rows already posted stay posted.")
+    return redirect("payments:batch", found.pk)
+
+
+@require_POST
+@permission_required(MANAGE, raise_exception=True)
+def batch_item_add(request: HttpRequest, batch_pk: int) -> HttpResponse:
+    found = get_object_or_404(RemittanceBatch, pk=batch_pk)
+    stub = StubForm(request.POST)
+    if not stub.is_valid():
+        return batch(request, found.pk, stub=stub)
+
+    def add() -> str:
+        services.batch_add_item(
+            batch=found,
+            account_text=stub.cleaned_data["account"],
+            amount=stub.cleaned_data["amount"],
+            check_number=stub.cleaned_data["check_number"],
+            acting_user=request.user,
+        )
+        return reverse("payments:batch", args=[found.pk])
+
+    try:
+        return redirect(run_once(request, purpose=STUB, action=add))
+    except (ValidationError, StaleToken) as refused:
+        show_errors(stub, refused)
+        return batch(request, found.pk, stub=stub, error=refused)
+
+
+@require_POST
+@permission_required(MANAGE, raise_exception=True)
+def batch_item_remove(request: HttpRequest, item_pk: int) -> HttpResponse:
+    item = get_object_or_404(RemittanceItem.objects.select_related("batch"), pk=item_pk)
+    try:
+        services.batch_remove_item(item=item, acting_user=request.user)
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    return redirect("payments:batch", item.batch_id)
+
+
+@require_POST
+@permission_required(MANAGE, raise_exception=True)
+def batch_post(request: HttpRequest, batch_pk: int) -> HttpResponse:
+    found = get_object_or_404(RemittanceBatch, pk=batch_pk)
+
+    def post() -> str:
+        services.batch_post(batch=found, acting_user=request.user)
+        return reverse("payments:batch", args=[found.pk])
+
+    try:
+        url = run_once(request, purpose=POST, action=post)
+    except (ValidationError, StaleToken) as refused:
+        return batch(request, found.pk, error=refused)
+    messages.success(request, f"Batch {found.number} is posted.")
+    return redirect(url)
+
+
+@permission_required(MANAGE, raise_exception=True)
+def exceptions(
+    request: HttpRequest,
+    form: ResolveForm | None = None,
+    item_pk: int | None = None,
+    error: object = None,
+) -> HttpResponse:
+    items = RemittanceItem.objects.filter(status=ItemStatus.EXCEPTION).select_related("batch")
+    context = {
+        "items": items.order_by("batch__number", "line_number")[:200],
+        "form": form,
+        "form_item": item_pk,
+        "token": token_for(request, RESOLVE, error=error),
+    }
+    return render(request, "payments/exceptions.html", context, status=400 if form else 200)
+
+
+@require_POST
+@permission_required(MANAGE, raise_exception=True)
+def item_resolve(request: HttpRequest, item_pk: int) -> HttpResponse:
+    item = get_object_or_404(RemittanceItem, pk=item_pk)
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        return exceptions(request, form=form, item_pk=item.pk)
+
+    def resolve() -> str:
+        if form.cleaned_data["action"] == "post":
+            services.item_post_to(
+                item=item, account=form.target_account(), acting_user=request.user
+            )
+        else:
+            services.item_reject(
+                item=item, reason=form.cleaned_data["reason"], acting_user=request.user
+            )
+        return reverse("payments:exceptions")
+
+    try:
+        return redirect(run_once(request, purpose=RESOLVE, action=resolve))
+    except (ValidationError, StaleToken) as refused:
+        show_errors(form, refused)
+        return exceptions(request, form=form, item_pk=item.pk, error=refused)

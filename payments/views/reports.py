@@ -1,0 +1,63 @@
+"""Cashiering reports: one page per report, each also as PDF and CSV.
+
+``?date=YYYY-MM-DD`` picks the business day (default: the open day); range
+reports also take ``?from=`` (default 90 days before).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.contrib.auth.decorators import permission_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from billing_site.common.csvutil import csv_response
+from billing_site.common.pdf import render_pdf
+from ledger.selectors import open_business_day
+
+from ..reports import REPORTS
+
+VIEW = "payments.view_cash_reports"
+
+
+def _date(text: str | None, default: date) -> date:
+    try:
+        return date.fromisoformat(text) if text else default
+    except ValueError:
+        return default
+
+
+@permission_required(VIEW, raise_exception=True)
+def reports(request: HttpRequest) -> HttpResponse:
+    day = open_business_day()
+    context = {
+        "reports": [(slug, title) for slug, (title, _f, _r) in REPORTS.items()],
+        "today": day.date if day else date.today(),
+    }
+    return render(request, "payments/reports.html", context)
+
+
+@permission_required(VIEW, raise_exception=True)
+def report(request: HttpRequest, report: str) -> HttpResponse:
+    if report not in REPORTS:
+        raise Http404("No such report.")
+    _title, build, ranged = REPORTS[report]
+    day_row = open_business_day()
+    day = _date(request.GET.get("date"), day_row.date if day_row else date.today())
+    start = _date(request.GET.get("from"), day - timedelta(days=90)) if ranged else day
+    table = build(day, start)
+    fmt = request.GET.get("format", "")
+    stem = f"{report}-{day.isoformat()}"
+    if fmt == "csv":
+        rows = [*table.rows, table.totals] if table.totals else table.rows
+        return csv_response(f"{stem}.csv", table.header, rows)
+    context = {"report": table, "slug": report, "day": day, "start": start, "ranged": ranged}
+    if fmt == "pdf":
+        pdf = render_pdf(
+            "payments/pdf/cash_report.html", context, stylesheet="payments/pdf/report.css"
+        )
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{stem}.pdf"'
+        return response
+    return render(request, "payments/report.html", context)

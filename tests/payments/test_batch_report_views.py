@@ -1,0 +1,140 @@
+"""Batches, returns and reports over HTTP: messages next to fields, progress, PDF and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from payments.models import RemittanceBatch
+
+from .helpers import balance, charge, check, open_drawer, pay
+from .lockbox_files import lockbox_file
+from .returns_helpers import close_day
+from .test_views import pdf_text
+
+D = Decimal
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def coordinator(bob, business_day) -> Client:
+    client = Client()
+    client.force_login(bob)
+    return client
+
+
+def _token(client: Client, url: str, nth: int = 0) -> str:
+    html = client.get(url).content.decode()
+    return re.findall(r'name="token" value="([^"]+)"', html)[nth]
+
+
+def test_a_keyed_batch_with_a_wrong_total_is_refused_then_posts(coordinator, account) -> None:
+    url = reverse("payments:batches")
+    made = coordinator.post(
+        url, {"token": _token(coordinator, url), "control_count": "1", "control_total": "60.00"}
+    )
+    batch_url = made.headers["Location"]
+    batch = RemittanceBatch.objects.get()
+    add = reverse("payments:batch_item_add", args=[batch.pk])
+    stub = {"account": f"{account.number}|50.00", "check_number": "123"}
+    assert (
+        coordinator.post(add, {**stub, "token": _token(coordinator, batch_url)}).status_code == 302
+    )
+    post = reverse("payments:batch_post", args=[batch.pk])
+    refused = coordinator.post(post, {"token": _token(coordinator, batch_url, 1)})
+    assert refused.status_code == 400
+    assert "difference -10.00" in refused.content.decode()
+    assert balance(account) == D("0.00")
+    bad = coordinator.post(
+        add,
+        {
+            "account": "99999999",
+            "amount": "10",
+            "check_number": "9",
+            "token": _token(coordinator, batch_url),
+        },
+    )
+    assert re.search(r'id="id_account_error">.*No account numbered', bad.content.decode(), re.S)
+    good = {"account": account.number, "amount": "10.00", "check_number": "124"}
+    coordinator.post(add, {**good, "token": _token(coordinator, batch_url)})
+    # control count is 1 and two stubs are keyed: still refused
+    assert coordinator.post(post, {"token": _token(coordinator, batch_url, 1)}).status_code == 400
+
+
+def test_a_lockbox_upload_shows_progress_and_a_second_upload_is_refused(
+    coordinator, account
+) -> None:
+    data = lockbox_file([(account.number, "12.00"), ("1", "3.00")])
+    upload = SimpleUploadedFile("box.csv", data, content_type="text/csv")
+    response = coordinator.post(reverse("payments:lockbox_upload"), {"file": upload})
+    page = coordinator.get(response.headers["Location"]).content.decode()
+    assert "<span data-rows-done>2</span> of 2 rows" in page and "<progress" in page
+    assert balance(account) == D("-12.00")
+    again = coordinator.post(
+        reverse("payments:lockbox_upload"), {"file": SimpleUploadedFile("b.csv", data)}
+    )
+    assert again.status_code == 400 and "already imported as batch" in again.content.decode()
+    queue = coordinator.get(reverse("payments:exceptions")).content.decode()
+    assert "No account numbered" in queue
+    partial = coordinator.get(
+        reverse("payments:batch_progress", args=[RemittanceBatch.objects.get().pk]),
+        headers={"HX-Request": "true"},
+    )
+    assert partial.headers.get("HX-Refresh") == "true"
+
+
+def test_a_wrong_column_file_is_refused_with_a_clear_message(coordinator) -> None:
+    upload = SimpleUploadedFile("x.csv", b"acct,amt\r\n1,2\r\n")
+    response = coordinator.post(reverse("payments:lockbox_upload"), {"file": upload})
+    assert response.status_code == 400 and "Wrong columns" in response.content.decode()
+
+
+def test_reports_read_back_as_pdf_and_csv(alice, bob, carol, account, business_day) -> None:
+    charge(account, bob, water="100.00")
+    drawer = open_drawer(alice)
+    payment = pay(alice, drawer, account, "70.00", check("70.00", "4411"))
+    closeout = close_day(alice)
+    clerk = Client()
+    clerk.force_login(alice)
+    assert clerk.get(reverse("payments:reports")).status_code == 403
+    sup = Client()
+    sup.force_login(carol)
+    day = closeout.business_date.isoformat()
+    journal = pdf_text(
+        sup.get(
+            reverse("payments:report", args=["journal"]), {"date": day, "format": "pdf"}
+        ).content
+    )
+    assert payment.receipt_label in journal and "70.00" in journal
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                sup.get(
+                    reverse("payments:report", args=["tenders"]), {"date": day, "format": "csv"}
+                ).content.decode("utf-8-sig")
+            )
+        )
+    )
+    assert rows[0][0] == "Drawer" and rows[1][4] == "70.00" and rows[-1][0] == "Total"
+    gl = sup.get(reverse("payments:report", args=["gl"]), {"date": day, "format": "csv"})
+    totals = list(csv.reader(io.StringIO(gl.content.decode("utf-8-sig"))))[-1]
+    assert totals[3] == totals[4] and totals[5] == "0.00"  # debits equal credits
+    short = pdf_text(
+        sup.get(
+            reverse("payments:report", args=["overshort"]), {"date": day, "format": "pdf"}
+        ).content
+    )
+    assert "-70.00" in short  # the check was not counted
+    # a return the next day shows on the register
+    returned = reverse("payments:return_payment", args=[payment.pk])
+    sup.post(returned, {"kind": "returned_check", "reason": "NSF", "token": _token(sup, returned)})
+    register = sup.get(reverse("payments:report", args=["register"]), {"format": "csv"})
+    text = register.content.decode("utf-8-sig")
+    assert "Returned check" in text and "30.00" in text
