@@ -11,6 +11,7 @@ from datetime import date
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.db.models import Case, IntegerField, Value, When
 from django.db.models.functions import Now
 from django.utils import timezone
 from djmoney.models.fields import MoneyField
@@ -87,6 +88,17 @@ class Premise(models.Model):
         return f"{self.line1}{unit}, {self.city}"
 
 
+# Search lists active accounts first, then pending, final, closed; an index on
+# (this, number) lets a common search word stop after the first page of rows.
+STATUS_RANK = Case(
+    When(status=AccountStatus.ACTIVE, then=Value(0)),
+    When(status=AccountStatus.PENDING, then=Value(1)),
+    When(status=AccountStatus.FINAL, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+
+
 class Account(models.Model):
     """A customer's utility account at a premise; may be a master with sub-accounts."""
 
@@ -137,6 +149,12 @@ class Account(models.Model):
                 opclasses=["gin_trgm_ops"],
             ),
             models.Index(fields=["status"], name="account_status_idx"),
+            models.Index(STATUS_RANK, "number", name="account_rank_number_idx"),
+            models.Index(
+                fields=["number"],
+                name="account_number_prefix_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
         ]
         constraints = [
             models.CheckConstraint(

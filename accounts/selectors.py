@@ -6,20 +6,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.db.models import QuerySet
 
-from .choices import AccountStatus
-from .models import Account, AccountFlag, Customer
+from .models import STATUS_RANK, Account, AccountFlag, Customer
 
 MAX_QUERY_CHARS = 100
 MAX_TOKENS = 6
-_STATUS_RANK = Case(
-    When(status=AccountStatus.ACTIVE, then=Value(0)),
-    When(status=AccountStatus.PENDING, then=Value(1)),
-    When(status=AccountStatus.FINAL, then=Value(2)),
-    default=Value(3),
-    output_field=IntegerField(),
-)
 
 
 def search_tokens(text: str) -> list[str]:
@@ -34,25 +26,30 @@ def search_tokens(text: str) -> list[str]:
 
 
 def search_accounts(text: str, *, limit: int = 20) -> list[Account]:
-    """Accounts whose number, name, addresses or phone contain every word typed.
+    """Accounts whose number, name, service address or phone contain every word typed.
 
-    Each word is a substring match on ``search_document`` (trigram GIN index);
-    an exact account number comes first, then active accounts, then by number.
+    A number typed or scanned is looked up first as an account-number prefix
+    (btree index; an exact number sorts first). Then every word is a substring
+    match on ``search_document`` (trigram GIN index), ordered by status rank
+    and number, which ``account_rank_number_idx`` serves in order, so a common
+    word stops after ``limit`` rows instead of sorting every match.
     """
     tokens = search_tokens(text)
     if not tokens:
         return []
-    qs = Account.objects.select_related("customer", "premise")
-    for token in tokens:
-        qs = qs.filter(search_document__contains=token)
-    exact = tokens[0] if len(tokens) == 1 else ""
-    qs = qs.annotate(
-        exact=Case(
-            When(number=exact, then=Value(0)), default=Value(1), output_field=IntegerField()
-        ),
-        status_rank=_STATUS_RANK,
-    ).order_by("exact", "status_rank", "number")
-    return list(qs[:limit])
+    base = Account.objects.select_related("customer", "premise")
+    found: list[Account] = []
+    if len(tokens) == 1 and tokens[0].isdigit():
+        found = list(base.filter(number__startswith=tokens[0]).order_by("number")[:limit])
+    if len(found) < limit:
+        qs = base
+        for token in tokens:
+            qs = qs.filter(search_document__contains=token)
+        if found:
+            qs = qs.exclude(pk__in=[account.pk for account in found])
+        ranked = qs.alias(status_rank=STATUS_RANK).order_by("status_rank", "number")
+        found += list(ranked[: limit - len(found)])
+    return found
 
 
 def account_by_number(text: str) -> Account | None:

@@ -26,7 +26,11 @@ def _with_history(obj: Any, *, acting_user: Any, reason: str) -> Any:
 
 
 def search_document_for(account: Account) -> str:
-    """Everything a clerk might type to find the account, lower-cased for trigram search."""
+    """Everything a clerk might type to find the account, lower-cased for trigram search.
+
+    City, state and ZIP are left out on purpose: nearly every account shares
+    them, so they would match everything and make every search slow.
+    """
     c, p = account.customer, account.premise
     phones = " ".join(filter(None, [c.phone, c.alt_phone]))
     digits = " ".join(
@@ -38,8 +42,6 @@ def search_document_for(account: Account) -> str:
         c.first_name,
         c.organisation_name,
         f"{p.line1} {p.line2}",
-        p.city,
-        p.zip_code,
         c.mailing_line1,
         phones,
         digits,

@@ -5,3 +5,5 @@ server in the same run, and prints one line:
 ``BENCH name=<name> value=<number> unit=<unit> baseline=<number> ratio=<value/baseline>
 target=<ratio>``.
 """
+
+from __future__ import annotations
