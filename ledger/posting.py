@@ -33,6 +33,7 @@ from .allocation import AccountBook, credit_moves
 from .choices import CUSTOMER_ROLES, GLRole, TransactionKind
 from .errors import PostingRefused
 from .models import GLAccount, JournalEntry, JournalTransaction, Service
+from .reference import chart
 from .selectors import current_business_date
 
 # The journal column holds MAX_DIGITS digits; quantize() raises on larger numbers.
@@ -71,8 +72,9 @@ class LedgerWriter:
         self.accounts: dict[int, Account] = {}
         self.books: dict[int, AccountBook] = {}
         self.pending: list[_Pending] = []
-        self.services = list(Service.objects.select_related("receivable_gl", "revenue_gl"))
-        self.unapplied_gl = GLAccount.objects.get(role=GLRole.UNAPPLIED_CREDIT)
+        self.chart = chart()
+        self.services = list(self.chart.services)
+        self.unapplied_gl = self.chart.gl(GLRole.UNAPPLIED_CREDIT)
 
     # -- accounts -----------------------------------------------------------
     def lock(self, accounts: Iterable[Account | int]) -> list[Account]:

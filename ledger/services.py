@@ -128,8 +128,7 @@ def post_payment(
     """Post a payment to pooled cash, allocated to the account by payment order."""
     writer = writer_for(acting_user)
     (locked,) = writer.lock([account])
-    cash = GLAccount.objects.get(role=GLRole.CASH)
-    lines = payment_lines(writer, locked, amount, cash)
+    lines = payment_lines(writer, locked, amount, writer.chart.gl(GLRole.CASH))
     pending = writer.post(kind=TransactionKind.PAYMENT, lines=lines, memo=memo, source=source)
     writer.flush()
     return pending.saved  # type: ignore[return-value]

@@ -160,6 +160,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# How long a process may reuse the services and GL roles it read (ledger.reference).
+LEDGER_CHART_CACHE_SECONDS = env_int("LEDGER_CHART_CACHE_SECONDS", 30, minimum=0)
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 CURRENCIES = ("USD",)

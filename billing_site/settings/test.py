@@ -15,3 +15,4 @@ STORAGES["staticfiles"] = {  # noqa: F405
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 AXES_FAILURE_LIMIT = 5
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="billing-test-media-"))  # uploads never land in var/
+LEDGER_CHART_CACHE_SECONDS = 0  # rolled-back test edits must not outlive their test
