@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -73,21 +73,30 @@ def approval_limit_for(user: Any) -> Decimal | None:
     return UNLIMITED if len(caps) < len(limits) else max(caps)
 
 
-def approval_refusal(req: AdjustmentRequest, user: Any) -> str | None:
-    """Why ``user`` may not approve ``req`` right now, in plain words; None if they may."""
+_NOT_READ = object()
+
+
+def approval_refusal(
+    req: AdjustmentRequest, user: Any, *, limit: Decimal | object | None = _NOT_READ
+) -> str | None:
+    """Why ``user`` may not approve ``req`` right now, in plain words; None if they may.
+
+    A list page passes ``limit`` (from :func:`approval_limit_for`, read once) so
+    checking each row costs no query.
+    """
     if not user.has_perm("adjustments.approve_request"):
         return "Your role does not approve adjustments."
     if req.status != RequestStatus.PENDING:
         return f"{req} is {req.get_status_display().lower()}; it cannot be approved."
     if req.requested_by_id == user.pk:
         return "Nobody approves their own request: another approver must decide it."
-    limit = approval_limit_for(user)
-    if limit is None:
+    cap = approval_limit_for(user) if limit is _NOT_READ else cast("Decimal | None", limit)
+    if cap is None:
         return "Your role has no approval limit set, so you cannot approve requests."
-    if req.amount.amount > limit:
+    if req.amount.amount > cap:
         return (
             f"{req} is for {format_money(req.amount.amount)}; your approval limit is "
-            f"{format_money(limit)}. Someone with a higher limit must approve it."
+            f"{format_money(cap)}. Someone with a higher limit must approve it."
         )
     return None
 

@@ -1,7 +1,7 @@
 """http_payment: payments per second posted over HTTP by 8 logged-in clerks through gunicorn.
 
 The whole request path a counter clerk's browser takes: gunicorn (2 workers x 4
-threads, loopback only), every middleware (sessions saved on every request,
+threads, ``--preload``, loopback only), every middleware (sessions saved on every request,
 CSRF, authentication, CSP, axes, history), the real payment form and its
 one-time token. Set-up (not timed): an open business day, 8 clerks each with an
 open drawer (``payments.services.drawer_open``), ``ACCOUNTS`` accounts each
@@ -11,7 +11,8 @@ session that signs in through ``/login/`` (CSRF cookie and token), then, for
 token), POST a cash payment for a random account with every field of the form
 as a browser sends it, follow the redirect to the receipt page and check it.
 A payment counts when the receipt page came back. Afterwards the database must
-hold exactly one payment per receipt seen (no lost and no double posts).
+hold exactly one payment, one journal transaction and one used form token per
+receipt seen (no lost and no double posts), and ``verify_ledger`` must pass.
 
 Django runs with ``billing_site.settings.base`` and DEBUG off: the production
 settings add only TLS (HTTPS redirect, secure cookies, HSTS), which the TLS
@@ -37,7 +38,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from bench.common import OUT, ROOT, Result, database_url, log, recreate_database, setup_django
+from bench.common import (
+    OUT,
+    ROOT,
+    Result,
+    database_url,
+    log,
+    percentile,
+    recreate_database,
+    setup_django,
+)
 
 DATABASE = "billing_bench_http"
 CLERKS = 8
@@ -45,7 +55,7 @@ ACCOUNTS = 300
 DURATION = 10.0
 MAX_PAYMENTS_PER_CLERK = 5_000  # a bound on the loop whatever the clock says
 REQUEST_TIMEOUT = 30.0
-PASSWORD = "Bench-counter-9137"  # noqa: S105 - a throw-away user in a throw-away database
+PASSWORD = "Bench-counter-9137"  # a throw-away user in a throw-away database
 GUNICORN_WORKERS = 2
 GUNICORN_THREADS = 4
 
@@ -54,6 +64,7 @@ _NAME = re.compile(r'<(?:input|select|textarea)\b[^>]*\bname="([^"]+)"')
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _TOKEN = re.compile(r'name="token" value="([^"]+)"')
 _RECEIPT = re.compile(r"/payments/receipts/(\d+)/$")
+STEPS = ("GET /payments/take/", "POST /payments/take/", "GET /payments/receipts/<pk>/")
 
 
 def main() -> Result:
@@ -158,6 +169,8 @@ class Server:
             "60",
             "--graceful-timeout",
             "5",
+            "--preload",  # Django loaded once, before the workers fork
+            "--no-control-socket",
         ]
         log(
             f"http_payment: gunicorn -w {GUNICORN_WORKERS} --threads {GUNICORN_THREADS} "
@@ -182,9 +195,9 @@ class Server:
             if self.process is not None and self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited early; see {self.log_path}")
             try:
-                if requests.get(f"{self.base}/login/", timeout=5).status_code == 200:
+                if requests.get(f"{self.base}/login/", timeout=30).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 pass
             time.sleep(0.2)
         raise RuntimeError(f"gunicorn did not answer within 60 s; see {self.log_path}")
@@ -209,6 +222,7 @@ class Tally:
     receipts: list[int] = field(default_factory=list)  # payment ids seen, warm-up included
     timed: int = 0
     seconds: float = 0.0
+    steps: dict[str, list[float]] = field(default_factory=dict)  # seconds, timed phase only
     failures: list[str] = field(default_factory=list)
 
 
@@ -242,7 +256,7 @@ class Clerk:
         if done.status_code != 200 or not done.url.endswith("/payments/take/"):
             raise RuntimeError(f"{self.username} could not sign in: {done.status_code} {done.url}")
 
-    def pay(self, numbers: list[str]) -> int:
+    def pay(self, numbers: list[str], steps: dict[str, list[float]] | None = None) -> int:
         """One payment through the real form; returns the payment id from the receipt URL."""
         form_page = self.get("/payments/take/")
         if form_page.status_code != 200:
@@ -252,8 +266,10 @@ class Clerk:
             raise RuntimeError("no payment form on the take page")
         html = form.group(0)
         csrf, token, names = _CSRF.search(html), _TOKEN.search(html), _NAME.findall(html)
-        if csrf is None or token is None or not {"account_0", "amount_0", "cash_amount"} <= set(
-            names
+        if (
+            csrf is None
+            or token is None
+            or not {"account_0", "amount_0", "cash_amount"} <= set(names)
         ):
             raise RuntimeError("the payment form lacks its tokens or the fields posted here")
         amount = Decimal(self.rng.randint(500, 15_000)) / 100
@@ -270,6 +286,10 @@ class Clerk:
         receipt = _RECEIPT.search(done.url)
         if done.status_code != 200 or receipt is None or len(done.history) != 1:
             raise RuntimeError(f"POST take: {done.status_code} {done.url}")
+        if steps is not None:
+            timings = zip(STEPS, (form_page, done.history[0], done), strict=True)
+            for step, response in timings:
+                steps.setdefault(step, []).append(response.elapsed.total_seconds())
         return int(receipt.group(1))
 
 
@@ -285,7 +305,7 @@ def _clerk_loop(
         while time.perf_counter() < deadline and t.timed < MAX_PAYMENTS_PER_CLERK:
             if stop.is_set():
                 break
-            t.receipts.append(clerk.pay(numbers))
+            t.receipts.append(clerk.pay(numbers, t.steps))
             t.timed += 1
         t.seconds = time.perf_counter() - started
     except Exception as error:  # reported; the benchmark fails
@@ -310,7 +330,24 @@ def payments_per_second(usernames: list[str], numbers: list[str]) -> float:
     seconds = max(t.seconds for t in tallies)
     _verify([pk for t in tallies for pk in t.receipts])
     log(f"http_payment: {total:,} payments in {seconds:.1f} s over HTTP, all in the database")
+    _report(tallies, total, seconds)
     return total / seconds
+
+
+def _report(tallies: list[Tally], total: int, seconds: float) -> None:
+    """Server response time per step (until the response headers) to bench/out/."""
+    lines = [f"{total} payments in {seconds:.1f} s by {len(tallies)} clerks", ""]
+    lines.append(f"{'step':<32} {'n':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    for step in STEPS:
+        samples = [x for t in tallies for x in t.steps.get(step, [])]
+        if samples:
+            p50, p95 = percentile(samples, 0.5) * 1000, percentile(samples, 0.95) * 1000
+            lines.append(
+                f"{step:<32} {len(samples):>6} {p50:>8.1f} {p95:>8.1f} {max(samples) * 1000:>8.1f}"
+            )
+    (OUT / "http_payment.txt").write_text("\n".join(lines) + "\n")
+    for line in lines[2:]:
+        log(f"http_payment: {line}")
 
 
 def _run_clerks(base: str, usernames: list[str], numbers: list[str]) -> list[Tally]:
@@ -341,7 +378,11 @@ def _run_clerks(base: str, usernames: list[str], numbers: list[str]) -> list[Tal
 
 
 def _verify(receipts: list[int]) -> None:
-    """Exactly one payment, one journal transaction and one used token per receipt seen."""
+    """Exactly one payment, one journal transaction and one used token per receipt seen;
+    then ``verify_ledger`` (balances = entries, every transaction balanced, history)."""
+    import io
+
+    from django.core.management import call_command
     from django.db import connections
 
     from billing_site.common.models import IdempotencyKey
@@ -366,6 +407,7 @@ def _verify(receipts: list[int]) -> None:
         problems.append(f"{len(posted)} payments, {journal} journal payments, {tokens} tokens")
     if problems:
         raise RuntimeError("http_payment: " + "; ".join(problems))
+    call_command("verify_ledger", stdout=io.StringIO())  # raises CommandError on a discrepancy
 
 
 if __name__ == "__main__":

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from .models import Closeout, Deposit, Drawer, MiscRevenueItem, Payment
+from .models import (
+    Closeout,
+    Deposit,
+    Drawer,
+    MiscRevenueItem,
+    Payment,
+    ReturnFeeSchedule,
+    ReturnFeeTier,
+)
 
 
 @admin.register(MiscRevenueItem)
@@ -10,6 +18,26 @@ class MiscRevenueItemAdmin(admin.ModelAdmin):
     """Administrators keep the list of miscellaneous revenue items and their GL accounts."""
 
     list_display = ["name", "gl_account", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["name"]
+
+
+class ReturnFeeTierInline(admin.TabularInline):
+    model = ReturnFeeTier
+    extra = 1
+
+
+@admin.register(ReturnFeeSchedule)
+class ReturnFeeScheduleAdmin(admin.ModelAdmin):
+    """Administrators keep the returned-payment fee schedules; exactly one is active.
+
+    A schedule's tiers are flat fees by payment amount ("up to" empty: any larger
+    amount); the fee is the greater of the tier fee and the percentage, then held
+    between the minimum and the maximum (docs/cashiering.md).
+    """
+
+    inlines = [ReturnFeeTierInline]
+    list_display = ["name", "is_active", "percent", "minimum", "maximum", "cash_only_after"]
     list_filter = ["is_active"]
     search_fields = ["name"]
 

@@ -27,11 +27,20 @@ _NOT_CHECKED = {"csrfmiddlewaretoken", "token"}
 class CardSafeForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        for name in self.data:
-            if name in _NOT_CHECKED:
-                continue
-            if any(looks_like_card_number(v) for v in self.data.getlist(name)):
-                self.add_error(name if name in self.fields else None, CARD_NUMBER_MESSAGE)
+        refused = [
+            name
+            for name in self.data
+            if name not in _NOT_CHECKED
+            and any(looks_like_card_number(v) for v in self.data.getlist(name))
+        ]
+        if refused:
+            # Never echo a card number back into the page: the refused field comes back empty.
+            data = self.data.copy()
+            for name in refused:
+                data.setlist(name, [""])
+            self.data = data
+        for name in refused:
+            self.add_error(name if name in self.fields else None, CARD_NUMBER_MESSAGE)
         return cleaned
 
 

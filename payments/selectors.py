@@ -111,7 +111,8 @@ def deposit_checks(deposit: Any) -> list[Tender]:
         .prefetch_related("payment__lines__misc_item__gl_account")
         .order_by("payment_id")
     )
-    return [t for t in tenders if slip_fund_of(t.payment) == deposit.fund_id]
+    pool = _pool_fund_id()
+    return [t for t in tenders if slip_fund_of(t.payment, pool=pool) == deposit.fund_id]
 
 
 @dataclass(frozen=True)
@@ -148,12 +149,19 @@ def misc_item_of(payment: Payment) -> Any:
     return next((line.misc_item for line in payment.lines.all() if line.misc_item), None)
 
 
-def slip_fund_of(payment: Payment) -> int:
-    """The fund (pk) of the deposit slip a payment's money goes on."""
+def _pool_fund_id() -> int:
+    return int(GLAccount.objects.values_list("fund_id", flat=True).get(role=GLRole.CASH))
+
+
+def slip_fund_of(payment: Payment, *, pool: int | None = None) -> int:
+    """The fund (pk) of the deposit slip a payment's money goes on.
+
+    ``pool`` is the pooled-cash fund; a caller looping over payments reads it once.
+    """
     misc = misc_item_of(payment)
     if misc is not None:
         return int(misc.gl_account.fund_id)
-    return int(GLAccount.objects.values_list("fund_id", flat=True).get(role=GLRole.CASH))
+    return pool if pool is not None else _pool_fund_id()
 
 
 def cash_only_ids(accounts: Any, *, on: date) -> set[int]:
@@ -178,7 +186,7 @@ def deposit_mail_checks(deposit: Any) -> list[Any]:
     from .choices import BatchKind, ItemStatus
     from .models import RemittanceItem
 
-    pool = GLAccount.objects.values_list("fund_id", flat=True).get(role=GLRole.CASH)
+    pool = _pool_fund_id()
     if deposit.fund_id != pool or deposit.label != "Utility receipts":
         return []
     return list(

@@ -23,7 +23,7 @@ from .requests import detail_page
 def queue(request: HttpRequest) -> HttpResponse:
     limit = selectors.approval_limit_for(request.user)
     rows = [
-        (req, selectors.approval_refusal(req, request.user) is None)
+        (req, selectors.approval_refusal(req, request.user, limit=limit) is None)
         for req in selectors.pending_queue()[:500]
     ]
     return render(request, "adjustments/queue.html", {"rows": rows, "limit": limit})

@@ -6,6 +6,7 @@ database column, the form and the ledger agree on what an amount can hold.
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from djmoney.money import Money
@@ -16,6 +17,7 @@ DECIMAL_PLACES = 2
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999.99")  # largest amount a person may type
 ZERO = Decimal("0.00")
+_PLAIN_AMOUNT = re.compile(r"-?(\d+\.?\d*|\.\d+)")
 
 
 def usd(amount: Decimal | int | str) -> Money:
@@ -33,6 +35,9 @@ def quantize_half_up(amount: Decimal) -> Decimal:
 def parse_amount(text: str) -> Decimal:
     """Parse a typed amount; raises ValueError with a plain-words reason."""
     cleaned = text.strip().replace(",", "").removeprefix("$")
+    # Plain digits only: Decimal() also reads "12e5" (1,200,000) and "1_000".
+    if not _PLAIN_AMOUNT.fullmatch(cleaned):
+        raise ValueError("Enter an amount like 125.50.")
     try:
         value = Decimal(cleaned)
     except InvalidOperation:

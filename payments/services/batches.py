@@ -247,6 +247,8 @@ def lockbox_import(*, file_name: str, data: bytes, acting_user: Any) -> Remittan
 def lockbox_post_pending(*, batch: RemittanceBatch, acting_user: Any) -> RemittanceBatch:
     """Post the batch's pending rows chunk by chunk; safe to run again after a failure."""
     require_perm(acting_user, PERM, "ledger.post_transaction")
+    if batch.kind != BatchKind.LOCKBOX:  # a mail batch posts only through its control check
+        raise refuse(None, f"Batch {batch.number} is not a lockbox file.")
     while _post_chunk(batch.pk, acting_user):
         pass
     return RemittanceBatch.objects.get(pk=batch.pk)

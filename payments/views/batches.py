@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from billing_site.common.idempotency import StaleToken
+from billing_site.common.idempotency import StaleToken, issue_token
 
 from .. import services, tasks
 from ..choices import BatchStatus, ItemStatus
@@ -84,18 +84,33 @@ def lockbox_upload(request: HttpRequest) -> HttpResponse:
 
 @permission_required("payments.view_remittancebatch", raise_exception=True)
 def batch(
-    request: HttpRequest, batch_pk: int, stub: StubForm | None = None, error: object = None
+    request: HttpRequest,
+    batch_pk: int,
+    stub: StubForm | None = None,
+    error: object = None,
+    posted: str = "",
 ) -> HttpResponse:
+    """The batch page; after a refused POST, ``posted`` names the form that was sent.
+
+    Only that form gets the posted token back: the page's other form needs a
+    token of its own purpose, or its next submission is refused as not issued.
+    """
     found = get_object_or_404(RemittanceBatch.objects.select_related("created_by"), pk=batch_pk)
     count, total = batch_totals(found)
+
+    def token(purpose: str) -> str:
+        if purpose == posted:
+            return token_for(request, purpose, error=error)
+        return issue_token(user_id=request.user.pk, purpose=purpose)
+
     context = {
         "batch": found,
         "items": found.items.select_related("account__customer"),
         "keyed_count": count,
         "keyed_total": total,
         "stub": stub or StubForm(),
-        "stub_token": token_for(request, STUB, error=error),
-        "post_token": token_for(request, POST, error=error),
+        "stub_token": token(STUB),
+        "post_token": token(POST),
         "error": getattr(error, "messages", None),
     }
     bad = bool(error) or (stub is not None and stub.errors)
@@ -127,7 +142,7 @@ def batch_item_add(request: HttpRequest, batch_pk: int) -> HttpResponse:
     found = get_object_or_404(RemittanceBatch, pk=batch_pk)
     stub = StubForm(request.POST)
     if not stub.is_valid():
-        return batch(request, found.pk, stub=stub)
+        return batch(request, found.pk, stub=stub, posted=STUB)
 
     def add() -> str:
         services.batch_add_item(
@@ -143,7 +158,7 @@ def batch_item_add(request: HttpRequest, batch_pk: int) -> HttpResponse:
         return redirect(run_once(request, purpose=STUB, action=add))
     except (ValidationError, StaleToken) as refused:
         show_errors(stub, refused)
-        return batch(request, found.pk, stub=stub, error=refused)
+        return batch(request, found.pk, stub=stub, error=refused, posted=STUB)
 
 
 @require_POST
@@ -169,7 +184,7 @@ def batch_post(request: HttpRequest, batch_pk: int) -> HttpResponse:
     try:
         url = run_once(request, purpose=POST, action=post)
     except (ValidationError, StaleToken) as refused:
-        return batch(request, found.pk, error=refused)
+        return batch(request, found.pk, error=refused, posted=POST)
     messages.success(request, f"Batch {found.number} is posted.")
     return redirect(url)
 

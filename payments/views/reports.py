@@ -33,7 +33,8 @@ def reports(request: HttpRequest) -> HttpResponse:
     day = open_business_day()
     context = {
         "reports": [(slug, title) for slug, (title, _f, _r) in REPORTS.items()],
-        "today": day.date if day else date.today(),
+        # The day picked above the list (a closed day's journal after closeout), else the open day.
+        "today": _date(request.GET.get("date"), day.date if day else date.today()),
     }
     return render(request, "payments/reports.html", context)
 

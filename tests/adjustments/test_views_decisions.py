@@ -187,3 +187,20 @@ def test_the_transfer_page_sends_a_transfer_for_approval(alice, bob, billed):
     assert response["Location"] == reverse("adjustments:detail", args=[req.pk])
     assert req.kind == "transfer" and req.to_account_id == other.pk
     assert other.notes.filter(text__contains=f"request {req.number}").exists()
+
+
+def test_it_reads_the_approvers_limit_once_for_the_whole_queue(alice, carol, billed, leak):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = _login(carol)
+    _request(billed, alice, leak, "1.00")
+    with CaptureQueriesContext(connection) as one_row:
+        assert client.get(reverse("adjustments:queue")).status_code == 200
+    for _ in range(4):
+        _request(billed, alice, leak, "1.00")
+    with CaptureQueriesContext(connection) as five_rows:
+        page = client.get(reverse("adjustments:queue"))
+    assert len(page.context["rows"]) == 5
+    assert all(may for _req, may in page.context["rows"])
+    assert len(five_rows) == len(one_row)

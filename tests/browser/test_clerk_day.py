@@ -179,7 +179,7 @@ def test_a_clerks_day_and_the_closeout(live_server, browser) -> None:
     page.fill("#id_d1", "4")
     page.fill("#id_checks", "1042 25.00")
     page.click("#close-drawer")
-    expect(page.locator("#over-short")).to_contain_text("-1.00")
+    expect(page.locator("#over-short")).to_contain_text("-$1.00")
     assert Drawer.objects.get().over_short.amount == D("-1.00")
 
     # The supervisor's closeout: deposit slips and the closed day.

@@ -204,3 +204,18 @@ def test_a_returned_mail_check_is_reversed_with_a_fee(alice, bob, account, busin
     done = services.payment_return(item=item, kind="returned_check", reason="NSF", acting_user=bob)
     assert done.fee.amount == D("25.00")
     assert balance(account) == D("25.00")
+
+
+def test_it_refuses_to_post_a_mail_batch_as_a_lockbox_file(bob, account, business_day) -> None:
+    batch = services.batch_create(control_count=2, control_total=D("150.00"), acting_user=bob)
+    services.batch_add_item(
+        batch=batch,
+        account_text=account.number,
+        amount=D("100.00"),
+        check_number="71",
+        acting_user=bob,
+    )
+    with pytest.raises(ValidationError, match="not a lockbox file"):
+        services.lockbox_post_pending(batch=batch, acting_user=bob)
+    assert not JournalTransaction.objects.filter(source__startswith="batch").exists()
+    assert batch.items.get().status == ItemStatus.PENDING

@@ -137,3 +137,24 @@ def test_nobody_takes_payments_after_the_day_closed_in_an_old_drawer(
     with pytest.raises(ValidationError, match="closed"):
         pay(alice, drawer, account, "5.00")
     assert ledger  # the module is the only writer of money
+
+
+def test_it_lists_a_deposit_slips_checks_without_a_query_per_check(
+    alice, bob, carol, account, drawer
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from payments import selectors
+
+    charge(account, bob, water="200.00")
+    for number in ("881", "882", "883", "884"):
+        pay(alice, drawer, account, "10.00", check("10.00", number))
+    checks = [(n, D("10.00")) for n in ("881", "882", "883", "884")]
+    services.drawer_close(drawer=drawer, counts={"d20": 5}, checks=checks, acting_user=alice)
+    services.closeout_run(acting_user=carol)
+    deposit = Deposit.objects.select_related("closeout", "fund").get(label="Utility receipts")
+    with CaptureQueriesContext(connection) as queries:
+        listed = selectors.deposit_checks(deposit)
+    assert [t.reference for t in listed] == ["881", "882", "883", "884"]
+    assert len(queries) <= 3
