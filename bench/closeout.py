@@ -214,20 +214,11 @@ def close_the_day(supervisor_id: int, steps: list[tuple[str, float]]) -> float:
 
 
 def _render_slips(closeout: Any) -> int:
-    from billing_site.common.pdf import render_pdf
-    from payments import selectors
+    from payments.reports import deposit_slip_pdf
 
     deposits = list(closeout.deposits.select_related("closeout", "fund"))
     for deposit in deposits:
-        render_pdf(
-            "payments/pdf/deposit_slip.html",
-            {
-                "deposit": deposit,
-                "checks": selectors.deposit_checks(deposit),
-                "mail_checks": selectors.deposit_mail_checks(deposit),
-            },
-            stylesheet="payments/pdf/report.css",
-        )
+        deposit_slip_pdf(deposit)
     return len(deposits)
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet, Sum
+from django.shortcuts import get_object_or_404
 
 from accounts.choices import FlagKind
 from accounts.models import Account
@@ -79,10 +80,12 @@ def drawer_payments(drawer: Drawer) -> QuerySet[Payment]:
 
 
 def payment_for_receipt(pk: int) -> Payment:
-    return (
-        Payment.objects.select_related("drawer", "taken_by", "voided_by")
-        .prefetch_related("tenders", "lines__account__customer", "lines__misc_item")
-        .get(pk=pk)
+    """The payment with everything its receipt shows; 404 when there is none."""
+    return get_object_or_404(
+        Payment.objects.select_related("drawer", "taken_by", "voided_by").prefetch_related(
+            "tenders", "lines__account__customer", "lines__misc_item"
+        ),
+        pk=pk,
     )
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, OuterRef, Subquery, Sum
 from django.utils import timezone
 from djmoney.money import Money
 
@@ -28,8 +29,16 @@ from ledger.models import BusinessDay, Fund, GLAccount
 from ledger.services import business_day_open
 
 from ..choices import BatchKind, BatchStatus, DrawerStatus, ItemStatus, PaymentStatus, TenderKind
-from ..models import Closeout, Deposit, Drawer, Payment, RemittanceBatch, RemittanceItem
-from ..selectors import misc_item_of
+from ..models import (
+    Closeout,
+    Deposit,
+    Drawer,
+    Payment,
+    PaymentLine,
+    RemittanceBatch,
+    RemittanceItem,
+    Tender,
+)
 from ._common import refuse
 
 DEFAULT_BANK_ACCOUNT = "City operating account"
@@ -111,23 +120,44 @@ def slip_totals(business_date: date, drawers: list[Drawer]) -> dict[int, SlipTot
     pool = GLAccount.objects.select_related("fund").get(role=GLRole.CASH).fund
     over_short_fund = GLAccount.objects.select_related("fund").get(role=GLRole.OVER_SHORT).fund
     slips: dict[int, SlipTotals] = {}
-    payments = (
+    funds = {f.pk: f for f in Fund.objects.all()}
+
+    def slip_for(misc_fund: int | None) -> SlipTotals:
+        if misc_fund is None:
+            return slips.setdefault(pool.pk, SlipTotals(fund=pool, label="Utility receipts"))
+        fund = funds[misc_fund]
+        label = f"Miscellaneous revenue - {fund.name}"
+        return slips.setdefault(fund.pk, SlipTotals(fund=fund, label=label))
+
+    # A receipt pays accounts or miscellaneous revenue, never both (payment_take):
+    # its slip is the misc item's fund, or pooled cash. Two GROUP BY queries.
+    tenders = (
+        Tender.objects.filter(payment__business_date=business_date)
+        .exclude(payment__status=PaymentStatus.VOID)
+        .filter(kind__in=[TenderKind.CASH, TenderKind.CHECK, TenderKind.MONEY_ORDER])
+        .annotate(misc_fund=_misc_fund("payment"))
+        .values("misc_fund", "kind")
+        .annotate(total=Sum("amount"), count=Count("id"))
+        .order_by()
+    )
+    for row in tenders:
+        slip = slip_for(row["misc_fund"])
+        if row["kind"] == TenderKind.CASH:
+            slip.cash += row["total"]
+        else:
+            slip.checks += row["total"]
+            slip.check_count += row["count"]
+    change = (
         Payment.objects.filter(business_date=business_date)
         .exclude(status=PaymentStatus.VOID)
-        .prefetch_related("tenders", "lines__misc_item__gl_account__fund")
+        .annotate(misc_fund=_misc_fund("pk"))
+        .values("misc_fund")
+        .annotate(change=Sum("change_due"))
+        .order_by()
     )
-    for payment in payments:
-        misc = misc_item_of(payment)
-        fund = misc.gl_account.fund if misc else pool
-        label = f"Miscellaneous revenue - {fund.name}" if misc else "Utility receipts"
-        slip = slips.setdefault(fund.pk, SlipTotals(fund=fund, label=label))
-        slip.cash -= payment.change_due.amount
-        for tender in payment.tenders.all():
-            if tender.kind == TenderKind.CASH:
-                slip.cash += tender.amount.amount
-            elif tender.kind in (TenderKind.CHECK, TenderKind.MONEY_ORDER):
-                slip.checks += tender.amount.amount
-                slip.check_count += 1
+    for row in change:
+        if row["change"]:
+            slip_for(row["misc_fund"]).cash -= row["change"]
     _add_mail_checks(slips, business_date, pool)
     over_short = sum((d.over_short.amount for d in drawers if d.over_short), ZERO)
     if over_short:
@@ -136,6 +166,12 @@ def slip_totals(business_date: date, drawers: list[Drawer]) -> dict[int, SlipTot
         )
         slip.cash += over_short
     return slips
+
+
+def _misc_fund(payment_ref: str) -> Subquery:
+    """The fund of a receipt's miscellaneous-revenue item (NULL for utility receipts)."""
+    lines = PaymentLine.objects.filter(payment=OuterRef(payment_ref), misc_item__isnull=False)
+    return Subquery(lines.values("misc_item__gl_account__fund_id")[:1])
 
 
 def _add_mail_checks(slips: dict[int, SlipTotals], business_date: date, pool: Fund) -> None:

@@ -10,11 +10,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from billing_site.common.idempotency import StaleToken
-from billing_site.common.pdf import render_pdf
 from ledger.selectors import open_business_day
 
 from .. import selectors, services
 from ..models import Closeout, Deposit
+from ..reports import deposit_slip_pdf
 from ._common import run_once, token_for
 
 CLOSEOUT = "payments.closeout"
@@ -64,16 +64,7 @@ def closeout_detail(request: HttpRequest, closeout_pk: int) -> HttpResponse:
 @permission_required("payments.view_cash_reports", raise_exception=True)
 def deposit_slip(request: HttpRequest, deposit_pk: int) -> HttpResponse:
     deposit = get_object_or_404(Deposit.objects.select_related("closeout", "fund"), pk=deposit_pk)
-    checks = selectors.deposit_checks(deposit)
-    pdf = render_pdf(
-        "payments/pdf/deposit_slip.html",
-        {
-            "deposit": deposit,
-            "checks": checks,
-            "mail_checks": selectors.deposit_mail_checks(deposit),
-        },
-        stylesheet="payments/pdf/report.css",
-    )
+    pdf = deposit_slip_pdf(deposit)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="deposit-slip-{deposit.slip_number}.pdf"'
     return response

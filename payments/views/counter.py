@@ -134,17 +134,16 @@ def misc(request: HttpRequest) -> HttpResponse:
 
 @permission_required("payments.view_payment", raise_exception=True)
 def receipt(request: HttpRequest, payment_pk: int) -> HttpResponse:
-    payment = get_object_or_404(Payment, pk=payment_pk)
-    payment = selectors.payment_for_receipt(payment.pk)
+    payment = selectors.payment_for_receipt(payment_pk)
     void_form = VoidForm() if request.user.has_perm("payments.void_payment") else None
     context = {"payment": payment, "void_form": void_form, "token": token_for(request, VOID)}
     return render(request, "payments/receipt.html", context)
 
 
 def _print_context(request: HttpRequest, pk: int) -> dict[str, object]:
-    payment = get_object_or_404(Payment, pk=pk)
+    payment = selectors.payment_for_receipt(pk)
     original = services.receipt_printed(payment=payment, acting_user=request.user)
-    return {"payment": selectors.payment_for_receipt(pk), "copy": not original}
+    return {"payment": payment, "copy": not original}
 
 
 @permission_required("payments.view_payment", raise_exception=True)

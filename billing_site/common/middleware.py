@@ -1,0 +1,35 @@
+"""Idle session timeout without a database write on every page.
+
+``SESSION_COOKIE_AGE`` is the idle timeout. Django's ``SESSION_SAVE_EVERY_REQUEST``
+would push the expiry forward on every request, at the price of an UPDATE in a
+transaction of its own on every page a clerk opens. This middleware saves the
+session (which sets its expiry to now + the timeout) only when it was last
+saved ``SESSION_TOUCH_SECONDS`` ago or more, so a signed-in user is signed out
+after between ``timeout - touch`` and ``timeout`` of inactivity.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+TOUCHED = "_touched"
+
+
+class IdleSessionMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.is_empty() or response.status_code >= 500:
+            return response
+        now = int(time.time())
+        touched = session.get(TOUCHED)
+        if not isinstance(touched, int) or now - touched >= settings.SESSION_TOUCH_SECONDS:
+            session[TOUCHED] = now  # marks the session modified: it is saved, expiry renewed
+        return response
