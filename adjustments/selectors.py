@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from billing_site.common.money import ZERO, format_money
-from ledger.selectors import AGING_BUCKETS, aging, open_business_day
+from ledger.selectors import AGING_BUCKETS, aging_many, open_business_day
 
 from .choices import RequestStatus
 from .models import AdjustmentReason, AdjustmentRequest, ApprovalLimit
@@ -133,11 +133,12 @@ def master_accounts() -> QuerySet[Account]:
 def consolidation_view(master: Account, *, as_of: date | None = None) -> Consolidation:
     """Each sub-account's balance and aging, with totals, for the master-account page."""
     when = as_of or business_or_calendar_date()
-    subs = master.sub_accounts.select_related("customer", "premise").order_by("number")
+    subs = list(master.sub_accounts.select_related("customer", "premise").order_by("number"))
     view = Consolidation(master=master, as_of=when, rows=[])
     view.totals = {label: ZERO for _days, label in AGING_BUCKETS}
+    by_sub = aging_many([sub.pk for sub in subs], as_of=when)
     for sub in subs:
-        buckets = aging(sub.pk, as_of=when)
+        buckets = by_sub[sub.pk]
         view.rows.append(SubAccountRow(sub, sub.balance.amount, buckets))
         view.total_balance += sub.balance.amount
         for label, amount in buckets.items():

@@ -73,29 +73,42 @@ AGING_BUCKETS = ((30, "current"), (60, "31-60"), (90, "61-90"), (None, "over 90"
 
 def aging(account_id: int, *, as_of: date) -> dict[str, Decimal]:
     """Open amounts by age: each service's open amount is its newest charges (FIFO)."""
-    buckets = {label: ZERO for _days, label in AGING_BUCKETS}
+    return aging_many([account_id], as_of=as_of)[account_id]
+
+
+def aging_many(account_ids: list[int], *, as_of: date) -> dict[int, dict[str, Decimal]]:
+    """:func:`aging` for many accounts in two queries (a master's subs, an aging list)."""
+    result = {pk: {label: ZERO for _days, label in AGING_BUCKETS} for pk in account_ids}
+    remaining: dict[tuple[int, int], Decimal] = {
+        (account_id, service_id): total
+        for account_id, service_id, total in JournalEntry.objects.filter(
+            account_id__in=account_ids, service__isnull=False
+        )
+        .values_list("account_id", "service_id")
+        .annotate(total=Sum("amount"))
+        .values_list("account_id", "service_id", "total")
+        .order_by()
+        if total > ZERO
+    }
     charges = (
-        JournalEntry.objects.filter(account_id=account_id, service__isnull=False, amount__gt=0)
+        JournalEntry.objects.filter(account_id__in=account_ids, service__isnull=False, amount__gt=0)
         .exclude(
             transaction__kind__in=[TransactionKind.CREDIT_APPLICATION, TransactionKind.REVERSAL]
         )
-        .order_by("-transaction__business_date", "-id")
-        .values_list("service_id", "amount", "transaction__business_date")
+        .order_by("account_id", "-transaction__business_date", "-id")
+        .values_list("account_id", "service_id", "amount", "transaction__business_date")
     )
-    remaining = {s.pk: amount for s, amount in open_by_service(account_id) if amount > ZERO}
-    oldest = {}
-    for service_id, amount, when in charges:
-        left = remaining.get(service_id, ZERO)
+    for account_id, service_id, amount, when in charges:
+        left = remaining.get((account_id, service_id), ZERO)
         if left <= ZERO:
             continue
         part = min(left, amount)
-        remaining[service_id] = left - part
-        buckets[_bucket((as_of - when).days)] += part
-        oldest[service_id] = when
-    for left in remaining.values():  # open amounts older than any charge on file
-        if left > ZERO:
-            buckets["over 90"] += left
-    return buckets
+        remaining[(account_id, service_id)] = left - part
+        result[account_id][_bucket((as_of - when).days)] += part
+    for (account_id, _service_id), left in remaining.items():
+        if left > ZERO:  # open amounts older than any charge on file
+            result[account_id]["over 90"] += left
+    return result
 
 
 def _bucket(days: int) -> str:

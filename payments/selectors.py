@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from accounts.choices import FlagKind
@@ -46,20 +46,37 @@ class Expected:
 
 
 def drawer_expected(drawer: Drawer) -> Expected:
-    posted = Payment.objects.filter(drawer=drawer, status__in=_COUNTED)
-    by_kind = dict(
-        Tender.objects.filter(payment__in=posted)
-        .values_list("kind")
+    return expected_by_drawer([drawer])[drawer.pk]
+
+
+def expected_by_drawer(drawers: list[Drawer]) -> dict[int, Expected]:
+    """What each drawer should hold, per tender kind: two GROUP BY queries for any number."""
+    ids = [d.pk for d in drawers]
+    by_kind: dict[int, dict[str, Decimal]] = {pk: {} for pk in ids}
+    tenders = (
+        Tender.objects.filter(payment__drawer_id__in=ids, payment__status__in=_COUNTED)
+        .values_list("payment__drawer_id", "kind")
         .annotate(total=Sum("amount"))
-        .values_list("kind", "total")
+        .order_by()
     )
-    agg = posted.aggregate(change=Sum("change_due"))
-    return Expected(
-        float_amount=drawer.float_amount.amount,
-        by_kind=by_kind,
-        change=agg["change"] or ZERO,
-        receipts=posted.count(),
+    for drawer_id, kind, total in tenders:
+        by_kind[drawer_id][kind] = total
+    receipts = (
+        Payment.objects.filter(drawer_id__in=ids, status__in=_COUNTED)
+        .values("drawer_id")
+        .annotate(change=Sum("change_due"), count=Count("id"))
+        .order_by()
     )
+    sums = {row["drawer_id"]: row for row in receipts}
+    return {
+        d.pk: Expected(
+            float_amount=d.float_amount.amount,
+            by_kind=by_kind[d.pk],
+            change=(sums.get(d.pk) or {}).get("change") or ZERO,
+            receipts=(sums.get(d.pk) or {}).get("count", 0),
+        )
+        for d in drawers
+    }
 
 
 # A payment returned after the day closed was in the drawer that day; a void was not.
@@ -90,8 +107,11 @@ def payment_for_receipt(pk: int) -> Payment:
 
 
 def drawers_of_day(business_date: date) -> list[tuple[Drawer, Expected]]:
-    drawers = Drawer.objects.filter(business_date=business_date).select_related("clerk")
-    return [(d, drawer_expected(d)) for d in drawers.order_by("id")]
+    drawers = list(
+        Drawer.objects.filter(business_date=business_date).select_related("clerk").order_by("id")
+    )
+    expected = expected_by_drawer(drawers)
+    return [(d, expected[d.pk]) for d in drawers]
 
 
 def is_cash_only(account: Account, *, on: date) -> bool:

@@ -19,9 +19,11 @@ from accounts.choices import NoteKind
 from accounts.forms import NoteForm
 from accounts.models import Account
 from accounts.selectors import account_history, flags_in_force, sub_accounts
+from billing_site.common.idempotency import issue_token
 from ledger.selectors import account_activity, aging, open_business_day, open_by_service
 
 from ._helpers import account_or_404
+from .maintain import NOTE
 
 NOTES_SHOWN = 200
 MONEY_PERM = "ledger.view_journaltransaction"
@@ -42,6 +44,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     }
     if request.user.has_perm("accounts.add_accountnote"):
         context["note_form"] = NoteForm()
+        context["note_token"] = issue_token(user_id=request.user.pk, purpose=NOTE)
     if request.user.has_perm(MONEY_PERM):
         context.update(money_for(account))
     if request.user.has_perm(HISTORY_PERM):

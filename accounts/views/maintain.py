@@ -9,12 +9,15 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
 from accounts.choices import STATUS_MOVES, AccountStatus
 from accounts.forms import CONTACT_FIELDS, MAILING_FIELDS, CustomerContactForm, NoteForm, StatusForm
 from accounts.models import Account, Customer
+from billing_site.common.formflow import run_once, token_for
+from billing_site.common.idempotency import StaleToken
 
 from ._helpers import account_or_404, apply_service_errors, bound
 
@@ -87,23 +90,34 @@ def moves_for(account: Account, user: Any) -> list[str]:
     ]
 
 
+NOTE = "accounts.note"
+
+
 @require_http_methods(["GET", "POST"])
 @permission_required("accounts.add_accountnote", raise_exception=True)
 def note_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a note or a footnote (pinned at the top of the account page)."""
     account = account_or_404(pk)
     form = NoteForm(bound(request))
+    error: object = None
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def post() -> str:
             services.note_add(
                 account=account,
                 text=form.cleaned_data["text"],
                 kind=form.cleaned_data["kind"],
                 acting_user=request.user,
             )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
             messages.success(request, "Note added.")
-            return redirect("accounts:detail", pk=account.pk)
-    return render(request, "accounts/note_add.html", {"account": account, "form": form})
+            return reverse("accounts:detail", args=[account.pk])
+
+        try:  # a double click adds the note once (one-time form token)
+            return redirect(run_once(request, purpose=NOTE, action=post))
+        except StaleToken as stale:
+            error = stale
+            form.add_error(None, str(stale))
+        except ValidationError as refused:
+            apply_service_errors(form, refused)
+    context = {"account": account, "form": form, "token": token_for(request, NOTE, error=error)}
+    return render(request, "accounts/note_add.html", context)

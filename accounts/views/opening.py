@@ -10,11 +10,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services
 from accounts.forms import OpenAccountForm
 from accounts.models import Account, Customer, Premise
+from billing_site.common.formflow import run_once, token_for
+from billing_site.common.idempotency import StaleToken
 from ledger.selectors import open_business_day
 
 from ._helpers import apply_service_errors
@@ -22,21 +25,33 @@ from ._helpers import apply_service_errors
 FIELD_MAP = {"master": "master_number"}
 
 
+OPEN = "accounts.open"
+
+
 @permission_required("accounts.add_account", raise_exception=True)
 def open_account(request: HttpRequest) -> HttpResponse:
+    """A double click or a replayed POST opens one account, not two (one-time form token)."""
+    error: object = None
     if request.method == "POST":
         form = OpenAccountForm(request.POST)
         if form.is_valid():
-            try:
+
+            def post() -> str:
                 account = open_from_form(form, acting_user=request.user)
-            except ValidationError as error:
-                apply_service_errors(form, error, FIELD_MAP)
-            else:
                 messages.success(request, f"Account {account.number} opened (pending).")
-                return redirect("accounts:detail", pk=account.pk)
+                return reverse("accounts:detail", args=[account.pk])
+
+            try:
+                return redirect(run_once(request, purpose=OPEN, action=post))
+            except StaleToken as stale:
+                error = stale
+                form.add_error(None, str(stale))
+            except ValidationError as refused:
+                apply_service_errors(form, refused, FIELD_MAP)
     else:
         form = OpenAccountForm(initial=initial_from(request))
-    return render(request, "accounts/open.html", {"form": form, **chosen(form)})
+    context = {"form": form, "token": token_for(request, OPEN, error=error), **chosen(form)}
+    return render(request, "accounts/open.html", context)
 
 
 @transaction.atomic

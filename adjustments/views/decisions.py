@@ -10,12 +10,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from billing_site.common.formflow import run_once, show_errors, token_for
 from billing_site.common.idempotency import StaleToken
 
 from .. import selectors, services
 from ..choices import RequestStatus
 from ..forms import DecisionForm
-from ._common import run_once, show_errors, token_for
 from .requests import detail_page
 
 

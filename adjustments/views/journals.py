@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from billing_site.common.formflow import run_once, show_errors, token_for
 from billing_site.common.idempotency import StaleToken
 from billing_site.common.money import ZERO
 
@@ -20,7 +21,6 @@ from .. import gl
 from ..choices import RequestKind, RequestStatus
 from ..forms import GLDraftForm, GLLineForm
 from ..models import AdjustmentRequest
-from ._common import run_once, show_errors, token_for
 
 BLANK_ROWS = 3
 

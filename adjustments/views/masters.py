@@ -10,11 +10,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from accounts.models import Account
+from billing_site.common.formflow import run_once, show_errors, token_for
 from billing_site.common.idempotency import StaleToken
 
 from .. import selectors, services
 from ..forms import ConsolidationForm
-from ._common import run_once, show_errors, token_for
 
 
 @permission_required("adjustments.request_consolidation", raise_exception=True)

@@ -13,13 +13,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import account_by_number
+from billing_site.common.formflow import run_once, show_errors, token_for
 from billing_site.common.idempotency import StaleToken, issue_token
 from ledger.models import Service
 
 from .. import selectors, services
 from ..forms import AdjustmentRequestForm, DecisionForm, TransferForm
 from ..models import AdjustmentRequest
-from ._common import run_once, show_errors, token_for
 
 NEW_ADJUSTMENT = "adjustments.request"
 NEW_TRANSFER = "adjustments.transfer"

@@ -32,7 +32,6 @@ from billing_site.common.numbering import next_number
 from billing_site.common.roles import require_perm
 from ledger.choices import GLRole, TransactionKind
 from ledger.errors import PostingRefused
-from ledger.models import GLAccount
 from ledger.posting import LedgerWriter
 from ledger.services import payment_lines, writer_for
 
@@ -144,7 +143,7 @@ def batch_post(*, batch: RemittanceBatch, acting_user: Any) -> RemittanceBatch:
 def _post_items(writer: LedgerWriter, items: Sequence[RemittanceItem], batch: Any) -> None:
     """One payment transaction per item, written in one flush."""
     writer.lock([i.account_id for i in items])  # type: ignore[misc]
-    cash = GLAccount.objects.get(role=GLRole.CASH)
+    cash = writer.chart.gl(GLRole.CASH)
     queued = []
     for item in items:
         account = writer.accounts[item.account_id]  # type: ignore[index]

@@ -13,7 +13,6 @@ from djmoney.money import Money
 from billing_site.common.money import CURRENCY, ZERO
 from billing_site.common.roles import require_perm
 from ledger.choices import GLRole, TransactionKind
-from ledger.models import GLAccount
 from ledger.services import Line, writer_for
 
 from ..choices import DrawerStatus
@@ -90,8 +89,8 @@ def drawer_close(
 def _post_over_short(drawer: Drawer, difference: Decimal, acting_user: Any) -> Any:
     """Over: debit cash, credit over/short. Short: the reverse. Never netted elsewhere."""
     writer = writer_for(acting_user)
-    cash = GLAccount.objects.get(role=GLRole.CASH)
-    over_short = GLAccount.objects.get(role=GLRole.OVER_SHORT)
+    cash = writer.chart.gl(GLRole.CASH)
+    over_short = writer.chart.gl(GLRole.OVER_SHORT)
     word = "over" if difference > 0 else "short"
     pending = writer.post(
         kind=TransactionKind.OVER_SHORT,

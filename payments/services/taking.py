@@ -23,7 +23,6 @@ from billing_site.common.numbering import next_number
 from billing_site.common.roles import require_perm
 from ledger.choices import GLRole, TransactionKind
 from ledger.errors import PostingRefused
-from ledger.models import GLAccount
 from ledger.services import Line, payment_lines, writer_for
 
 from ..cards import CARD_NUMBER_MESSAGE, looks_like_card_number
@@ -86,7 +85,7 @@ def payment_take(
     _check_accounts(accounts, locked, tenders, writer.business_date)
     number = next_number(f"payments.receipt.drawer.{drawer.pk}")
     label = f"{drawer.pk}-{number:05d}"
-    cash = GLAccount.objects.get(role=GLRole.CASH)
+    cash = writer.chart.gl(GLRole.CASH)
     lines: list[Line] = []
     for part, account in zip(accounts, locked, strict=True):
         lines += payment_lines(writer, account, part.amount, cash)

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from billing_site.common.formflow import run_once, show_errors, token_for
 from billing_site.common.idempotency import StaleToken, issue_token
 
 from .. import services, tasks
@@ -17,7 +18,6 @@ from ..choices import BatchStatus, ItemStatus
 from ..forms_batches import BatchCreateForm, LockboxForm, ResolveForm, StubForm
 from ..models import RemittanceBatch, RemittanceItem
 from ..services.batches import batch_totals
-from ._common import run_once, show_errors, token_for
 
 CREATE, STUB, POST, RESOLVE = (
     "payments.batch_create",

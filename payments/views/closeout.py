@@ -9,13 +9,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from billing_site.common.formflow import run_once, token_for
 from billing_site.common.idempotency import StaleToken
 from ledger.selectors import open_business_day
 
 from .. import selectors, services
 from ..models import Closeout, Deposit
 from ..reports import deposit_slip_pdf
-from ._common import run_once, token_for
 
 CLOSEOUT = "payments.closeout"
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import account_by_number, flags_in_force, search_accounts
+from billing_site.common.formflow import run_once, show_errors, token_for
 from billing_site.common.idempotency import StaleToken
 from billing_site.common.pdf import render_pdf
 from ledger.selectors import open_business_day
@@ -18,7 +19,6 @@ from ledger.selectors import open_business_day
 from .. import selectors, services
 from ..forms import MiscPaymentForm, PaymentForm, VoidForm
 from ..models import Payment
-from ._common import run_once, show_errors, token_for
 
 TAKE = "payments.take"
 MISC = "payments.misc"

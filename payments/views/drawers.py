@@ -9,13 +9,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from billing_site.common.formflow import run_once, show_errors, token_for
 from billing_site.common.idempotency import StaleToken
 
 from .. import selectors, services
 from ..choices import DENOMINATIONS
 from ..forms import CountForm, DrawerCloseForm
 from ..models import Drawer
-from ._common import run_once, show_errors, token_for
 
 OPEN = "payments.drawer_open"
 CLOSE = "payments.drawer_close"

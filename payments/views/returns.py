@@ -9,13 +9,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from billing_site.common.formflow import run_once, show_errors, token_for
 from billing_site.common.idempotency import StaleToken
 
 from .. import selectors, services
 from ..forms_batches import ReturnForm
 from ..models import Payment, RemittanceItem
 from ..services.returns import active_schedule
-from ._common import run_once, show_errors, token_for
 
 RETURN = "payments.return"
 

@@ -8,6 +8,7 @@ from django.utils.html import escape
 
 from accounts.choices import NoteKind
 from accounts.models import AccountNote
+from tests.forms import with_token
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +22,11 @@ def test_it_lets_counter_and_field_staff_add_notes(client, request, account, who
     user = request.getfixturevalue(who)
     client.force_login(user)
     assert client.get(url(account)).status_code == 200
-    response = client.post(url(account), {"kind": "note", "text": "Gate code 4411"}, follow=True)
+    response = client.post(
+        url(account),
+        with_token(client, url(account), {"kind": "note", "text": "Gate code 4411"}),
+        follow=True,
+    )
     note = AccountNote.objects.get()
     assert (note.author, note.kind) == (user, NoteKind.NOTE)
     assert "Gate code 4411" in response.content.decode()
@@ -29,7 +34,10 @@ def test_it_lets_counter_and_field_staff_add_notes(client, request, account, who
 
 def test_it_pins_a_footnote(client, alice, account):
     client.force_login(alice)
-    client.post(url(account), {"kind": "footnote", "text": "Landlord pays"})
+    client.post(
+        url(account),
+        with_token(client, url(account), {"kind": "footnote", "text": "Landlord pays"}),
+    )
     assert AccountNote.objects.get().kind == NoteKind.FOOTNOTE
 
 
@@ -59,7 +67,7 @@ def test_it_refuses_auditors_and_anonymous_users(client, erin, account):
 )
 def test_it_explains_bad_notes(client, alice, account, data, field):
     client.force_login(alice)
-    response = client.post(url(account), data)
+    response = client.post(url(account), with_token(client, url(account), data))
     assert response.status_code == 200
     assert field in response.context["form"].errors
     assert not AccountNote.objects.exists()
@@ -68,7 +76,9 @@ def test_it_explains_bad_notes(client, alice, account, data, field):
 def test_it_keeps_a_long_note_that_was_refused(client, alice, account):
     client.force_login(alice)
     text = "Keep me " * 600
-    response = client.post(url(account), {"kind": "note", "text": text})
+    response = client.post(
+        url(account), with_token(client, url(account), {"kind": "note", "text": text})
+    )
     assert text.strip() in response.content.decode()
 
 
@@ -83,7 +93,25 @@ def test_it_keeps_a_long_note_that_was_refused(client, alice, account):
 )
 def test_it_stores_odd_text_and_shows_it_escaped(client, alice, account, text):
     client.force_login(alice)
-    html = client.post(url(account), {"kind": "note", "text": text}, follow=True).content.decode()
+    html = client.post(
+        url(account), with_token(client, url(account), {"kind": "note", "text": text}), follow=True
+    ).content.decode()
     assert AccountNote.objects.get().text == text
     assert "<script>alert" not in html
     assert escape(text) in html
+
+
+def test_a_double_click_adds_the_note_once(client, alice, account):
+    client.force_login(alice)
+    data = with_token(client, url(account), {"kind": "note", "text": "Called about the leak"})
+    assert client.post(url(account), data).status_code == 302
+    assert client.post(url(account), data).status_code == 302
+    assert AccountNote.objects.count() == 1
+
+
+def test_the_note_box_on_the_account_page_carries_a_token(client, alice, account):
+    client.force_login(alice)
+    page = reverse("accounts:detail", args=[account.pk])
+    response = client.post(url(account), with_token(client, page, {"kind": "note", "text": "Hi"}))
+    assert response.status_code == 302
+    assert AccountNote.objects.count() == 1

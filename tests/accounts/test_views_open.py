@@ -10,6 +10,7 @@ from django.urls import reverse
 from accounts.choices import AccountStatus
 from accounts.models import Account, Customer, Premise
 from tests.factories import make_account, make_customer, make_premise
+from tests.forms import with_token
 
 pytestmark = pytest.mark.django_db
 
@@ -64,7 +65,7 @@ def test_it_refuses_roles_that_do_not_open_accounts(client, request, who):
 
 def test_it_opens_an_account_for_a_new_customer_at_a_new_address(client, bob):
     client.force_login(bob)
-    response = client.post(URL, new_everything())
+    response = client.post(URL, with_token(client, URL, new_everything()))
     account = Account.objects.get()
     assert response.status_code == 302
     assert response.headers["Location"] == reverse("accounts:detail", args=[account.pk])
@@ -75,6 +76,25 @@ def test_it_opens_an_account_for_a_new_customer_at_a_new_address(client, bob):
     assert account.premise.line1 == "77 Magnolia Dr"
     page = client.get(response.headers["Location"]).content.decode()
     assert f"Account {account.number} opened" in page
+
+
+def test_a_double_click_or_a_replayed_post_opens_one_account(client, bob):
+    client.force_login(bob)
+    data = with_token(client, URL, new_everything())
+    first = client.post(URL, data)
+    again = client.post(URL, data)  # the second click of a double click, or Back + resend
+    assert counts() == (1, 1, 1)
+    assert again.status_code == 302
+    assert again.headers["Location"] == first.headers["Location"]
+
+
+def test_a_forged_token_opens_nothing_and_keeps_the_form(client, bob):
+    client.force_login(bob)
+    response = client.post(URL, {**new_everything(), "token": "forged"})
+    assert response.status_code == 200
+    assert "expired" in response.content.decode()
+    assert 'value="Park"' in response.content.decode()  # what was typed comes back
+    assert counts() == (0, 0, 0)
 
 
 def test_it_opens_an_account_for_an_existing_customer_and_address(client, bob):
@@ -88,7 +108,7 @@ def test_it_opens_an_account_for_an_existing_customer_and_address(client, bob):
         "account_class": "commercial",
         "start_date": "2026-11-23",
     }
-    response = client.post(URL, data)
+    response = client.post(URL, with_token(client, URL, data))
     assert response.status_code == 302
     account = Account.objects.get()
     assert (account.customer, account.premise, account.account_class) == (
@@ -102,7 +122,7 @@ def test_it_opens_an_account_for_an_existing_customer_and_address(client, bob):
 def test_it_copies_the_service_address_for_mail_when_asked(client, bob):
     client.force_login(bob)
     data = new_everything(mailing_same="on", mailing_line1="", mailing_city="", mailing_zip="")
-    assert client.post(URL, data).status_code == 302
+    assert client.post(URL, with_token(client, URL, data)).status_code == 302
     customer = Customer.objects.get()
     assert (customer.mailing_line1, customer.mailing_zip) == ("77 Magnolia Dr", "32303")
 
@@ -113,7 +133,7 @@ def test_it_opens_an_organisation_as_a_sub_account(client, bob):
     data = new_everything(
         kind="organisation", organisation_name="Harbor Flats LLC", master_number=master.number
     )
-    assert client.post(URL, data).status_code == 302
+    assert client.post(URL, with_token(client, URL, data)).status_code == 302
     account = Account.objects.latest("pk")
     assert account.master == master
     assert account.customer.display_name == "Harbor Flats LLC"
@@ -130,11 +150,14 @@ def test_it_prefills_the_customer_from_a_link(client, bob):
 
 def test_it_reports_every_missing_field_and_saves_nothing(client, bob):
     client.force_login(bob)
-    response = client.post(URL, {})
+    response = client.post(URL, with_token(client, URL, {}))
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert {"customer_mode", "premise_mode", "account_class", "start_date"} <= errors.keys()
-    response = client.post(URL, {"customer_mode": "new", "premise_mode": "new", "kind": "person"})
+    response = client.post(
+        URL,
+        with_token(client, URL, {"customer_mode": "new", "premise_mode": "new", "kind": "person"}),
+    )
     errors = response.context["form"].errors
     assert {"last_name", "mailing_line1", "line1", "city", "zip_code"} <= errors.keys()
     assert "Nothing was saved" in response.content.decode()
@@ -143,7 +166,7 @@ def test_it_reports_every_missing_field_and_saves_nothing(client, bob):
 
 def test_it_asks_for_the_organisation_name(client, bob):
     client.force_login(bob)
-    response = client.post(URL, new_everything(kind="organisation"))
+    response = client.post(URL, with_token(client, URL, new_everything(kind="organisation")))
     assert "organisation_name" in response.context["form"].errors
     assert counts() == (0, 0, 0)
 
@@ -174,7 +197,7 @@ def test_it_asks_for_the_organisation_name(client, bob):
 )
 def test_it_explains_bad_input_next_to_the_field(client, bob, field, typed, message):
     client.force_login(bob)
-    response = client.post(URL, new_everything(**{field: typed}))
+    response = client.post(URL, with_token(client, URL, new_everything(**{field: typed})))
     assert response.status_code == 200
     form = response.context["form"]
     assert message in " ".join(form.errors[field])
@@ -191,7 +214,7 @@ def test_it_refuses_unknown_customer_and_address_numbers(client, bob, typed):
     client.force_login(bob)
     data = new_everything(customer_mode="existing", customer=typed, premise_mode="existing")
     data["premise"] = typed
-    response = client.post(URL, data)
+    response = client.post(URL, with_token(client, URL, data))
     errors = response.context["form"].errors
     assert errors["customer"] == ["No customer has that number."]
     assert errors["premise"] == ["No service address has that number."]
@@ -200,7 +223,7 @@ def test_it_refuses_unknown_customer_and_address_numbers(client, bob, typed):
 
 def test_it_refuses_a_master_number_that_does_not_exist(client, bob):
     client.force_login(bob)
-    response = client.post(URL, new_everything(master_number="12345678"))
+    response = client.post(URL, with_token(client, URL, new_everything(master_number="12345678")))
     assert response.context["form"].errors["master_number"] == ["No account has that number."]
 
 
@@ -208,7 +231,7 @@ def test_it_keeps_nothing_when_the_service_refuses_the_master(client, bob):
     plain = make_account(bob)
     before = counts()
     client.force_login(bob)
-    response = client.post(URL, new_everything(master_number=plain.number))
+    response = client.post(URL, with_token(client, URL, new_everything(master_number=plain.number)))
     assert response.status_code == 200
     assert response.context["form"].errors["master_number"] == [
         "That account is not a master account."
@@ -220,7 +243,7 @@ def test_it_stores_odd_text_as_typed_and_shows_it_escaped(client, bob):
     client.force_login(bob)
     name = "<script>alert('x')</script> O'Hara \"Jr\""
     data = new_everything(first_name="😀 Zoë", last_name=name, line1="שדרות 5 רחוב")
-    response = client.post(URL, data, follow=True)
+    response = client.post(URL, with_token(client, URL, data), follow=True)
     customer = Customer.objects.get()
     assert customer.last_name == name and customer.first_name == "😀 Zoë"
     html = response.content.decode()

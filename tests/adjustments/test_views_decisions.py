@@ -195,6 +195,7 @@ def test_it_reads_the_approvers_limit_once_for_the_whole_queue(alice, carol, bil
 
     client = _login(carol)
     _request(billed, alice, leak, "1.00")
+    client.get(reverse("adjustments:queue"))  # the first page after sign-in renews the session
     with CaptureQueriesContext(connection) as one_row:
         assert client.get(reverse("adjustments:queue")).status_code == 200
     for _ in range(4):
@@ -204,3 +205,26 @@ def test_it_reads_the_approvers_limit_once_for_the_whole_queue(alice, carol, bil
     assert len(page.context["rows"]) == 5
     assert all(may for _req, may in page.context["rows"])
     assert len(five_rows) == len(one_row)
+
+
+def test_the_master_view_costs_the_same_queries_for_two_subs_or_eight(bob):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ledger.models import BusinessDay
+
+    BusinessDay.objects.create(date="2026-11-23")
+    client = _login(bob)
+
+    def page_queries(subs: int) -> int:
+        master = make_account(bob, is_master=True)
+        for n in range(subs):
+            sub = make_account(bob, master=master)
+            charge(sub, bob, WATER=f"{10 + n}.00", SEWER="5.00")
+        url = reverse("adjustments:consolidation", args=[master.pk])
+        client.get(url)  # warm the per-process caches (chart, permissions)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    assert page_queries(2) == page_queries(8)

@@ -180,3 +180,34 @@ def test_the_closeout_page_closes_the_day_and_serves_slips(alice, carol, clerk, 
     slip_url = re.search(r'href="([^"]+slip.pdf)"', html).group(1)
     text = pdf_text(sup.get(slip_url).content)
     assert "Deposit slip" in text and "15.00" in text
+
+
+def test_the_closeout_page_costs_the_same_queries_for_one_drawer_or_four(
+    alice, bob, carol, account, business_day
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from billing_site.common import roles
+    from tests.factories import make_user
+
+    from .helpers import cash, check, pay
+
+    charge(account, bob, water="500.00")
+    sup = Client()
+    sup.force_login(carol)
+
+    def page_queries() -> int:
+        sup.get(reverse("payments:closeout"))  # warm the per-process caches
+        with CaptureQueriesContext(connection) as queries:
+            assert sup.get(reverse("payments:closeout")).status_code == 200
+        return len(queries)
+
+    for n in range(4):
+        clerk = make_user(f"counter-{n}", roles.CLERK)
+        drawer = open_drawer(clerk)
+        pay(clerk, drawer, account, "10.00", cash("12.00"))
+        pay(clerk, drawer, account, "5.00", check("5.00", f"70{n}"))
+        if n == 0:
+            one = page_queries()
+    assert page_queries() == one

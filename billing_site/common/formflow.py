@@ -1,4 +1,4 @@
-"""Shared pieces of the adjustment views: one-time form tokens and service errors."""
+"""Form flow shared by every money-moving view: one-time form tokens and service refusals."""
 
 from __future__ import annotations
 
