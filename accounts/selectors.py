@@ -6,8 +6,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from django.db import connection
 from django.db.models import QuerySet
 
+from .choices import AccountStatus
 from .models import STATUS_RANK, Account, AccountFlag, Customer
 
 MAX_QUERY_CHARS = 100
@@ -25,31 +27,97 @@ def search_tokens(text: str) -> list[str]:
     return tokens[:MAX_TOKENS]
 
 
+# What a result row shows (search page, counter lookup, open-account finder).
+RESULT_FIELDS = (
+    "number",
+    "status",
+    "account_class",
+    "balance",
+    "balance_currency",
+    "customer__kind",
+    "customer__first_name",
+    "customer__last_name",
+    "customer__organisation_name",
+    "customer__phone",
+    "premise__line1",
+    "premise__line2",
+    "premise__city",
+)
+CANDIDATE_CAP = 1000  # matches ranked in a sort; more than this, the rank index is walked
+_TRIGRAM = re.compile(r"[^\W_]{3}")  # what pg_trgm can look up in its index
+_RANK_SQL = (
+    f"CASE WHEN status = '{AccountStatus.ACTIVE}' THEN 0 WHEN status = '{AccountStatus.PENDING}'"
+    f" THEN 1 WHEN status = '{AccountStatus.FINAL}' THEN 2 ELSE 3 END"
+)
+
+
 def search_accounts(text: str, *, limit: int = 20) -> list[Account]:
     """Accounts whose number, name, service address or phone contain every word typed.
 
     A number typed or scanned is looked up first as an account-number prefix
     (btree index; an exact number sorts first). Then every word is a substring
-    match on ``search_document`` (trigram GIN index), ordered by status rank
-    and number, which ``account_rank_number_idx`` serves in order, so a common
-    word stops after ``limit`` rows instead of sorting every match.
+    match on ``search_document``, ranked by status (active first) and number.
+    Only account ids are ranked; the customer and address of the 20 shown are
+    read afterwards by primary key.
+
+    Two plans, because the planner cannot tell from the words typed how many
+    accounts match: (1) gather the matches through the trigram GIN index, at
+    most ``CANDIDATE_CAP`` of them, and sort those; (2) when there are more (a
+    common word), walk ``account_rank_number_idx`` in order and stop after
+    ``limit`` matches, which is quick precisely because matches are dense.
     """
     tokens = search_tokens(text)
     if not tokens:
         return []
-    base = Account.objects.select_related("customer", "premise")
-    found: list[Account] = []
-    if len(tokens) == 1 and tokens[0].isdigit():
-        found = list(base.filter(number__startswith=tokens[0]).order_by("number")[:limit])
-    if len(found) < limit:
-        qs = base
+    ids: list[int] = []
+    if len(tokens) == 1 and tokens[0].isascii() and tokens[0].isdigit():
+        ids = _number_prefix_ids(tokens[0], limit)
+    if len(ids) < limit:
+        matching = Account.objects.all()
         for token in tokens:
-            qs = qs.filter(search_document__contains=token)
-        if found:
-            qs = qs.exclude(pk__in=[account.pk for account in found])
-        ranked = qs.alias(status_rank=STATUS_RANK).order_by("status_rank", "number")
-        found += list(ranked[: limit - len(found)])
-    return found
+            matching = matching.filter(search_document__contains=token)
+        if ids:
+            matching = matching.exclude(pk__in=ids)
+        ids += _ranked_ids(matching, limit - len(ids), indexed=any(map(_TRIGRAM.search, tokens)))
+    accounts = (
+        Account.objects.select_related("customer", "premise").only(*RESULT_FIELDS).in_bulk(ids)
+    )
+    return [accounts[pk] for pk in ids if pk in accounts]
+
+
+def _number_prefix_ids(prefix: str, limit: int) -> list[int]:
+    """Accounts whose number starts with the digits typed, as a range on the number index.
+
+    ``number LIKE 'p%' ORDER BY number`` would walk the whole index filtering;
+    ``p <= number < p+1`` (numbers are all digits) reads only the matches.
+    """
+    numbers = Account.objects.filter(number__gte=prefix, number__startswith=prefix)
+    if prefix.strip("9"):  # an all-nines prefix has no upper bound
+        numbers = numbers.filter(number__lt=str(int(prefix) + 1).zfill(len(prefix)))
+    return list(numbers.order_by("number").values_list("pk", flat=True)[:limit])
+
+
+def _ranked_ids(matching: QuerySet[Account], limit: int, *, indexed: bool) -> list[int]:
+    if not indexed:  # no three letters or digits in a row: the trigram index cannot narrow it
+        return _walk_rank_index(matching, limit)
+    # Unordered: an ORDER BY here would walk an index instead of the trigram bitmap.
+    gathered = matching.order_by().values("id", "status", "number")[: CANDIDATE_CAP + 1]
+    sql, params = gathered.query.sql_with_params()  # the ORM's own SQL, LIKE escaped
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH m AS MATERIALIZED ({sql}) "
+            f"SELECT id, count(*) OVER () FROM m ORDER BY {_RANK_SQL}, number LIMIT %s",
+            (*params, limit),
+        )
+        rows = cursor.fetchall()
+    if not rows or rows[0][1] <= CANDIDATE_CAP:
+        return [row[0] for row in rows]
+    return _walk_rank_index(matching, limit)
+
+
+def _walk_rank_index(matching: QuerySet[Account], limit: int) -> list[int]:
+    ranked = matching.alias(status_rank=STATUS_RANK).order_by("status_rank", "number")
+    return list(ranked.values_list("pk", flat=True)[:limit])
 
 
 def account_by_number(text: str) -> Account | None:

@@ -8,53 +8,21 @@ data migrations load, whatever transactional test ran before.
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections.abc import Iterator
 from decimal import Decimal as D
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import expect
 
 from billing_site.common import roles
 from ledger import services as ledger
 from ledger.models import BusinessDay
+from tests.browser.conftest import sign_in
 from tests.factories import make_account, make_customer, make_user, service
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls made
-# while it runs are ordinary synchronous test set-up.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-def sign_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "correct-horse-battery")
-    page.press("#id_password", "Enter")
-    page.wait_for_url(f"{base_url}/")
 
 
 def test_it_lets_a_clerk_find_and_open_an_account_by_keyboard(live_server, browser) -> None:

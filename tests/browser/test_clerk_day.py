@@ -9,53 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
-from collections.abc import Iterator
 from decimal import Decimal as D
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from billing_site.common import roles
 from ledger import services as ledger
 from ledger.models import BusinessDay
 from payments.models import Deposit, Drawer, Payment
+from tests.browser.conftest import sign_in
 from tests.factories import make_account, make_customer, make_user, service
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
-
-
-def sign_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "correct-horse-battery")
-    page.press("#id_password", "Enter")
-    page.wait_for_url(f"{base_url}/")
 
 
 def pdf_text(page: Page, url: str) -> str:

@@ -1,0 +1,61 @@
+"""search_accounts answers alike whichever plan it takes: trigram, rank walk, number range."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts import selectors
+from accounts.choices import AccountStatus
+from accounts.services import account_change_status
+from tests.factories import make_account, make_customer
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def obriens(bob):
+    """Six O'Briens: four active, one pending, one closed (opened in this order)."""
+    accounts = [
+        make_account(
+            bob,
+            active=status != AccountStatus.PENDING,
+            customer=make_customer(bob, last_name="O'Brien"),
+        )
+        for status in ["closed", "active", "pending", "active", "active", "active"]
+    ]
+    account_change_status(
+        account=accounts[0], to=AccountStatus.FINAL, acting_user=bob, reason="Moved out"
+    )
+    return accounts
+
+
+def numbers(accounts) -> list[str]:
+    return [a.number for a in accounts]
+
+
+def test_it_ranks_active_first_then_pending_then_final_by_number(obriens) -> None:
+    found = numbers(selectors.search_accounts("brien"))
+    active = sorted(a.number for a in obriens[1:] if a.number != obriens[2].number)
+    assert found == [*active, obriens[2].number, obriens[0].number]
+
+
+def test_many_matches_walk_the_rank_index_and_rank_the_same(obriens, monkeypatch) -> None:
+    gathered = numbers(selectors.search_accounts("brien"))
+    monkeypatch.setattr(selectors, "CANDIDATE_CAP", 2)  # too many to gather: walk instead
+    assert numbers(selectors.search_accounts("brien")) == gathered
+    assert numbers(selectors.search_accounts("brien", limit=3)) == gathered[:3]
+
+
+def test_a_word_without_three_letters_in_a_row_still_matches(obriens) -> None:
+    assert numbers(selectors.search_accounts("o'b")) == numbers(selectors.search_accounts("brien"))
+
+
+def test_a_number_prefix_reads_a_range_of_the_number_index(obriens) -> None:
+    target = obriens[3].number
+    assert numbers(selectors.search_accounts(target)) == [target]
+    prefix = target[:-2]
+    found = numbers(selectors.search_accounts(prefix))
+    assert target in found
+    assert found[0].startswith(prefix)  # number matches come before other matches
+    assert selectors._number_prefix_ids("9999", 20) == []  # an all-nines prefix: no upper bound
+    assert selectors.search_accounts("²³") == []  # superscript digits are not digits here
