@@ -20,7 +20,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from djmoney.money import Money
@@ -283,11 +283,23 @@ class LedgerWriter:
                 snap._change_reason = f"Transaction #{p.saved.pk} ({p.kind}): {p.memo}"  # type: ignore[union-attr]
                 snap._history_date = now
                 snapshots.append(snap)
+        changed = []
         for account_id, balance in last.items():
             account = self.accounts[account_id]
             if account.balance.amount != balance:
                 account.balance = Money(balance, CURRENCY)
-                # History rows for each change are written just below, one per transaction.
-                account.save_without_historical_record(update_fields=["balance"])
+                changed.append(account)
+        # One UPDATE for all the accounts (a lockbox chunk touches hundreds); the
+        # history rows for each change are written just below, one per transaction.
+        if len(changed) == 1:
+            Account.objects.filter(pk=changed[0].pk).update(balance=changed[0].balance)
+        elif changed:
+            table = Account._meta.db_table
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} AS a SET balance = v.balance "
+                    "FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, balance) WHERE a.id = v.id",
+                    ([a.pk for a in changed], [a.balance.amount for a in changed]),
+                )
         if snapshots:
             Account.history.bulk_history_create(snapshots, update=True)
