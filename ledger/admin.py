@@ -12,7 +12,15 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import BusinessDay, Fund, GLAccount, JournalEntry, JournalTransaction, Service
+from .models import (
+    BusinessDay,
+    Fund,
+    GLAccount,
+    Holiday,
+    JournalEntry,
+    JournalTransaction,
+    Service,
+)
 
 
 class ReadOnlyAdminMixin:
@@ -75,6 +83,14 @@ class JournalEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ["transaction", "gl_account", "account__customer", "service"]
     search_fields = ["=transaction__id", "account__number"]
     raw_id_fields = ["transaction", "account"]
+
+
+@admin.register(Holiday)
+class HolidayAdmin(admin.ModelAdmin):
+    """Days the counter is closed: the closeout skips them when it opens the next day."""
+
+    list_display = ["date", "name"]
+    date_hierarchy = "date"
 
 
 @admin.register(BusinessDay)

@@ -104,6 +104,19 @@ class Service(models.Model):
         return f"{self.code} {self.name}"
 
 
+class Holiday(models.Model):
+    """A weekday the counter is closed; the closeout opens the next day that is not one."""
+
+    date = models.DateField(unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}"
+
+
 class BusinessDay(models.Model):
     """A counter business day; postings carry the open day's date until closeout closes it."""
 

@@ -14,7 +14,7 @@ from .batches import (
     lockbox_import,
     lockbox_post_pending,
 )
-from .closeout import closeout_run
+from .closeout import closeout_run, next_business_date
 from .drawers import drawer_close, drawer_open
 from .returns import payment_return
 from .taking import AccountPart, MiscPart, TenderIn, payment_take, receipt_printed
@@ -35,6 +35,7 @@ __all__ = [
     "item_reject",
     "lockbox_import",
     "lockbox_post_pending",
+    "next_business_date",
     "payment_return",
     "payment_take",
     "payment_void",

@@ -4,7 +4,7 @@ Deposit slips: one per bank account and fund group. Utility receipts are pooled
 cash (the cash GL's fund); each miscellaneous-revenue fund gets its own slip.
 Drawer over/short goes on the slip of the over/short GL's fund. Card tenders
 settle through the card processor and are not deposited. The next business day
-is the next weekday (holidays: an administrator opens the right day instead).
+is the next weekday that is not a holiday (``ledger.Holiday``, kept in the admin).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from billing_site.common.numbering import next_number
 from billing_site.common.roles import require_perm
 from ledger.choices import DayStatus, GLRole
 from ledger.errors import PostingRefused
-from ledger.models import BusinessDay, Fund, GLAccount
+from ledger.models import BusinessDay, Fund, GLAccount, Holiday
 from ledger.services import business_day_open
 
 from ..choices import BatchKind, BatchStatus, DrawerStatus, ItemStatus, PaymentStatus, TenderKind
@@ -74,7 +74,7 @@ def closeout_run(*, acting_user: Any) -> Closeout:
     if any(d.clerk_id == acting_user.pk for d in drawers):
         raise refuse(None, "You counted a drawer today: another supervisor must run the closeout.")
     closeout = Closeout.objects.create(
-        business_date=day.date, closed_by=acting_user, next_date=next_weekday(day.date)
+        business_date=day.date, closed_by=acting_user, next_date=next_business_date(day.date)
     )
     _make_deposits(closeout, drawers)
     day.status = DayStatus.CLOSED
@@ -88,9 +88,15 @@ def closeout_run(*, acting_user: Any) -> Closeout:
     return closeout
 
 
-def next_weekday(day: date) -> date:
+def next_business_date(day: date) -> date:
+    """The next weekday that is not a holiday (ledger ``Holiday``, kept in the admin)."""
     following = day + timedelta(days=1)
-    while following.weekday() >= 5:
+    closed = set(
+        Holiday.objects.filter(
+            date__gte=following, date__lte=following + timedelta(days=60)
+        ).values_list("date", flat=True)
+    )
+    while following.weekday() >= 5 or following in closed:
         following += timedelta(days=1)
     return following
 

@@ -40,6 +40,7 @@ def closeout(request: HttpRequest) -> HttpResponse:
     drawers = selectors.drawers_of_day(day.date) if day else []
     context = {
         "day": day,
+        "next_date": services.next_business_date(day.date) if day else None,
         "drawers": drawers,
         "open_drawers": [d for d, _e in drawers if d.status == "open"],
         "error": getattr(error, "messages", [str(error)] if error else []),

@@ -158,3 +158,24 @@ def test_it_lists_a_deposit_slips_checks_without_a_query_per_check(
         listed = selectors.deposit_checks(deposit)
     assert [t.reference for t in listed] == ["881", "882", "883", "884"]
     assert len(queries) <= 3
+
+
+def test_the_next_business_day_skips_weekends_and_holidays(alice, carol, drawer) -> None:
+    from datetime import date
+
+    from ledger.models import Holiday
+
+    assert services.next_business_date(date(2026, 11, 27)) == date(2026, 11, 30)  # Fri -> Mon
+    Holiday.objects.create(date=date(2026, 11, 26), name="Thanksgiving Day")
+    Holiday.objects.create(date=date(2026, 11, 27), name="Friday after Thanksgiving")
+    assert services.next_business_date(date(2026, 11, 25)) == date(2026, 11, 30)
+    Holiday.objects.create(date=date(2026, 12, 25), name="Christmas Day")
+    assert services.next_business_date(date(2026, 12, 24)) == date(2026, 12, 28)
+
+    day = BusinessDay.objects.get(status="open")
+    Holiday.objects.create(date=services.next_business_date(day.date), name="Founders' Day")
+    expected = services.next_business_date(day.date)
+    services.drawer_close(drawer=drawer, counts={"d20": 5}, checks=[], acting_user=alice)
+    closeout = services.closeout_run(acting_user=carol)
+    assert closeout.next_date == expected
+    assert BusinessDay.objects.get(status="open").date == expected
