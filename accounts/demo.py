@@ -605,3 +605,32 @@ def _add_notes_and_flags(rng: random.Random, plan: AccountPlan) -> None:
         plan.flags.append((FlagKind.NO_LATE_FEE, FLAG_REASONS[FlagKind.NO_LATE_FEE][0], None))
     elif roll < 0.085:
         plan.flags.append((FlagKind.RETURNED_MAIL, FLAG_REASONS[FlagKind.RETURNED_MAIL][0], None))
+
+
+def federal_holidays(year: int) -> list[tuple[date, str]]:
+    """The US federal holidays of ``year``, moved to Friday or Monday when on a weekend."""
+
+    def nth(weekday: int, month: int, n: int) -> date:
+        first = date(year, month, 1)
+        return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+
+    def last(weekday: int, month: int) -> date:
+        day = date(year, month + 1, 1) - timedelta(days=1)
+        return day - timedelta(days=(day.weekday() - weekday) % 7)
+
+    def observed(day: date) -> date:
+        return day + timedelta(days={5: -1, 6: 1}.get(day.weekday(), 0))
+
+    return [
+        (observed(date(year, 1, 1)), "New Year's Day"),
+        (nth(0, 1, 3), "Martin Luther King Jr. Day"),
+        (nth(0, 2, 3), "Presidents' Day"),
+        (last(0, 5), "Memorial Day"),
+        (observed(date(year, 6, 19)), "Juneteenth"),
+        (observed(date(year, 7, 4)), "Independence Day"),
+        (nth(0, 9, 1), "Labor Day"),
+        (nth(0, 10, 2), "Columbus Day"),
+        (observed(date(year, 11, 11)), "Veterans Day"),
+        (nth(3, 11, 4), "Thanksgiving Day"),
+        (observed(date(year, 12, 25)), "Christmas Day"),
+    ]

@@ -135,3 +135,18 @@ def test_it_plans_exactly_the_accounts_asked_for_and_the_same_for_the_same_seed(
     assert again == [(p.account_class, p.bills, p.habit) for p in plan().accounts]
     other = demo.build_plan(accounts=30, seed=8, today=timezone.localdate())
     assert again != [(p.account_class, p.bills, p.habit) for p in other.accounts]
+
+
+def test_the_demo_holidays_are_the_federal_ones_as_observed() -> None:
+    from datetime import date
+
+    from accounts.demo import federal_holidays
+
+    days = dict((name, day) for day, name in federal_holidays(2026))
+    assert days["Independence Day"] == date(2026, 7, 3)  # Saturday the 4th: observed Friday
+    assert days["Thanksgiving Day"] == date(2026, 11, 26)  # fourth Thursday
+    assert days["Memorial Day"] == date(2026, 5, 25)  # last Monday of May
+    assert days["Martin Luther King Jr. Day"] == date(2026, 1, 19)  # third Monday
+    later = dict((name, day) for day, name in federal_holidays(2027))
+    assert later["Christmas Day"] == date(2027, 12, 24)  # Saturday: observed Friday
+    assert later["Independence Day"] == date(2027, 7, 5)  # Sunday: observed Monday

@@ -97,6 +97,7 @@ class Command(BaseCommand):
         if min(count, batch_size) < 1 or workers < 0:
             raise CommandError("--accounts and --batch-size must be at least 1, --workers 0.")
         users, notes = ensure_users()
+        ensure_holidays(timezone.localdate().year)
         plan = demo.build_plan(accounts=count, seed=seed, today=timezone.localdate())
         seeder = Seeder(plan=plan, users=users, seed=seed)
         existing = seeder.adopt_existing()
@@ -198,6 +199,15 @@ def ensure_users() -> tuple[dict[str, User], dict[str, str]]:
         notes[spec.username] = spec.password if known else "(changed since it was seeded)"
         users[spec.username] = User.objects.get(pk=user.pk)  # fresh permission cache
     return users, notes
+
+
+def ensure_holidays(year: int) -> None:
+    """This year's and next year's federal holidays, as a city office would keep them."""
+    from ledger.models import Holiday
+
+    for y in (year, year + 1):
+        for day, name in demo.federal_holidays(y):
+            Holiday.objects.get_or_create(date=day, defaults={"name": name})
 
 
 def ensure_open_day(supervisor: User) -> BusinessDay:
