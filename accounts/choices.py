@@ -40,6 +40,7 @@ class FlagKind(models.TextChoices):
     DISPUTE = "dispute", "Bill in dispute"
     RETURNED_MAIL = "returned_mail", "Returned mail"
     NO_LATE_FEE = "no_late_fee", "No late fee"
+    IN_COLLECTIONS = "in_collections", "In collections"
 
 
 # Flags that must say why and until when (a do-not-disconnect order always ends).

@@ -154,6 +154,7 @@ FLAG_REASONS: dict[str, tuple[str, ...]] = {
     FlagKind.DISPUTE: ("High-bill dispute under review; leak adjustment requested.",),
     FlagKind.NO_LATE_FEE: ("Enrolled in the senior citizen late-fee waiver program.",),
     FlagKind.RETURNED_MAIL: ("Last two bills returned by the post office as undeliverable.",),
+    FlagKind.IN_COLLECTIONS: ("Prior account's final bill referred to the collection agency.",),
 }
 
 # How a customer pays, with its share of ordinary accounts and a floor so even a
@@ -605,6 +606,9 @@ def _add_notes_and_flags(rng: random.Random, plan: AccountPlan) -> None:
         plan.flags.append((FlagKind.NO_LATE_FEE, FLAG_REASONS[FlagKind.NO_LATE_FEE][0], None))
     elif roll < 0.085:
         plan.flags.append((FlagKind.RETURNED_MAIL, FLAG_REASONS[FlagKind.RETURNED_MAIL][0], None))
+    elif roll < 0.09:
+        why = FLAG_REASONS[FlagKind.IN_COLLECTIONS][0]
+        plan.flags.append((FlagKind.IN_COLLECTIONS, why, None))
 
 
 def federal_holidays(year: int) -> list[tuple[date, str]]:

@@ -121,6 +121,13 @@ def test_the_lookup_shows_balance_and_alerts(clerk, bob, account) -> None:
         reverse("payments:lookup"), {"row": 0, "account_0": account.number}
     ).content.decode()
     assert "Amount due <strong data-due>$12.00" in html
+    from accounts.services import flag_set
+
+    flag_set(account=account, kind="in_collections", reason="Referred 2026-10-01", acting_user=bob)
+    html = clerk.get(
+        reverse("payments:lookup"), {"row": 0, "account_0": account.number}
+    ).content.decode()
+    assert "In collections: Referred 2026-10-01" in html
     name = account.customer.last_name
     assert (
         account.number
