@@ -2,7 +2,8 @@
 
 Deposit slips: one per bank account and fund group. Utility receipts are pooled
 cash (the cash GL's fund); each miscellaneous-revenue fund gets its own slip.
-Drawer over/short goes on the slip of the over/short GL's fund. Card tenders
+Drawer over/short is in the utility slip's cash (it was posted against pooled
+cash): each bag holds what was counted. Card tenders
 settle through the card processor and are not deposited. The next business day
 is the next weekday that is not a holiday (``ledger.Holiday``, kept in the admin).
 """
@@ -121,19 +122,26 @@ def _make_deposits(closeout: Closeout, drawers: list[Drawer]) -> None:
         )
 
 
-def slip_totals(business_date: date, drawers: list[Drawer]) -> dict[int, SlipTotals]:
-    """Cash and checks to deposit per fund group for the day's receipts."""
+UTILITY = "Utility receipts"
+
+
+def slip_totals(business_date: date, drawers: list[Drawer]) -> dict[str, SlipTotals]:
+    """Cash and checks to deposit, by slip: utility receipts, then each misc-revenue fund.
+
+    The drawers' over/short is in the utility slip's cash: it was posted against
+    pooled cash (the cash GL), and the bag holds what was counted, not what was
+    expected. Without utility cash that day, the slip with the most cash carries it.
+    """
     pool = GLAccount.objects.select_related("fund").get(role=GLRole.CASH).fund
-    over_short_fund = GLAccount.objects.select_related("fund").get(role=GLRole.OVER_SHORT).fund
-    slips: dict[int, SlipTotals] = {}
+    slips: dict[str, SlipTotals] = {}
     funds = {f.pk: f for f in Fund.objects.all()}
 
     def slip_for(misc_fund: int | None) -> SlipTotals:
         if misc_fund is None:
-            return slips.setdefault(pool.pk, SlipTotals(fund=pool, label="Utility receipts"))
+            return slips.setdefault(UTILITY, SlipTotals(fund=pool, label=UTILITY))
         fund = funds[misc_fund]
         label = f"Miscellaneous revenue - {fund.name}"
-        return slips.setdefault(fund.pk, SlipTotals(fund=fund, label=label))
+        return slips.setdefault(label, SlipTotals(fund=fund, label=label))
 
     # A receipt pays accounts or miscellaneous revenue, never both (payment_take):
     # its slip is the misc item's fund, or pooled cash. Two GROUP BY queries.
@@ -167,10 +175,10 @@ def slip_totals(business_date: date, drawers: list[Drawer]) -> dict[int, SlipTot
     _add_mail_checks(slips, business_date, pool)
     over_short = sum((d.over_short.amount for d in drawers if d.over_short), ZERO)
     if over_short:
-        slip = slips.setdefault(
-            over_short_fund.pk, SlipTotals(fund=over_short_fund, label="Cash over/short")
-        )
-        slip.cash += over_short
+        carrier = slips.get(UTILITY)
+        if carrier is None:
+            carrier = max(slips.values(), key=lambda s: s.cash) if slips else slip_for(None)
+        carrier.cash += over_short
     return slips
 
 
@@ -180,7 +188,7 @@ def _misc_fund(payment_ref: str) -> Subquery:
     return Subquery(lines.values("misc_item__gl_account__fund_id")[:1])
 
 
-def _add_mail_checks(slips: dict[int, SlipTotals], business_date: date, pool: Fund) -> None:
+def _add_mail_checks(slips: dict[str, SlipTotals], business_date: date, pool: Fund) -> None:
     """Mail-batch checks go on the utility slip; lockbox money is already in the bank."""
     items = RemittanceItem.objects.filter(
         business_date=business_date,
@@ -188,6 +196,6 @@ def _add_mail_checks(slips: dict[int, SlipTotals], business_date: date, pool: Fu
         status__in=[ItemStatus.POSTED, ItemStatus.RETURNED],
     ).values_list("amount", flat=True)
     for amount in items:
-        slip = slips.setdefault(pool.pk, SlipTotals(fund=pool, label="Utility receipts"))
+        slip = slips.setdefault(UTILITY, SlipTotals(fund=pool, label=UTILITY))
         slip.checks += amount
         slip.check_count += 1

@@ -88,10 +88,12 @@ def test_the_closeout_makes_deposits_and_opens_the_next_day(
         d.label: (d.cash.amount, d.checks.amount, d.total.amount) for d in Deposit.objects.all()
     }
     assert slips == {
-        "Utility receipts": (D("50.00"), D("70.00"), D("120.00")),  # card not deposited
-        # The permit's 25.00 and the drawer's 2.00 shortage are both general fund.
-        "Miscellaneous revenue - General Fund": (D("23.00"), D("0.00"), D("23.00")),
+        # 60.00 cash - 10.00 change - the drawer's 2.00 shortage; the card is not deposited.
+        "Utility receipts": (D("48.00"), D("70.00"), D("118.00")),
+        "Miscellaneous revenue - General Fund": (D("25.00"), D("0.00"), D("25.00")),
     }
+    counted = D("173.00") - D("100.00")  # what the drawer held, less its float
+    assert sum((d.cash.amount for d in Deposit.objects.all()), D("0")) == counted
 
 
 def test_nothing_posts_into_the_closed_day(alice, bob, carol, account, drawer) -> None:
