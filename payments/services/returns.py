@@ -5,8 +5,14 @@ transaction: the payment's journal transaction is reversed in the open day, a
 returned-payment fee from the active ``ReturnFeeSchedule`` is charged (service
 RPF) to the account that received the most of the payment, a system note goes on
 every account paid, and an account with enough returns inside the schedule's
-window is flagged cash only. A return reverses the whole receipt: a receipt that
-mixed cash with the returned check is re-taken at the counter for the cash part.
+window is flagged cash only.
+
+Only the returned tender comes back: a returned check takes back the receipt's
+checks and money orders, a chargeback its card payments, an electronic return
+the whole receipt. The receipt's transaction is reversed whole, then the part
+paid by the other tenders (the cash beside a bounced check) is posted again at
+once, to the same accounts in the receipt's order, so the customer keeps credit
+for the money the city kept. The fee is on the returned amount.
 
 Who: coordinators and supervisors (``payments.record_return``); they also hold
 ``accounts.manage_account_flags``, which the cash-only flag needs.
@@ -31,7 +37,7 @@ from billing_site.common.roles import require_perm
 from ledger.choices import TransactionKind
 from ledger.errors import PostingRefused
 from ledger.models import JournalTransaction, Service
-from ledger.services import post_charges, reverse_transaction
+from ledger.services import post_charges, post_payment, reverse_transaction
 
 from ..choices import ItemStatus, PaymentStatus, ReturnKind, TenderKind
 from ..fees import returned_payment_fee, rule_of
@@ -49,6 +55,29 @@ class _Returnable:
     total: Decimal
     parts: list[tuple[Account, Decimal]]
     tender_kinds: set[str]
+    tender_totals: dict[str, Decimal]
+
+    def returned_amount(self, kind: str) -> Decimal:
+        """What the bank or processor takes back: the tenders of the kind returned."""
+        kinds = {
+            ReturnKind.RETURNED_CHECK: {TenderKind.CHECK, TenderKind.MONEY_ORDER},
+            ReturnKind.CHARGEBACK: {TenderKind.CARD},
+        }.get(kind)
+        if kinds is None:  # an electronic return: the whole payment
+            return self.total
+        paid = sum((v for k, v in self.tender_totals.items() if k in kinds), ZERO)
+        return min(paid, self.total)
+
+    def kept_parts(self, kept: Decimal) -> list[tuple[Account, Decimal]]:
+        """The accounts that keep ``kept`` (the other tenders), in the receipt's order."""
+        parts = []
+        for account, amount in self.parts:
+            if kept <= ZERO:
+                break
+            part = min(amount, kept)
+            parts.append((account, part))
+            kept -= part
+        return parts
 
 
 @transaction.atomic
@@ -80,7 +109,16 @@ def payment_return(
         reversal = reverse_transaction(
             original=target.transaction, memo=memo[:500], acting_user=acting_user
         )
-        fee, fee_account, fee_txn = _charge_fee(target, kind, acting_user)
+        returned_amount = target.returned_amount(kind)
+        for account, part in target.kept_parts(target.total - returned_amount):
+            post_payment(
+                account=account,
+                amount=part,
+                memo=f"Part of {target.label} not returned (paid by other tenders)",
+                acting_user=acting_user,
+                source=target.label,
+            )
+        fee, fee_account, fee_txn = _charge_fee(target, returned_amount, kind, acting_user)
     except PostingRefused as refused:
         raise refuse(None, refused.message) from None
     returned = ReturnedPayment.objects.create(
@@ -90,7 +128,7 @@ def payment_return(
         reason=reason.strip()[:500],
         business_date=on,
         recorded_by=acting_user,
-        amount=Money(target.total, CURRENCY),
+        amount=Money(returned_amount, CURRENCY),
         reversal=reversal,
         fee=Money(fee, CURRENCY),
         fee_account=fee_account,
@@ -117,6 +155,7 @@ def _returnable(payment: Payment | None, item: RemittanceItem | None, kind: str)
             total=payment.total.amount,
             parts=[(line.account, line.amount.amount) for line in lines],  # type: ignore[misc]
             tender_kinds=set(payment.tenders.values_list("kind", flat=True)),
+            tender_totals=_tender_totals(payment),
         )
     else:
         locked = RemittanceItem.objects.select_for_update(of=("self",)).select_related(
@@ -132,9 +171,17 @@ def _returnable(payment: Payment | None, item: RemittanceItem | None, kind: str)
             total=item.amount.amount,
             parts=[(item.account, item.amount.amount)],  # type: ignore[list-item]
             tender_kinds={TenderKind.CHECK},
+            tender_totals={TenderKind.CHECK: item.amount.amount},
         )
     _check_kind(kind, target.tender_kinds)
     return target
+
+
+def _tender_totals(payment: Payment) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = {}
+    for kind, amount in payment.tenders.values_list("kind", "amount"):
+        totals[kind] = totals.get(kind, ZERO) + amount
+    return totals
 
 
 def _check_kind(kind: str, tenders: set[str]) -> None:
@@ -150,13 +197,13 @@ def active_schedule() -> ReturnFeeSchedule | None:
 
 
 def _charge_fee(
-    target: _Returnable, kind: str, acting_user: Any
+    target: _Returnable, returned_amount: Decimal, kind: str, acting_user: Any
 ) -> tuple[Decimal, Account | None, JournalTransaction | None]:
     schedule = active_schedule()
     account = _fee_account(target)
     if schedule is None or account is None:
         return ZERO, None, None
-    fee = returned_payment_fee(target.total, rule_of(schedule))
+    fee = returned_payment_fee(returned_amount, rule_of(schedule))
     if fee <= ZERO:
         return ZERO, None, None
     service = Service.objects.select_related("receivable_gl", "revenue_gl").get(code=FEE_SERVICE)
@@ -205,11 +252,16 @@ def _follow_up(target: _Returnable, returned: ReturnedPayment, acting_user: Any)
     """Note every account paid; flag cash only where the schedule's threshold is reached."""
     schedule = active_schedule()
     made = False
+    back = returned.amount.amount
+    kept = {account.pk: part for account, part in target.kept_parts(target.total - back)}
     for account, amount in target.parts:
         text = (
-            f"{returned.get_kind_display()}: {target.label} of {returned.business_date} "
-            f"for {target.total} (this account {amount}) was reversed. Reason: {returned.reason}."
+            f"{returned.get_kind_display()} on {returned.business_date}: {target.label} of "
+            f"{target.business_date} for {target.total} (this account {amount}); "
+            f"{back} came back. Reason: {returned.reason}."
         )
+        if kept.get(account.pk):
+            text += f" {kept[account.pk]} paid by other tenders stays paid."
         if returned.fee_account_id == account.pk:
             text += f" Returned-payment fee {returned.fee.amount} charged."
         if schedule is not None and _reaches_cash_only(account, schedule, returned.business_date):

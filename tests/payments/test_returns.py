@@ -127,3 +127,30 @@ def test_a_landlords_return_charges_one_fee_and_notes_every_unit(
     assert done.fee_account == other and done.fee.amount == D("30.00")
     assert balance(account) == D("0.00") and balance(other) == D("30.00")  # credits undone
     assert AccountNote.objects.filter(kind=NoteKind.SYSTEM).count() == 2
+
+
+def test_a_bounced_check_beside_cash_takes_back_only_the_check(
+    alice, bob, account, drawer
+) -> None:
+    """Receipt: 60.00 cash + a 100.00 check paying two accounts (98.19 and 60.00)."""
+    other = make_account(bob)
+    charge(account, bob, water="98.19")
+    charge(other, bob, water="60.00")
+    payment = services.payment_take(
+        drawer=drawer,
+        accounts=[AccountPart(account=account, amount=D("98.19")), AccountPart(other, D("60.00"))],
+        tenders=[cash("60.00"), check("100.00", "778")],
+        acting_user=alice,
+    )
+    assert payment.change_due.amount == D("1.81")
+    close_day(alice)
+    returned = _return(payment, bob)
+    # The bank took back 100.00; the 58.19 of cash kept (60.00 - 1.81 change) stays paid,
+    # on the receipt's first account. The fee is on 100.00: the 50.01-300.00 tier.
+    assert returned.amount.amount == D("100.00")
+    assert returned.fee.amount == D("30.00")
+    assert balance(account) == D("98.19") - D("58.19") + D("30.00")
+    assert balance(other) == D("60.00")
+    note = AccountNote.objects.get(account=account, kind=NoteKind.SYSTEM)
+    assert "58.19 paid by other tenders stays paid" in note.text
+    assert f"of {payment.business_date}" in note.text  # the receipt's day, not the return's
