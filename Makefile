@@ -9,7 +9,10 @@ run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	$(PY) manage.py collectstatic --noinput -v0
-	$(PY) manage.py runserver 127.0.0.1:8000
+	@echo "Background task worker (lockbox imports) started beside the server; its log: var/worker.log"
+	@$(PY) manage.py db_worker > var/worker.log 2>&1 & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(PY) manage.py runserver 127.0.0.1:8000
 
 install: $(STAMP)
 

@@ -276,6 +276,20 @@ class RemittanceBatch(models.Model):
     def __str__(self) -> str:
         return f"Batch {self.number}"
 
+    @property
+    def waiting_for_worker(self) -> bool:
+        """Importing, nothing posted yet, and queued more than 15 seconds ago."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        return (
+            self.status == BatchStatus.IMPORTING
+            and self.rows_done == 0
+            and not self.last_error
+            and self.created_at < timezone.now() - timedelta(seconds=15)
+        )
+
 
 class RemittanceItem(models.Model):
     """One stub of a batch: account, amount and check number, posted as its own payment."""

@@ -38,11 +38,12 @@ def index(request: HttpRequest) -> HttpResponse:
 @permission_required("payments.take_payment", raise_exception=True)
 def take(request: HttpRequest) -> HttpResponse:
     drawer = selectors.open_drawer_for(request.user)
+    wanted = account_query(request)
     if drawer is None:
         messages.info(request, "Open your drawer with its starting float first.")
-        return redirect("payments:drawer_open")
-    initial = {"account_0": request.GET.get("account", "")}
-    form = PaymentForm(request.POST or None, initial=initial)
+        url = reverse("payments:drawer_open")
+        return redirect(f"{url}?account={wanted}" if wanted else url)
+    form = PaymentForm(request.POST or None, initial={"account_0": wanted})
     error = None
     if request.method == "POST" and form.is_valid():
 
@@ -65,9 +66,19 @@ def take(request: HttpRequest) -> HttpResponse:
         "form": form,
         "drawer": drawer,
         "token": token_for(request, TAKE, error=error),
-        "lookups": _lookups(form) if form.is_bound else [],
+        "lookups": _lookups(form)
+        if form.is_bound
+        else [{"row": 0, **_lookup_context(wanted)}]
+        if wanted
+        else [],
     }
     return render(request, "payments/take.html", context, status=400 if form.errors else 200)
+
+
+def account_query(request: HttpRequest) -> str:
+    """The account number a link asked to pay (``?account=``): digits only, else nothing."""
+    text = request.GET.get("account", "").strip()
+    return text if text.isascii() and text.isdigit() and len(text) <= 20 else ""
 
 
 def _lookups(form: PaymentForm) -> list[dict[str, object]]:
@@ -142,6 +153,8 @@ def receipt(request: HttpRequest, payment_pk: int) -> HttpResponse:
 
 def _print_context(request: HttpRequest, pk: int) -> dict[str, object]:
     payment = selectors.payment_for_receipt(pk)
+    if payment.taken_by_id != request.user.pk:  # a supervisor or auditor looking: a copy
+        return {"payment": payment, "copy": True}
     original = services.receipt_printed(payment=payment, acting_user=request.user)
     return {"payment": payment, "copy": not original}
 

@@ -16,6 +16,7 @@ from .. import selectors, services
 from ..choices import DENOMINATIONS
 from ..forms import CountForm, DrawerCloseForm
 from ..models import Drawer
+from .counter import account_query
 
 OPEN = "payments.drawer_open"
 CLOSE = "payments.drawer_close"
@@ -25,7 +26,7 @@ CLOSE = "payments.drawer_close"
 def drawer_open(request: HttpRequest) -> HttpResponse:
     current = selectors.open_drawer_for(request.user)
     if current is not None:
-        return redirect("payments:take")
+        return redirect(_take_url(request))
     form = CountForm(request.POST or None)
     error = None
     if request.method == "POST" and form.is_valid():
@@ -48,7 +49,14 @@ def _open(request: HttpRequest, form: CountForm) -> str:
     messages.success(
         request, f"Drawer {drawer.pk} is open with a float of ${drawer.float_amount.amount}."
     )
-    return reverse("payments:take")
+    return _take_url(request)
+
+
+def _take_url(request: HttpRequest) -> str:
+    """The payment screen, still for the account the clerk came to pay (``?account=``)."""
+    wanted = account_query(request)
+    url = reverse("payments:take")
+    return f"{url}?account={wanted}" if wanted else url
 
 
 @permission_required("payments.use_drawer", raise_exception=True)

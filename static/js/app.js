@@ -8,7 +8,8 @@
  * - [data-show-when="name=value"]: shown only while the form field `name` has `value`.
  * - [data-hide-when-checked="name"]: hidden while checkbox `name` is ticked.
  * - [data-fill-input]: a button that puts a number into an input (pickers).
- * - The first field with an error gets the focus when a form comes back.
+ * - The first field with an error gets the focus when a form comes back; otherwise
+ *   the element marked [data-focus-first] (e.g. "Next payment" on a receipt).
  * - A fragment request that lands on the sign-in page (idle timeout) loads it whole.
  */
 (function () {
@@ -151,6 +152,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     refreshPanels();
     var invalid = document.querySelector('[aria-invalid="true"]');
-    if (invalid) invalid.focus();
+    var first = invalid || document.querySelector("[data-focus-first]");
+    if (first) first.focus();
   });
 })();

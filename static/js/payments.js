@@ -4,7 +4,8 @@
  *   never submits: it splits the scan, looks the account up and moves to the amount.
  * - .pay-lookup panels: when an account is found and its amount is empty, the
  *   amount due is filled in (the clerk can change it).
- * - [data-pay-pick]: choosing a search match looks the account up.
+ * - [data-pay-pick]: choosing a search match looks the account up; ArrowDown from
+ *   the account box reaches the matches, ArrowUp/ArrowDown move between them.
  * - [data-pay-form]: live totals (applied, tendered, change due).
  * - [data-count]: running total of a count by denomination.
  * - [data-post-once]: the button is disabled after the first submit (the server's
@@ -47,11 +48,31 @@
     if (amount) amount.focus();
   }
 
+  function picksFor(row) {
+    return Array.prototype.slice.call(document.querySelectorAll("#lookup-" + row + " [data-pay-pick]"));
+  }
+
+  // Arrow keys: from an account box down into its matches, and between them.
+  function onArrow(event, target) {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    var down = event.key === "ArrowDown";
+    if (target.hasAttribute("data-pay-account")) {
+      var first = picksFor(target.getAttribute("data-pay-account"))[0];
+      if (down && first) { event.preventDefault(); first.focus(); }
+      return;
+    }
+    if (!target.hasAttribute("data-pay-pick")) return;
+    var input = document.getElementById(target.getAttribute("data-fill-input"));
+    var picks = picksFor(input ? input.getAttribute("data-pay-account") : "");
+    var next = picks[picks.indexOf(target) + (down ? 1 : -1)] || (down ? null : input);
+    if (next) { event.preventDefault(); next.focus(); }
+  }
+
   document.addEventListener("keydown", function (event) {
     var target = event.target;
-    if (target instanceof HTMLElement && target.hasAttribute("data-pay-account")) {
-      onAccountEnter(event, target);
-    }
+    if (!(target instanceof HTMLElement)) return;
+    if (target.hasAttribute("data-pay-account")) onAccountEnter(event, target);
+    onArrow(event, target);
   });
 
   document.addEventListener("click", function (event) {
@@ -77,6 +98,8 @@
     var amount = amountFor(box.id.replace("lookup-", ""));
     if (card && amount && !amount.value && cents(card.getAttribute("data-pay-due")) > 0) {
       amount.value = card.getAttribute("data-pay-due");
+      // The clerk may already be in the box: select the suggestion so typing replaces it.
+      if (document.activeElement === amount) amount.select();
     }
     refreshTotals();
   });

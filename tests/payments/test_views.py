@@ -135,11 +135,14 @@ def test_the_lookup_shows_balance_and_alerts(clerk, bob, account) -> None:
     )
 
 
-def test_receipt_pdfs_read_back_and_reprints_say_copy(clerk, account) -> None:
+def test_receipt_pdfs_read_back_and_reprints_say_copy(clerk, carol, account) -> None:
     data = _form(clerk, account_0=account.number, amount_0="10.00", cash_amount="20.00")
     url = clerk.post(reverse("payments:take"), data).headers["Location"]
     pk = int(url.rstrip("/").split("/")[-1])
     payment = Payment.objects.get(pk=pk)
+    looker = Client()
+    looker.force_login(carol)  # a supervisor looking at it first sees a copy, and uses nothing up
+    assert "COPY" in pdf_text(looker.get(reverse("payments:receipt_pdf", args=[pk])).content)
     first = pdf_text(clerk.get(reverse("payments:receipt_pdf", args=[pk])).content)
     assert payment.receipt_label in first and "10.00" in first and "COPY" not in first
     again = pdf_text(clerk.get(reverse("payments:receipt_pdf", args=[pk]) + "?size=80mm").content)
@@ -218,3 +221,28 @@ def test_the_closeout_page_costs_the_same_queries_for_one_drawer_or_four(
         if n == 0:
             one = page_queries()
     assert page_queries() == one
+
+
+def test_take_payment_from_the_account_page_shows_the_account_at_once(
+    alice, bob, account, business_day
+) -> None:
+    charge(account, bob, water="31.40")
+    client = Client()
+    client.force_login(alice)
+    url = f"{reverse('payments:take')}?account={account.number}"
+    # No drawer yet: open it, and come back to the same account.
+    to_open = client.get(url)
+    assert (
+        to_open.headers["Location"] == f"{reverse('payments:drawer_open')}?account={account.number}"
+    )
+    page = client.get(to_open.headers["Location"])
+    token = re.search(r'name="token" value="([^"]+)"', page.content.decode()).group(1)
+    opened = client.post(to_open.headers["Location"], {"token": token, "d20": "5"})
+    assert opened.headers["Location"] == url
+    html = client.get(url).content.decode()
+    assert f'value="{account.number}"' in html
+    assert "Amount due <strong data-due>$31.40" in html  # the panel, before anything is typed
+    assert (
+        "<script>"
+        not in client.get(f"{reverse('payments:take')}?account=<script>").content.decode()
+    )
