@@ -129,9 +129,7 @@ def test_a_landlords_return_charges_one_fee_and_notes_every_unit(
     assert AccountNote.objects.filter(kind=NoteKind.SYSTEM).count() == 2
 
 
-def test_a_bounced_check_beside_cash_takes_back_only_the_check(
-    alice, bob, account, drawer
-) -> None:
+def test_a_bounced_check_beside_cash_takes_back_only_the_check(alice, bob, account, drawer) -> None:
     """Receipt: 60.00 cash + a 100.00 check paying two accounts (98.19 and 60.00)."""
     other = make_account(bob)
     charge(account, bob, water="98.19")
