@@ -220,7 +220,11 @@ class DrawerCloseForm(CountForm):
         for n, line in enumerate(self.cleaned_data.get("checks", "").splitlines(), start=1):
             if not line.strip():
                 continue
-            parts = line.replace(",", " ").split()
+            # "1042 25.00", "1042, $1,119.40" or "1042,25.00": number first, amount last.
+            parts = line.split()
+            if len(parts) == 1 and "," in parts[0]:
+                parts = parts[0].split(",", 1)
+            parts = [p.strip(",") for p in parts if p.strip(",")]
             if len(parts) != 2:
                 raise forms.ValidationError(f"Line {n}: write the number, then the amount.")
             try:

@@ -87,3 +87,36 @@ def test_nobody_posts_into_someone_elses_drawer(alice, bob, account, business_da
     drawer = open_drawer(alice)
     with pytest.raises(ValidationError, match="not your drawer"):
         pay(bob, drawer, account, "10.00")
+
+
+def _posted(**fields: str):  # type: ignore[no-untyped-def]
+    from urllib.parse import urlencode
+
+    from django.http import QueryDict
+
+    return QueryDict(urlencode(fields))
+
+
+@pytest.mark.parametrize(
+    ("typed", "listed"),
+    [
+        ("1042 25.00", [("1042", D("25.00"))]),
+        ("1042 $1,119.40", [("1042", D("1119.40"))]),
+        ("1042, $1,119.40\n\n77 5", [("1042", D("1119.40")), ("77", D("5.00"))]),
+        ("1042,25.00", [("1042", D("25.00"))]),
+    ],
+)
+def test_the_check_list_reads_amounts_as_people_write_them(typed, listed) -> None:
+    from payments.forms import DrawerCloseForm
+
+    form = DrawerCloseForm(_posted(checks=typed, d20="1"))
+    form.is_valid()
+    assert form.cleaned_data["checks"] == listed
+
+
+def test_the_check_list_explains_a_line_it_cannot_read() -> None:
+    from payments.forms import DrawerCloseForm
+
+    form = DrawerCloseForm(_posted(checks="1042", d20="1"))
+    assert not form.is_valid()
+    assert "Line 1: write the number, then the amount." in form.errors["checks"]
