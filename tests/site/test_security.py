@@ -129,3 +129,21 @@ def test_it_refuses_to_start_production_without_a_secret_key() -> None:
     )
     assert result.returncode != 0
     assert "SECRET_KEY is required" in result.stderr
+
+
+@pytest.mark.django_db
+def test_refusals_and_missing_pages_are_explained_in_the_site_layout(client, alice) -> None:
+    client.force_login(alice)
+    refused = client.get(reverse("payments:closeout"))
+    assert refused.status_code == 403
+    html = refused.content.decode()
+    assert "Your role does not allow this" in html and "Sign out" in html
+    missing = client.get("/accounts/999999999/")
+    assert missing.status_code == 404
+    assert "Not found" in missing.content.decode()
+
+
+def test_the_server_error_page_needs_no_request() -> None:
+    from django.template.loader import render_to_string
+
+    assert "Something went wrong" in render_to_string("500.html")
