@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from billing_site.common.formflow import run_once, show_errors, token_for
 from billing_site.common.idempotency import StaleToken, issue_token
+from ledger.selectors import open_business_day
 
 from .. import services, tasks
 from ..choices import BatchStatus, ItemStatus
@@ -112,6 +113,7 @@ def batch(
         "stub_token": token(STUB),
         "post_token": token(POST),
         "error": getattr(error, "messages", None),
+        "business_date": getattr(open_business_day(), "date", None),
     }
     bad = bool(error) or (stub is not None and stub.errors)
     return render(request, "payments/batch.html", context, status=400 if bad else 200)

@@ -147,7 +147,12 @@ def misc(request: HttpRequest) -> HttpResponse:
 def receipt(request: HttpRequest, payment_pk: int) -> HttpResponse:
     payment = selectors.payment_for_receipt(payment_pk)
     void_form = VoidForm() if request.user.has_perm("payments.void_payment") else None
-    context = {"payment": payment, "void_form": void_form, "token": token_for(request, VOID)}
+    context = {
+        "payment": payment,
+        "void_form": void_form,
+        "token": token_for(request, VOID),
+        "business_date": getattr(open_business_day(), "date", None),
+    }
     return render(request, "payments/receipt.html", context)
 
 

@@ -246,3 +246,19 @@ def test_take_payment_from_the_account_page_shows_the_account_at_once(
         "<script>"
         not in client.get(f"{reverse('payments:take')}?account=<script>").content.decode()
     )
+
+
+def test_a_receipt_offers_a_void_on_its_day_and_a_return_after(
+    clerk, alice, carol, account
+) -> None:
+    from .returns_helpers import close_day
+
+    data = _form(clerk, account_0=account.number, amount_0="10.00", check_amount="10.00")
+    url = clerk.post(reverse("payments:take"), {**data, "check_number": "501"}).headers["Location"]
+    sup = Client()
+    sup.force_login(carol)
+    same_day = sup.get(url).content.decode()
+    assert 'id="record-return-link"' not in same_day and 'name="reason"' in same_day
+    close_day(alice)
+    later = sup.get(url).content.decode()
+    assert 'id="record-return-link"' in later and 'name="reason"' not in later
