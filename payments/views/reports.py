@@ -16,6 +16,7 @@ from billing_site.common.csvutil import csv_response
 from billing_site.common.pdf import render_pdf
 from ledger.selectors import open_business_day
 
+from .. import selectors
 from ..reports import REPORTS
 
 VIEW = "payments.view_cash_reports"
@@ -35,6 +36,7 @@ def reports(request: HttpRequest) -> HttpResponse:
         "reports": [(slug, title) for slug, (title, _f, _r) in REPORTS.items()],
         # The day picked above the list (a closed day's journal after closeout), else the open day.
         "today": _date(request.GET.get("date"), day.date if day else date.today()),
+        "closeouts": selectors.latest_closeouts(),
     }
     return render(request, "payments/reports.html", context)
 

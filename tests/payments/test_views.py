@@ -166,7 +166,9 @@ def test_a_clerk_cannot_post_a_void_but_a_supervisor_can(clerk, carol, account) 
     assert "VOID" in sup.get(reverse("payments:receipt", args=[pk])).content.decode()
 
 
-def test_the_closeout_page_closes_the_day_and_serves_slips(alice, carol, clerk, account) -> None:
+def test_the_closeout_page_closes_the_day_and_serves_slips(
+    alice, bob, carol, clerk, account
+) -> None:
     data = _form(clerk, account_0=account.number, amount_0="15.00", cash_amount="15.00")
     clerk.post(reverse("payments:take"), data)
     sup = Client()
@@ -190,6 +192,11 @@ def test_the_closeout_page_closes_the_day_and_serves_slips(alice, carol, clerk, 
     slip_url = re.search(r'href="([^"]+slip.pdf)"', html).group(1)
     text = pdf_text(sup.get(slip_url).content)
     assert "Deposit slip" in text and "15.00" in text
+    coordinator = Client()
+    coordinator.force_login(bob)  # prepares deposits, does not run the closeout
+    reports = coordinator.get(reverse("payments:reports")).content.decode()
+    assert f'href="{slip_url}"' in reports
+    assert coordinator.get(slip_url).status_code == 200
 
 
 def test_the_closeout_page_costs_the_same_queries_for_one_drawer_or_four(
