@@ -40,7 +40,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         "mailing_differs": mailing_differs(account),
         "flags": flags_in_force(account, today=timezone.localdate()),
         "subs": list(sub_accounts(account)) if account.is_master else [],
-        **notes_for(account),
+        **notes_for(account, with_money=request.user.has_perm(MONEY_PERM)),
     }
     if request.user.has_perm("accounts.add_accountnote"):
         context["note_form"] = NoteForm()
@@ -64,8 +64,12 @@ def mailing_differs(account: Account) -> bool:
     return mailing != service or c.mailing_zip[:5] != p.zip_code[:5]
 
 
-def notes_for(account: Account) -> dict[str, Any]:
-    notes = list(account.notes.select_related("author")[:NOTES_SHOWN])
+def notes_for(account: Account, *, with_money: bool = True) -> dict[str, Any]:
+    """Footnotes and notes; system notes (about money moved) only for who sees money."""
+    shown = account.notes.select_related("author")
+    if not with_money:
+        shown = shown.exclude(kind=NoteKind.SYSTEM)
+    notes = list(shown[:NOTES_SHOWN])
     return {
         "footnotes": [n for n in notes if n.kind == NoteKind.FOOTNOTE],
         "notes": [n for n in notes if n.kind != NoteKind.FOOTNOTE],

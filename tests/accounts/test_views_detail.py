@@ -95,6 +95,10 @@ def test_it_shows_a_credit_as_a_credit(client, alice, bob, business_day):
 def test_it_hides_money_and_history_from_field_technicians(client, dave, bob, business_day):
     account = make_account(bob)
     charge(account, bob, "61.25")
+    services.system_note(
+        account=account, text="Returned check for 61.25 reversed.", acting_user=bob
+    )
+    services.note_add(account=account, text="Dog in the yard", kind="note", acting_user=bob)
     client.force_login(dave)
     response = page(client, account)
     html = response.content.decode()
@@ -103,6 +107,7 @@ def test_it_hides_money_and_history_from_field_technicians(client, dave, bob, bu
     assert "$61.25" not in html
     assert "Ledger activity" not in html and "Owes" not in html and "Aging" not in html
     assert 'id="history-h"' not in html
+    assert "Dog in the yard" in html and "Returned check" not in html  # system notes are money
 
 
 def test_it_shows_history_with_who_and_why_to_auditors(client, erin, bob, account):
