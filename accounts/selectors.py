@@ -11,14 +11,16 @@ from django.db.models import QuerySet
 
 from .choices import AccountStatus
 from .models import STATUS_RANK, Account, AccountFlag, Customer
+from .text import fold
 
 MAX_QUERY_CHARS = 100
 MAX_TOKENS = 6
 
 
 def search_tokens(text: str) -> list[str]:
-    """Lower-cased words of the query; punctuation inside phone numbers is dropped."""
-    cleaned = text[:MAX_QUERY_CHARS].lower()
+    """Folded words of the query (``accounts.text.fold``); punctuation inside phone
+    numbers is dropped."""
+    cleaned = fold(text[:MAX_QUERY_CHARS])
     tokens = []
     for raw in cleaned.split():
         token = re.sub(r"(?<=\d)[-().](?=\d)", "", raw).strip("()")

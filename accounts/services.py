@@ -15,6 +15,7 @@ from billing_site.common.roles import require_perm
 
 from .choices import FLAGS_NEEDING_EXPIRY, STATUS_MOVES, AccountStatus, NoteKind
 from .models import Account, AccountFlag, AccountNote, Customer, Premise
+from .text import fold, joined_words
 
 ACCOUNT_NUMBER_START = 100_000
 
@@ -46,7 +47,8 @@ def search_document_for(account: Account) -> str:
         phones,
         digits,
     ]
-    return " ".join(part for part in parts if part).lower()
+    folded = fold(" ".join(part for part in parts if part))
+    return " ".join([folded, *joined_words(folded)])
 
 
 def refresh_search_documents(

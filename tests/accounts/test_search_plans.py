@@ -58,4 +58,41 @@ def test_a_number_prefix_reads_a_range_of_the_number_index(obriens) -> None:
     assert target in found
     assert found[0].startswith(prefix)  # number matches come before other matches
     assert selectors._number_prefix_ids("9999", 20) == []  # an all-nines prefix: no upper bound
-    assert selectors.search_accounts("²³") == []  # superscript digits are not digits here
+    # Superscript and full-width digits fold to plain ones, then search as numbers.
+    assert selectors.search_accounts("²³") == selectors.search_accounts("23")
+    assert selectors.search_accounts("\uff10\uff11") == selectors.search_accounts("01")
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [
+        ("Lefèvre", "lefevre"),
+        ("Lefevre", "Lefèvre"),
+        ("O\u2019Connell", "o'connell"),  # a curly apostrophe stored, a straight one typed
+        ("O'Connell", "oconnell"),
+        ("Smith-Jones", "smithjones"),
+        ("Smith-Jones", "smith-jo"),
+    ],
+)
+def test_it_finds_names_whatever_the_accents_and_apostrophes(bob, stored, typed) -> None:
+    wanted = make_account(bob, customer=make_customer(bob, last_name=stored))
+    make_account(bob, customer=make_customer(bob, last_name="Someone Else"))
+    assert numbers(selectors.search_accounts(typed)) == [wanted.number]
+
+
+def test_the_migration_folds_existing_documents(bob) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from accounts.models import Account
+
+    account = make_account(bob, customer=make_customer(bob, last_name="Lefèvre"))
+    Account.objects.filter(pk=account.pk).update(search_document="stale lefèvre")
+    migration = importlib.import_module("accounts.migrations.0005_fold_search_documents")
+    migration.refold(apps, None)
+    account.refresh_from_db()
+    from accounts.services import search_document_for
+
+    assert account.search_document == search_document_for(account)
+    assert "lefevre" in account.search_document
