@@ -97,13 +97,29 @@ def drawer_payments(drawer: Drawer) -> QuerySet[Payment]:
 
 
 def payment_for_receipt(pk: int) -> Payment:
-    """The payment with everything its receipt shows; 404 when there is none."""
-    return get_object_or_404(
+    """The payment with everything its receipt shows; 404 when there is none.
+
+    Each account line gets ``balance_after``: the account's balance right after
+    this payment posted, read from the balance history row naming its
+    transaction (so a reprint next month still shows what the customer was told).
+    """
+    payment = get_object_or_404(
         Payment.objects.select_related("drawer", "taken_by", "voided_by").prefetch_related(
-            "tenders", "lines__account__customer", "lines__misc_item"
+            "tenders", "lines__account__customer", "lines__misc_item", "returned"
         ),
         pk=pk,
     )
+    lines = [line for line in payment.lines.all() if line.account_id]
+    if lines:
+        after = dict(
+            Account.history.filter(
+                id__in=[line.account_id for line in lines],
+                history_change_reason__startswith=f"Transaction #{payment.transaction_id} ",
+            ).values_list("id", "balance")
+        )
+        for line in lines:
+            line.balance_after = after.get(line.account_id)  # type: ignore[attr-defined]
+    return payment
 
 
 def drawers_of_day(business_date: date) -> list[tuple[Drawer, Expected]]:

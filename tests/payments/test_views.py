@@ -269,3 +269,12 @@ def test_a_receipt_offers_a_void_on_its_day_and_a_return_after(
     close_day(alice)
     later = sup.get(url).content.decode()
     assert 'id="record-return-link"' in later and 'name="reason"' not in later
+
+
+def test_the_receipt_shows_each_accounts_balance_after_the_payment(clerk, bob, account) -> None:
+    charge(account, bob, water="80.00")
+    data = _form(clerk, account_0=account.number, amount_0="30.00", cash_amount="30.00")
+    url = clerk.post(reverse("payments:take"), data).headers["Location"]
+    charge(account, bob, water="5.00")  # later activity does not change what the receipt says
+    html = clerk.get(url).content.decode()
+    assert "Balance after this payment $50.00" in html
