@@ -20,7 +20,7 @@ MAX_TOKENS = 6
 def search_tokens(text: str) -> list[str]:
     """Folded words of the query (``accounts.text.fold``); punctuation inside phone
     numbers is dropped."""
-    cleaned = fold(text[:MAX_QUERY_CHARS])
+    cleaned = fold(text[:MAX_QUERY_CHARS].replace("\x00", ""))  # PostgreSQL text holds no NUL
     tokens = []
     for raw in cleaned.split():
         token = re.sub(r"(?<=\d)[-().](?=\d)", "", raw).strip("()")

@@ -21,6 +21,7 @@ from .models import MiscRevenueItem
 from .services import AccountPart, MiscPart, TenderIn
 
 ACCOUNT_ROWS = 4
+CHECK_NUMBER_CHARS = 30  # as a check tender's number
 _NOT_CHECKED = {"csrfmiddlewaretoken", "token"}
 
 
@@ -211,6 +212,7 @@ class DrawerCloseForm(CountForm):
     checks = forms.CharField(
         label="Checks and money orders",
         required=False,
+        max_length=20_000,  # about 500 lines
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="One per line: number, then amount (e.g. 1042 85.00).",
     )
@@ -227,6 +229,10 @@ class DrawerCloseForm(CountForm):
             parts = [p.strip(",") for p in parts if p.strip(",")]
             if len(parts) != 2:
                 raise forms.ValidationError(f"Line {n}: write the number, then the amount.")
+            if len(parts[0]) > CHECK_NUMBER_CHARS:
+                raise forms.ValidationError(
+                    f"Line {n}: a check number has at most {CHECK_NUMBER_CHARS} characters."
+                )
             try:
                 amount = parse_amount(parts[1])
             except ValueError as error:

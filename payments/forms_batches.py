@@ -73,7 +73,13 @@ class LockboxForm(forms.Form):
 
 
 class ResolveForm(CardSafeForm):
-    action = forms.ChoiceField(choices=[("post", "Post to account"), ("reject", "Reject")])
+    action = forms.ChoiceField(
+        choices=[("post", "Post to account"), ("reject", "Reject")],
+        error_messages={
+            "required": "Choose Post or Reject.",
+            "invalid_choice": "Choose Post or Reject.",
+        },
+    )
     account = forms.CharField(label="Account", max_length=40, required=False)
     reason = forms.CharField(label="Why rejected", max_length=300, required=False)
 

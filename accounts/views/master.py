@@ -34,7 +34,11 @@ def master(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required(PERM, raise_exception=True)
 def master_set(request: HttpRequest, pk: int) -> HttpResponse:
     account = account_or_404(pk)
-    make = request.POST.get("is_master") == "1"
+    choice = request.POST.get("is_master")
+    if choice not in ("0", "1"):
+        messages.error(request, "Choose whether the account is a master account; nothing changed.")
+        return redirect("accounts:master", pk=account.pk)
+    make = choice == "1"
     try:
         services.account_set_master(account=account, is_master=make, acting_user=request.user)
     except ValidationError as error:

@@ -18,6 +18,7 @@ CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999.99")  # largest amount a person may type
 ZERO = Decimal("0.00")
 _PLAIN_AMOUNT = re.compile(r"-?(\d+\.?\d*|\.\d+)")
+_GROUPED = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d*)?")
 
 
 def usd(amount: Decimal | int | str) -> Money:
@@ -34,7 +35,11 @@ def quantize_half_up(amount: Decimal) -> Decimal:
 
 def parse_amount(text: str) -> Decimal:
     """Parse a typed amount; raises ValueError with a plain-words reason."""
-    cleaned = text.strip().replace(",", "").removeprefix("$")
+    cleaned = text.strip().removeprefix("$")
+    if "," in cleaned:  # thousands separators, and only those: "12,34.5" is a typo
+        if not _GROUPED.fullmatch(cleaned):
+            raise ValueError("Put commas only between thousands, like 1,234.50.")
+        cleaned = cleaned.replace(",", "")
     # Plain digits only: Decimal() also reads "12e5" (1,200,000) and "1_000".
     if not _PLAIN_AMOUNT.fullmatch(cleaned):
         raise ValueError("Enter an amount like 125.50.")

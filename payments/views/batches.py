@@ -218,13 +218,14 @@ def item_resolve(request: HttpRequest, item_pk: int) -> HttpResponse:
 
     def resolve() -> str:
         if form.cleaned_data["action"] == "post":
-            services.item_post_to(
-                item=item, account=form.target_account(), acting_user=request.user
-            )
+            target = form.target_account()
+            services.item_post_to(item=item, account=target, acting_user=request.user)
+            messages.success(request, f"{item.label.capitalize()} posted to {target.number}.")
         else:
             services.item_reject(
                 item=item, reason=form.cleaned_data["reason"], acting_user=request.user
             )
+            messages.success(request, f"{item.label.capitalize()} rejected.")
         return reverse("payments:exceptions")
 
     try:

@@ -207,5 +207,6 @@ def void(request: HttpRequest, payment_pk: int) -> HttpResponse:
         "payment": selectors.payment_for_receipt(payment.pk),
         "void_form": form,
         "token": token_for(request, VOID, error=error),
+        "business_date": getattr(open_business_day(), "date", None),
     }
     return render(request, "payments/receipt.html", context, status=400)
