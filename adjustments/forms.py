@@ -20,7 +20,7 @@ from ledger.models import GLAccount, Service
 
 from .attachments import check_attachment, max_bytes
 from .choices import Direction, RequestKind, RequestStatus, TransferOf
-from .models import AdjustmentReason
+from .models import AdjustmentReason, AdjustmentRequest
 
 MEMO_WIDGET = forms.Textarea(attrs={"rows": 3, "maxlength": 500})
 
@@ -228,7 +228,10 @@ class RegisterFilterForm(forms.Form):
         queryset=AdjustmentReason.objects.all(), required=False, empty_label="Any reason"
     )
     requested_by = forms.ModelChoiceField(
-        queryset=get_user_model().objects.order_by("username"),
+        # Only people who have requested something: not every user of the system.
+        queryset=get_user_model()
+        .objects.filter(pk__in=AdjustmentRequest.objects.values("requested_by"))
+        .order_by("username"),
         required=False,
         empty_label="Anyone",
         label="Requested by",
