@@ -123,12 +123,15 @@
     });
     document.querySelectorAll("[data-count]").forEach(function (box) {
       var total = 0;
+      var unreadable = false;
       box.querySelectorAll("[data-denomination]").forEach(function (el) {
-        var n = parseInt(el.value, 10);
-        if (n > 0) total += Math.round(parseFloat(el.getAttribute("data-denomination")) * 100) * n;
+        var text = el.value.trim();
+        if (text === "") return;
+        if (!/^\d+$/.test(text)) { unreadable = true; return; }  // "1.5" pieces: not a count
+        total += Math.round(parseFloat(el.getAttribute("data-denomination")) * 100) * parseInt(text, 10);
       });
       var out = box.querySelector("[data-count-total]");
-      if (out) out.textContent = dollars(total);
+      if (out) out.textContent = unreadable ? "count whole pieces" : dollars(total);
     });
   }
 
