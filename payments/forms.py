@@ -149,7 +149,7 @@ class PaymentForm(TenderFieldsForm):
             text, _bar, scanned = text.partition("|")
             amount_text = amount_text or scanned.strip()
         if not text:
-            if amount_text:
+            if amount_text and f"account_{i}" not in self.errors:  # not blanked as a card number
                 self.add_error(f"account_{i}", "Enter the account this amount pays.")
             return
         account = account_by_number(text)

@@ -91,7 +91,7 @@ def drawer_payments(drawer: Drawer) -> QuerySet[Payment]:
     return (
         Payment.objects.filter(drawer=drawer)
         .select_related("taken_by")
-        .prefetch_related("tenders", "lines__account__customer")
+        .prefetch_related("tenders", "lines__account__customer", "lines__misc_item")
         .order_by("receipt_number")
     )
 

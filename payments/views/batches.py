@@ -112,7 +112,8 @@ def batch(
         "stub": stub or StubForm(),
         "stub_token": token(STUB),
         "post_token": token(POST),
-        "error": getattr(error, "messages", None),
+        # A refused stub shows its message in the stub form; this box is the batch's.
+        "error": getattr(error, "messages", None) if posted != STUB else None,
         "business_date": getattr(open_business_day(), "date", None),
     }
     bad = bool(error) or (stub is not None and stub.errors)
