@@ -138,3 +138,15 @@ def test_reports_read_back_as_pdf_and_csv(alice, bob, carol, account, business_d
     register = sup.get(reverse("payments:report", args=["register"]), {"format": "csv"})
     text = register.content.decode("utf-8-sig")
     assert "Returned check" in text and "30.00" in text
+
+
+def test_an_auditor_reads_the_batch_list_but_keys_nothing(erin, business_day) -> None:
+    auditor = Client()
+    auditor.force_login(erin)
+    page = auditor.get(reverse("payments:batches"))
+    assert page.status_code == 200
+    assert "Recent batches" in page.content.decode()
+    assert 'id="import-lockbox"' not in page.content.decode()
+    refused = auditor.post(reverse("payments:batches"), {"control_count": "1"})
+    assert refused.status_code == 403
+    assert not RemittanceBatch.objects.exists()

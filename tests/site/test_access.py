@@ -66,7 +66,7 @@ ALLOWED: dict[str, set[str]] = {
     "payments:deposit_slip": {COORD, SUP, AUDIT},
     "payments:return_payment": {COORD, SUP},
     "payments:return_item": {COORD, SUP},
-    "payments:batches": {COORD, SUP},
+    "payments:batches": {COORD, SUP, AUDIT},
     "payments:lockbox_upload": {COORD, SUP},
     "payments:exceptions": {COORD, SUP},
     "payments:batch": {COORD, SUP, AUDIT},
