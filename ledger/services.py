@@ -33,6 +33,7 @@ __all__ = [
     "business_day_open",
     "post_charges",
     "post_payment",
+    "reverse_part",
     "reverse_transaction",
 ]
 
@@ -157,6 +158,68 @@ def reverse_transaction(
             service=e.service,
         )
         for e in entries
+    ]
+    pending = writer.post(
+        kind=TransactionKind.REVERSAL,
+        lines=lines,
+        memo=memo,
+        source=original.source,
+        reversal_of=original,
+    )
+    writer.flush()
+    return pending.saved  # type: ignore[return-value]
+
+
+def _take_back(entries: list[Any], amount: Decimal) -> list[tuple[Any, Decimal]]:
+    """(entry, part) pairs undoing ``amount`` of these same-signed entries, last first."""
+    taken = []
+    left = amount
+    for entry in reversed(entries):
+        if left <= ZERO:
+            break
+        part = min(abs(entry.amount.amount), left)
+        taken.append((entry, part))
+        left -= part
+    return taken
+
+
+@transaction.atomic
+def reverse_part(
+    *, original: JournalTransaction, amount: Decimal, memo: str, acting_user: Any
+) -> JournalTransaction:
+    """Reverse ``amount`` of ``original`` (a returned check beside cash that was kept).
+
+    Each side is undone from its last line back: for a receipt, the debit to cash
+    shrinks by ``amount`` and the last-paid accounts and services are owed again
+    first, so the first ones keep what the other tenders paid. Posted as a
+    reversal linked to the original (closed accounts accept it, as a full one).
+    """
+    writer = writer_for(acting_user)
+    original = JournalTransaction.objects.select_for_update().get(pk=original.pk)
+    if original.kind in (TransactionKind.REVERSAL, TransactionKind.CREDIT_APPLICATION):
+        raise PostingRefused("Reversals and automatic credit applications cannot be reversed.")
+    if JournalTransaction.objects.filter(reversal_of=original).exists():
+        raise PostingRefused(f"Transaction #{original.pk} has already been reversed.")
+    entries = list(
+        original.entries.select_related("gl_account", "service", "service__receivable_gl").order_by(
+            "pk"
+        )
+    )
+    debits = [e for e in entries if e.amount.amount > ZERO]
+    credits = [e for e in entries if e.amount.amount < ZERO]
+    whole = sum((e.amount.amount for e in debits), ZERO)
+    check_amount(amount, what="Amount taken back")
+    if amount > whole:
+        raise PostingRefused(f"Transaction #{original.pk} moved only {whole}.")
+    writer.lock(sorted({e.account_id for e in entries if e.account_id}))
+    lines = [
+        Line(
+            gl_account=e.gl_account,
+            amount=-part if e.amount.amount > ZERO else part,
+            account=writer.accounts[e.account_id] if e.account_id else None,
+            service=e.service,
+        )
+        for e, part in [*_take_back(debits, amount), *_take_back(credits, amount)]
     ]
     pending = writer.post(
         kind=TransactionKind.REVERSAL,

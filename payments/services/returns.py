@@ -9,10 +9,12 @@ window is flagged cash only.
 
 Only the returned tender comes back: a returned check takes back the receipt's
 checks and money orders, a chargeback its card payments, an electronic return
-the whole receipt. The receipt's transaction is reversed whole, then the part
-paid by the other tenders (the cash beside a bounced check) is posted again at
-once, to the same accounts in the receipt's order, so the customer keeps credit
-for the money the city kept. The fee is on the returned amount.
+the whole receipt. When that is less than the receipt, only that much of its
+transaction is reversed (``ledger.services.reverse_part``): the last-paid
+accounts and services are owed again first, so the part paid by the other
+tenders (the cash beside a bounced check) stays paid, with the receipt's first
+accounts; a misc-revenue receipt keeps that part as revenue. The fee is on the
+returned amount.
 
 Who: coordinators and supervisors (``payments.record_return``); they also hold
 ``accounts.manage_account_flags``, which the cash-only flag needs.
@@ -37,7 +39,7 @@ from billing_site.common.roles import require_perm
 from ledger.choices import TransactionKind
 from ledger.errors import PostingRefused
 from ledger.models import JournalTransaction, Service
-from ledger.services import post_charges, post_payment, reverse_transaction
+from ledger.services import post_charges, reverse_part, reverse_transaction
 
 from ..choices import ItemStatus, PaymentStatus, ReturnKind, TenderKind
 from ..fees import returned_payment_fee, rule_of
@@ -106,17 +108,17 @@ def payment_return(
         raise refuse(None, "This payment was taken today: a supervisor voids it instead.")
     memo = f"{ReturnKind(kind).label} - {target.label}: {reason.strip()}"
     try:
-        reversal = reverse_transaction(
-            original=target.transaction, memo=memo[:500], acting_user=acting_user
-        )
         returned_amount = target.returned_amount(kind)
-        for account, part in target.kept_parts(target.total - returned_amount):
-            post_payment(
-                account=account,
-                amount=part,
-                memo=f"Part of {target.label} not returned (paid by other tenders)",
+        if returned_amount >= target.total:
+            reversal = reverse_transaction(
+                original=target.transaction, memo=memo[:500], acting_user=acting_user
+            )
+        else:  # only the returned tender: what the other tenders paid stays paid
+            reversal = reverse_part(
+                original=target.transaction,
+                amount=returned_amount,
+                memo=memo[:500],
                 acting_user=acting_user,
-                source=target.label,
             )
         fee, fee_account, fee_txn = _charge_fee(target, returned_amount, kind, acting_user)
     except PostingRefused as refused:

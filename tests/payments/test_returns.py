@@ -152,3 +152,47 @@ def test_a_bounced_check_beside_cash_takes_back_only_the_check(alice, bob, accou
     note = AccountNote.objects.get(account=account, kind=NoteKind.SYSTEM)
     assert "58.19 paid by other tenders stays paid" in note.text
     assert f"of {payment.business_date}" in note.text  # the receipt's day, not the return's
+
+
+def test_a_bounced_check_on_a_permit_keeps_the_cash_as_revenue(alice, bob, drawer) -> None:
+    from payments.models import MiscRevenueItem
+    from payments.services import MiscPart
+
+    from .helpers import gl_total
+
+    permit = MiscRevenueItem.objects.get(name="Building permit")
+    cash_gl = "999-1010"  # pooled cash (ledger/fixtures/gl_chart.json)
+    payment = services.payment_take(
+        drawer=drawer,
+        misc=[MiscPart(item=permit, amount=D("100.00"))],
+        tenders=[cash("40.00"), check("60.00", "612")],
+        acting_user=alice,
+    )
+    close_day(alice)
+    returned = _return(payment, bob)
+    assert returned.amount.amount == D("60.00")
+    assert gl_total("001-4610") == D("-40.00")  # revenue kept: the 40.00 cash
+    cash_line = returned.reversal.entries.get(gl_account__code=cash_gl)
+    assert cash_line.amount.amount == D("-60.00")  # the bank took back the check, no more
+
+
+def test_a_bounced_check_beside_cash_on_a_closed_account_is_recorded(
+    alice, bob, account, drawer
+) -> None:
+    from accounts.choices import AccountStatus
+    from accounts.services import account_change_status
+
+    charge(account, bob, water="100.00")
+    payment = services.payment_take(
+        drawer=drawer,
+        accounts=[AccountPart(account=account, amount=D("100.00"))],
+        tenders=[cash("40.00"), check("60.00", "613")],
+        acting_user=alice,
+    )
+    close_day(alice)
+    for status in (AccountStatus.FINAL, AccountStatus.CLOSED):
+        account_change_status(account=account, to=status, acting_user=bob, reason="Moved out")
+    returned = _return(payment, bob)
+    assert returned.amount.amount == D("60.00")
+    assert balance(account) == D("60.00")  # owed again: only the check; no fee on a closed one
+    assert returned.fee.amount == D("0.00")
