@@ -150,8 +150,15 @@ def deposit_checks(deposit: Any) -> list[Tender]:
         .prefetch_related("payment__lines__misc_item__gl_account")
         .order_by("payment_id")
     )
-    pool = _pool_fund_id()
-    return [t for t in tenders if slip_fund_of(t.payment, pool=pool) == deposit.fund_id]
+    utility = deposit.label == "Utility receipts"  # as payments.services.closeout.UTILITY
+
+    def on_this_slip(payment: Payment) -> bool:
+        misc = misc_item_of(payment)
+        if misc is None:
+            return utility
+        return not utility and misc.gl_account.fund_id == deposit.fund_id
+
+    return [t for t in tenders if on_this_slip(t.payment)]
 
 
 @dataclass(frozen=True)
@@ -190,17 +197,6 @@ def misc_item_of(payment: Payment) -> Any:
 
 def _pool_fund_id() -> int:
     return int(GLAccount.objects.values_list("fund_id", flat=True).get(role=GLRole.CASH))
-
-
-def slip_fund_of(payment: Payment, *, pool: int | None = None) -> int:
-    """The fund (pk) of the deposit slip a payment's money goes on.
-
-    ``pool`` is the pooled-cash fund; a caller looping over payments reads it once.
-    """
-    misc = misc_item_of(payment)
-    if misc is not None:
-        return int(misc.gl_account.fund_id)
-    return pool if pool is not None else _pool_fund_id()
 
 
 def cash_only_ids(accounts: Any, *, on: date) -> set[int]:

@@ -30,6 +30,8 @@ class IdleSessionMiddleware:
             return response
         now = int(time.time())
         touched = session.get(TOUCHED)
-        if not isinstance(touched, int) or now - touched >= settings.SESSION_TOUCH_SECONDS:
+        # Never more than half the timeout, so an active user is never signed out.
+        every = min(settings.SESSION_TOUCH_SECONDS, settings.SESSION_COOKIE_AGE // 2)
+        if not isinstance(touched, int) or now - touched >= every:
             session[TOUCHED] = now  # marks the session modified: it is saved, expiry renewed
         return response

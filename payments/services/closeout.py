@@ -128,9 +128,11 @@ UTILITY = "Utility receipts"
 def slip_totals(business_date: date, drawers: list[Drawer]) -> dict[str, SlipTotals]:
     """Cash and checks to deposit, by slip: utility receipts, then each misc-revenue fund.
 
-    The drawers' over/short is in the utility slip's cash: it was posted against
-    pooled cash (the cash GL), and the bag holds what was counted, not what was
-    expected. Without utility cash that day, the slip with the most cash carries it.
+    The drawers' over/short was posted against pooled cash (the cash GL); the bags
+    hold what was counted, not what was expected. Its cash part goes on the utility
+    slip's cash (without utility cash that day, the slip with the most cash), its
+    check part (a listed check missing from the drawer) on the utility slip's
+    check total; the slip's check listing still shows every check taken.
     """
     pool = GLAccount.objects.select_related("fund").get(role=GLRole.CASH).fund
     slips: dict[str, SlipTotals] = {}
@@ -173,12 +175,24 @@ def slip_totals(business_date: date, drawers: list[Drawer]) -> dict[str, SlipTot
         if row["change"]:
             slip_for(row["misc_fund"]).cash -= row["change"]
     _add_mail_checks(slips, business_date, pool)
-    over_short = sum((d.over_short.amount for d in drawers if d.over_short), ZERO)
-    if over_short:
-        carrier = slips.get(UTILITY)
-        if carrier is None:
-            carrier = max(slips.values(), key=lambda s: s.cash) if slips else slip_for(None)
-        carrier.cash += over_short
+    # Over/short, split as the drawers counted it: the cash difference goes with
+    # the slip holding the most cash (the utility slip when it has any), the check
+    # difference with the utility slip's checks, so each total matches its bag.
+    cash_diff = sum(
+        (d.counted_cash.amount - d.expected_cash.amount for d in drawers if d.counted_cash),
+        ZERO,
+    )
+    check_diff = sum((d.over_short.amount for d in drawers if d.over_short), ZERO) - cash_diff
+    if cash_diff:
+        utility = slips.get(UTILITY)
+        carrier = (
+            utility
+            if utility is not None and utility.cash > ZERO
+            else max(slips.values(), key=lambda s: s.cash, default=None) or slip_for(None)
+        )
+        carrier.cash += cash_diff
+    if check_diff:
+        slip_for(None).checks += check_diff
     return slips
 
 

@@ -181,3 +181,30 @@ def test_the_next_business_day_skips_weekends_and_holidays(alice, carol, drawer)
     closeout = services.closeout_run(acting_user=carol)
     assert closeout.next_date == expected
     assert BusinessDay.objects.get(status="open").date == expected
+
+
+def test_a_shortage_goes_with_the_cash_and_a_missing_check_with_the_checks(
+    alice, bob, carol, account, drawer
+) -> None:
+    charge(account, bob, water="200.00")
+    pay(alice, drawer, account, "70.00", check("70.00", "881"))
+    pay(alice, drawer, account, "30.00", check("30.00", "882"))
+    permit = MiscRevenueItem.objects.get(name="Building permit")
+    services.payment_take(
+        drawer=drawer,
+        misc=[MiscPart(item=permit, amount=D("25.00"))],
+        tenders=[cash("25.00")],
+        acting_user=alice,
+    )
+    services.drawer_close(
+        drawer=drawer,
+        counts={"d100": 1, "d20": 1},  # 120.00 of 125.00 expected: 5.00 short
+        checks=[("881", D("70.00"))],  # check 882 is missing
+        acting_user=alice,
+    )
+    services.closeout_run(acting_user=carol)
+    slips = {d.label: (d.cash.amount, d.checks.amount) for d in Deposit.objects.all()}
+    assert slips == {
+        "Utility receipts": (D("0.00"), D("70.00")),  # only the check in the bag
+        "Miscellaneous revenue - General Fund": (D("20.00"), D("0.00")),  # 25.00 less 5.00
+    }

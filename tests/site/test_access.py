@@ -187,3 +187,14 @@ def test_it_keeps_the_admin_for_staff(client: Client, alice, frank) -> None:
     client.force_login(frank)
     assert client.get("/admin/").status_code == 200
     assert client.get("/admin/ledger/glaccount/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_administrator_keeps_the_holidays(client: Client, frank) -> None:
+    assert frank.has_perm("ledger.add_holiday") and frank.has_perm("ledger.change_holiday")
+    client.force_login(frank)
+    assert client.get("/admin/ledger/holiday/add/").status_code == 200
+    response = client.post(
+        "/admin/ledger/holiday/add/", {"date": "2026-12-25", "name": "Christmas Day"}
+    )
+    assert response.status_code == 302
