@@ -291,9 +291,7 @@ class LedgerWriter:
                 changed.append(account)
         # One UPDATE for all the accounts (a lockbox chunk touches hundreds); the
         # history rows for each change are written just below, one per transaction.
-        if len(changed) == 1:
-            Account.objects.filter(pk=changed[0].pk).update(balance=changed[0].balance)
-        elif changed:
+        if changed:
             table = Account._meta.db_table
             with connection.cursor() as cursor:
                 cursor.execute(

@@ -140,34 +140,22 @@ def reverse_transaction(
     *, original: JournalTransaction, memo: str, acting_user: Any
 ) -> JournalTransaction:
     """Post the mirror image of ``original`` in the open day, linked to it."""
-    writer = writer_for(acting_user)
-    original = JournalTransaction.objects.select_for_update().get(pk=original.pk)
-    if original.kind in (TransactionKind.REVERSAL, TransactionKind.CREDIT_APPLICATION):
-        raise PostingRefused("Reversals and automatic credit applications cannot be reversed.")
-    if JournalTransaction.objects.filter(reversal_of=original).exists():
-        raise PostingRefused(f"Transaction #{original.pk} has already been reversed.")
-    entries = list(
-        original.entries.select_related("gl_account", "service", "service__receivable_gl")
-    )
-    writer.lock(sorted({e.account_id for e in entries if e.account_id}))
-    lines = [
-        Line(
-            gl_account=e.gl_account,
-            amount=-e.amount.amount,
-            account=writer.accounts[e.account_id] if e.account_id else None,
-            service=e.service,
-        )
-        for e in entries
-    ]
-    pending = writer.post(
-        kind=TransactionKind.REVERSAL,
-        lines=lines,
-        memo=memo,
-        source=original.source,
-        reversal_of=original,
-    )
-    writer.flush()
-    return pending.saved  # type: ignore[return-value]
+    return _post_reversal(original, None, memo, acting_user)
+
+
+@transaction.atomic
+def reverse_part(
+    *, original: JournalTransaction, amount: Decimal, memo: str, acting_user: Any
+) -> JournalTransaction:
+    """Reverse ``amount`` of ``original`` (a returned check beside cash that was kept).
+
+    Each side is undone from its last line back: for a receipt, the debit to cash
+    shrinks by ``amount`` and the last-paid accounts and services are owed again
+    first, so the first ones keep what the other tenders paid. Posted as a
+    reversal linked to the original (closed accounts accept it, as a full one).
+    """
+    check_amount(amount, what="Amount taken back")
+    return _post_reversal(original, amount, memo, acting_user)
 
 
 def _take_back(entries: list[Any], amount: Decimal) -> list[tuple[Any, Decimal]]:
@@ -183,17 +171,10 @@ def _take_back(entries: list[Any], amount: Decimal) -> list[tuple[Any, Decimal]]
     return taken
 
 
-@transaction.atomic
-def reverse_part(
-    *, original: JournalTransaction, amount: Decimal, memo: str, acting_user: Any
+def _post_reversal(
+    original: JournalTransaction, amount: Decimal | None, memo: str, acting_user: Any
 ) -> JournalTransaction:
-    """Reverse ``amount`` of ``original`` (a returned check beside cash that was kept).
-
-    Each side is undone from its last line back: for a receipt, the debit to cash
-    shrinks by ``amount`` and the last-paid accounts and services are owed again
-    first, so the first ones keep what the other tenders paid. Posted as a
-    reversal linked to the original (closed accounts accept it, as a full one).
-    """
+    """The reversal of all of ``original`` (``amount`` None) or of ``amount`` of it."""
     writer = writer_for(acting_user)
     original = JournalTransaction.objects.select_for_update().get(pk=original.pk)
     if original.kind in (TransactionKind.REVERSAL, TransactionKind.CREDIT_APPLICATION):
@@ -205,12 +186,15 @@ def reverse_part(
             "pk"
         )
     )
-    debits = [e for e in entries if e.amount.amount > ZERO]
-    credits = [e for e in entries if e.amount.amount < ZERO]
-    whole = sum((e.amount.amount for e in debits), ZERO)
-    check_amount(amount, what="Amount taken back")
-    if amount > whole:
-        raise PostingRefused(f"Transaction #{original.pk} moved only {whole}.")
+    if amount is None:
+        undone = [(e, abs(e.amount.amount)) for e in entries]
+    else:
+        debits = [e for e in entries if e.amount.amount > ZERO]
+        credits = [e for e in entries if e.amount.amount < ZERO]
+        whole = sum((e.amount.amount for e in debits), ZERO)
+        if amount > whole:
+            raise PostingRefused(f"Transaction #{original.pk} moved only {whole}.")
+        undone = [*_take_back(debits, amount), *_take_back(credits, amount)]
     writer.lock(sorted({e.account_id for e in entries if e.account_id}))
     lines = [
         Line(
@@ -219,7 +203,7 @@ def reverse_part(
             account=writer.accounts[e.account_id] if e.account_id else None,
             service=e.service,
         )
-        for e, part in [*_take_back(debits, amount), *_take_back(credits, amount)]
+        for e, part in undone
     ]
     pending = writer.post(
         kind=TransactionKind.REVERSAL,

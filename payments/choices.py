@@ -88,3 +88,8 @@ class ItemStatus(models.TextChoices):
     EXCEPTION = "exception", "Needs a person"
     REJECTED = "rejected", "Rejected"
     RETURNED = "returned", "Returned"
+
+
+# The label of the deposit slip for utility (account) receipts; misc-revenue slips
+# are labelled by fund.
+UTILITY_SLIP = "Utility receipts"

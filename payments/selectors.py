@@ -17,7 +17,7 @@ from billing_site.common.money import ZERO
 from ledger.choices import GLRole
 from ledger.models import GLAccount
 
-from .choices import DrawerStatus, PaymentStatus, TenderKind
+from .choices import UTILITY_SLIP, DrawerStatus, PaymentStatus, TenderKind
 from .models import Closeout, Drawer, Payment, Tender
 
 
@@ -72,8 +72,8 @@ def expected_by_drawer(drawers: list[Drawer]) -> dict[int, Expected]:
         d.pk: Expected(
             float_amount=d.float_amount.amount,
             by_kind=by_kind[d.pk],
-            change=(sums.get(d.pk) or {}).get("change") or ZERO,
-            receipts=(sums.get(d.pk) or {}).get("count", 0),
+            change=sums.get(d.pk, {}).get("change") or ZERO,
+            receipts=sums.get(d.pk, {}).get("count", 0),
         )
         for d in drawers
     }
@@ -150,7 +150,7 @@ def deposit_checks(deposit: Any) -> list[Tender]:
         .prefetch_related("payment__lines__misc_item__gl_account")
         .order_by("payment_id")
     )
-    utility = deposit.label == "Utility receipts"  # as payments.services.closeout.UTILITY
+    utility = deposit.label == UTILITY_SLIP
 
     def on_this_slip(payment: Payment) -> bool:
         misc = misc_item_of(payment)
@@ -222,7 +222,7 @@ def deposit_mail_checks(deposit: Any) -> list[Any]:
     from .models import RemittanceItem
 
     pool = _pool_fund_id()
-    if deposit.fund_id != pool or deposit.label != "Utility receipts":
+    if deposit.fund_id != pool or deposit.label != UTILITY_SLIP:
         return []
     return list(
         RemittanceItem.objects.filter(

@@ -29,7 +29,15 @@ from ledger.errors import PostingRefused
 from ledger.models import BusinessDay, Fund, GLAccount, Holiday
 from ledger.services import business_day_open
 
-from ..choices import BatchKind, BatchStatus, DrawerStatus, ItemStatus, PaymentStatus, TenderKind
+from ..choices import (
+    UTILITY_SLIP,
+    BatchKind,
+    BatchStatus,
+    DrawerStatus,
+    ItemStatus,
+    PaymentStatus,
+    TenderKind,
+)
 from ..models import (
     Closeout,
     Deposit,
@@ -122,9 +130,6 @@ def _make_deposits(closeout: Closeout, drawers: list[Drawer]) -> None:
         )
 
 
-UTILITY = "Utility receipts"
-
-
 def slip_totals(business_date: date, drawers: list[Drawer]) -> dict[str, SlipTotals]:
     """Cash and checks to deposit, by slip: utility receipts, then each misc-revenue fund.
 
@@ -140,7 +145,7 @@ def slip_totals(business_date: date, drawers: list[Drawer]) -> dict[str, SlipTot
 
     def slip_for(misc_fund: int | None) -> SlipTotals:
         if misc_fund is None:
-            return slips.setdefault(UTILITY, SlipTotals(fund=pool, label=UTILITY))
+            return slips.setdefault(UTILITY_SLIP, SlipTotals(fund=pool, label=UTILITY_SLIP))
         fund = funds[misc_fund]
         label = f"Miscellaneous revenue - {fund.name}"
         return slips.setdefault(label, SlipTotals(fund=fund, label=label))
@@ -184,11 +189,10 @@ def slip_totals(business_date: date, drawers: list[Drawer]) -> dict[str, SlipTot
     )
     check_diff = sum((d.over_short.amount for d in drawers if d.over_short), ZERO) - cash_diff
     if cash_diff:
-        utility = slips.get(UTILITY)
-        carrier = (
-            utility
-            if utility is not None and utility.cash > ZERO
-            else max(slips.values(), key=lambda s: s.cash, default=None) or slip_for(None)
+        # The utility slip when it holds cash, else whichever slip holds the most.
+        carrier = max(
+            slips.values() or [slip_for(None)],
+            key=lambda s: (s.label == UTILITY_SLIP and s.cash > ZERO, s.cash),
         )
         carrier.cash += cash_diff
     if check_diff:
@@ -210,6 +214,6 @@ def _add_mail_checks(slips: dict[str, SlipTotals], business_date: date, pool: Fu
         status__in=[ItemStatus.POSTED, ItemStatus.RETURNED],
     ).values_list("amount", flat=True)
     for amount in items:
-        slip = slips.setdefault(UTILITY, SlipTotals(fund=pool, label=UTILITY))
+        slip = slips.setdefault(UTILITY_SLIP, SlipTotals(fund=pool, label=UTILITY_SLIP))
         slip.checks += amount
         slip.check_count += 1

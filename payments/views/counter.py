@@ -66,11 +66,7 @@ def take(request: HttpRequest) -> HttpResponse:
         "form": form,
         "drawer": drawer,
         "token": token_for(request, TAKE, error=error),
-        "lookups": _lookups(form)
-        if form.is_bound
-        else [{"row": 0, **_lookup_context(wanted)}]
-        if wanted
-        else [],
+        "lookups": _lookups(form) if form.is_bound else _lookups_for(wanted),
     }
     return render(request, "payments/take.html", context, status=400 if form.errors else 200)
 
@@ -79,6 +75,11 @@ def account_query(request: HttpRequest) -> str:
     """The account number a link asked to pay (``?account=``): digits only, else nothing."""
     text = request.GET.get("account", "").strip()
     return text if text.isascii() and text.isdigit() and len(text) <= 20 else ""
+
+
+def _lookups_for(wanted: str) -> list[dict[str, object]]:
+    """The first row's panel for an account a link asked to pay (``?account=``)."""
+    return [{"row": 0, **_lookup_context(wanted)}] if wanted else []
 
 
 def _lookups(form: PaymentForm) -> list[dict[str, object]]:
