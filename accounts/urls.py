@@ -1,3 +1,5 @@
+"""URLs of the accounts app; the account page itself (``accounts:detail``) is in ``front.urls``."""
+
 from __future__ import annotations
 
 from django.urls import path
@@ -10,7 +12,6 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("open/", views.open_account, name="open"),
     path("open/find/", views.party_search, name="party_search"),
-    path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/customer/", views.customer_edit, name="customer_edit"),
     path("<int:pk>/status/", views.status_change, name="status"),
     path("<int:pk>/notes/new/", views.note_add, name="note_add"),

@@ -285,10 +285,7 @@ def request_approve(
     refusal = approval_refusal(req, acting_user)
     if refusal:
         raise ValidationError(refusal)
-    try:
-        req.posting = post_request(writer_for(acting_user), req)
-    except PostingRefused as refused:
-        raise ValidationError(refused.message) from None
+    req.posting = post_request(writer_for(acting_user), req)
     req.status = RequestStatus.POSTED
     req.decided_by, req.decided_at = acting_user, timezone.now()
     req.decision_note = " ".join(note.split())[:500]
@@ -361,14 +358,11 @@ def request_reverse(
         raise ValidationError("You cannot reverse a posting you requested; another person must.")
     why = _reason(reason, field="reason", ask="Say why the posting is reversed.")
     assert req.posting is not None
-    try:
-        req.reversal = reverse_transaction(
-            original=req.posting,
-            memo=f"Reversal of {wording.ledger_memo(req)} Why: {why}"[:500],
-            acting_user=acting_user,
-        )
-    except PostingRefused as refused:
-        raise ValidationError(refused.message) from None
+    req.reversal = reverse_transaction(
+        original=req.posting,
+        memo=f"Reversal of {wording.ledger_memo(req)} Why: {why}"[:500],
+        acting_user=acting_user,
+    )
     req.status = RequestStatus.REVERSED
     req.reversed_by, req.reversed_at, req.reversal_reason = acting_user, timezone.now(), why
     save(req, acting_user=acting_user, why=f"Reversed as transaction #{req.reversal.pk}: {why}")

@@ -13,12 +13,12 @@ from collections.abc import Callable
 
 from django.db import transaction
 
-from accounts import demo
 from accounts.choices import AccountClass, AccountStatus, CustomerKind
 from accounts.models import Account, Customer, Premise
 from accounts.services import search_document_for
 from billing_site.common.models import NumberSequence
 from billing_site.common.numbering import with_check_digit
+from front import demo
 
 FIRST_NUMBER = 1_000_000
 CHUNK = 10_000

@@ -5,17 +5,17 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
-from billing_site import views
+from front import urls as front_urls
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    *front_urls.urlpatterns,
     path(
         "login/",
         login_not_required(auth_views.LoginView.as_view(redirect_authenticated_user=True)),
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/", include("accounts.urls")),
+    path("accounts/", include(front_urls.accounts_urls)),
     path("adjustments/", include("adjustments.urls")),
     path("payments/", include("payments.urls")),
     path("admin/", admin.site.urls),

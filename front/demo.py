@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from accounts.choices import AccountClass, AccountStatus, CustomerKind, FlagKind, NoteKind
 from billing_site.common.money import ZERO, quantize_half_up
-
-from .choices import AccountClass, AccountStatus, CustomerKind, FlagKind, NoteKind
 
 CITY, STATE = "Tallahassee", "FL"
 MONTHS = 12

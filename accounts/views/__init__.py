@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from .detail import detail
 from .flags import flag_clear, flag_set
 from .maintain import customer_edit, note_add, status_change
 from .master import master, master_set, sub_attach, sub_detach
@@ -11,7 +10,6 @@ from .search import party_search, search
 
 __all__ = [
     "customer_edit",
-    "detail",
     "flag_clear",
     "flag_set",
     "master",

@@ -12,8 +12,9 @@ from django.views.decorators.http import require_http_methods
 from accounts import services
 from accounts.forms import FlagClearForm, FlagSetForm
 from accounts.models import AccountFlag
+from billing_site.common.formflow import show_errors
 
-from ._helpers import account_or_404, apply_service_errors, bound
+from ._helpers import account_or_404, bound
 
 
 @require_http_methods(["GET", "POST"])
@@ -31,7 +32,7 @@ def flag_set(request: HttpRequest, pk: int) -> HttpResponse:
                 acting_user=request.user,
             )
         except ValidationError as error:
-            apply_service_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, f"Flag set: {flag.get_kind_display()}.")
             return redirect("accounts:detail", pk=account.pk)
@@ -52,7 +53,7 @@ def flag_clear(request: HttpRequest, pk: int, flag_pk: int) -> HttpResponse:
                 flag=flag, reason=form.cleaned_data["reason"], acting_user=request.user
             )
         except ValidationError as error:
-            apply_service_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(request, f"Flag cleared: {flag.get_kind_display()}.")
             return redirect("accounts:detail", pk=account.pk)

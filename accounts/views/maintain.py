@@ -16,10 +16,9 @@ from accounts import services
 from accounts.choices import STATUS_MOVES, AccountStatus
 from accounts.forms import CONTACT_FIELDS, MAILING_FIELDS, CustomerContactForm, NoteForm, StatusForm
 from accounts.models import Account, Customer
-from billing_site.common.formflow import run_once, token_for
-from billing_site.common.idempotency import StaleToken
+from billing_site.common.formflow import show_errors, submit
 
-from ._helpers import account_or_404, apply_service_errors, bound
+from ._helpers import account_or_404, bound
 
 STATUS_ORDER = [AccountStatus.ACTIVE, AccountStatus.FINAL, AccountStatus.CLOSED]
 
@@ -44,7 +43,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
                     **changes,
                 )
             except ValidationError as error:
-                apply_service_errors(form, error)
+                show_errors(form, error)
             else:
                 messages.success(request, f"Details of {customer.display_name} updated.")
                 return redirect("accounts:detail", pk=account.pk)
@@ -71,7 +70,7 @@ def status_change(request: HttpRequest, pk: int) -> HttpResponse:
                 acting_user=request.user,
             )
         except ValidationError as error:
-            apply_service_errors(form, error)
+            show_errors(form, error)
         else:
             label = AccountStatus(form.cleaned_data["to"]).label.lower()
             messages.success(request, f"Account {account.number} is now {label}.")
@@ -99,25 +98,20 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
     """Add a note or a footnote (pinned at the top of the account page)."""
     account = account_or_404(pk)
     form = NoteForm(bound(request))
-    error: object = None
-    if request.method == "POST" and form.is_valid():
 
-        def post() -> str:
-            services.note_add(
-                account=account,
-                text=form.cleaned_data["text"],
-                kind=form.cleaned_data["kind"],
-                acting_user=request.user,
-            )
-            messages.success(request, "Note added.")
-            return reverse("accounts:detail", args=[account.pk])
+    def post() -> str:
+        services.note_add(
+            account=account,
+            text=form.cleaned_data["text"],
+            kind=form.cleaned_data["kind"],
+            acting_user=request.user,
+        )
+        messages.success(request, "Note added.")
+        return reverse("accounts:detail", args=[account.pk])
 
-        try:  # a double click adds the note once (one-time form token)
-            return redirect(run_once(request, purpose=NOTE, action=post))
-        except StaleToken as stale:
-            error = stale
-            form.add_error(None, str(stale))
-        except ValidationError as refused:
-            apply_service_errors(form, refused)
-    context = {"account": account, "form": form, "token": token_for(request, NOTE, error=error)}
+    # A double click adds the note once (one-time form token).
+    sent = submit(request, purpose=NOTE, form=form, action=post)
+    if sent.done:
+        return sent.done
+    context = {"account": account, "form": form, "token": sent.token}
     return render(request, "accounts/note_add.html", context)

@@ -13,8 +13,9 @@ from accounts import services
 from accounts.forms import MasterSubForm
 from accounts.models import Account
 from accounts.selectors import sub_accounts
+from billing_site.common.formflow import show_errors
 
-from ._helpers import account_or_404, apply_service_errors
+from ._helpers import account_or_404
 
 PERM = "accounts.manage_master_account"
 
@@ -59,7 +60,7 @@ def sub_attach(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.account_attach_sub(master=account, sub=sub, acting_user=request.user)
         except ValidationError as error:
-            apply_service_errors(form, error, {"sub": "sub_number"})
+            show_errors(form, error, {"sub": "sub_number"})
         else:
             messages.success(request, f"Account {sub.number} attached as a sub-account.")
             return redirect("accounts:master", pk=account.pk)

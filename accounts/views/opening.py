@@ -6,21 +6,16 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 
 from accounts import services
 from accounts.forms import OpenAccountForm
 from accounts.models import Account, Customer, Premise
-from billing_site.common.formflow import run_once, token_for
-from billing_site.common.idempotency import StaleToken
-from ledger.selectors import open_business_day
-
-from ._helpers import apply_service_errors
+from billing_site.common.counter_day import counter_date
+from billing_site.common.formflow import submit
 
 FIELD_MAP = {"master": "master_number"}
 
@@ -31,26 +26,20 @@ OPEN = "accounts.open"
 @permission_required("accounts.add_account", raise_exception=True)
 def open_account(request: HttpRequest) -> HttpResponse:
     """A double click or a replayed POST opens one account, not two (one-time form token)."""
-    error: object = None
     if request.method == "POST":
         form = OpenAccountForm(request.POST)
-        if form.is_valid():
-
-            def post() -> str:
-                account = open_from_form(form, acting_user=request.user)
-                messages.success(request, f"Account {account.number} opened (pending).")
-                return reverse("accounts:detail", args=[account.pk])
-
-            try:
-                return redirect(run_once(request, purpose=OPEN, action=post))
-            except StaleToken as stale:
-                error = stale
-                form.add_error(None, str(stale))
-            except ValidationError as refused:
-                apply_service_errors(form, refused, FIELD_MAP)
     else:
         form = OpenAccountForm(initial=initial_from(request))
-    context = {"form": form, "token": token_for(request, OPEN, error=error), **chosen(form)}
+
+    def post() -> str:
+        account = open_from_form(form, acting_user=request.user)
+        messages.success(request, f"Account {account.number} opened (pending).")
+        return reverse("accounts:detail", args=[account.pk])
+
+    sent = submit(request, purpose=OPEN, form=form, action=post, field_map=FIELD_MAP)
+    if sent.done:
+        return sent.done
+    context = {"form": form, "token": sent.token, **chosen(form)}
     return render(request, "accounts/open.html", context)
 
 
@@ -77,8 +66,7 @@ def open_from_form(form: OpenAccountForm, *, acting_user: Any) -> Account:
 
 def initial_from(request: HttpRequest) -> dict[str, Any]:
     """Links like ``?customer=12&premise=7&master=10000013`` fill the form in."""
-    day = open_business_day()
-    initial: dict[str, Any] = {"start_date": day.date if day else timezone.localdate()}
+    initial: dict[str, Any] = {"start_date": counter_date()}
     for name in ("customer", "premise"):
         value = request.GET.get(name, "")
         if value.isdecimal() and len(value) < 19:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from billing_site.common.formflow import run_once, show_errors, token_for
-from billing_site.common.idempotency import StaleToken
+from billing_site.common.formflow import submit
 
 from .. import selectors, services
 from ..choices import RequestStatus
@@ -33,26 +31,22 @@ def _decide(request: HttpRequest, request_pk: int, *, approve: bool) -> HttpResp
     req = selectors.request_for_user(request_pk, request.user)
     purpose = f"adjustments.decide.{req.pk}"
     form = DecisionForm(request.POST)
-    if not form.is_valid():
-        return detail_page(request, req, decision_form=form, token=token_for(request, purpose))
-    note = form.cleaned_data["reason"]
 
     def act() -> str:
+        note = form.cleaned_data["reason"]
         if approve:
             services.request_approve(adjustment_request=req, note=note, acting_user=request.user)
         else:
             services.request_reject(adjustment_request=req, reason=note, acting_user=request.user)
         return reverse("adjustments:detail", args=[req.pk])
 
-    try:
-        url = run_once(request, purpose=purpose, action=act)
-    except (ValidationError, StaleToken) as refused:
-        show_errors(form, refused)
+    done = f"{req} was {'approved and posted' if approve else 'rejected'}."
+    sent = submit(request, purpose=purpose, form=form, action=act, success=done)
+    if sent.done:
+        return sent.done
+    if sent.error:
         req.refresh_from_db()
-        token = token_for(request, purpose, error=refused)
-        return detail_page(request, req, decision_form=form, token=token)
-    messages.success(request, f"{req} was {'approved and posted' if approve else 'rejected'}.")
-    return redirect(url)
+    return detail_page(request, req, decision_form=form, token=sent.token)
 
 
 @require_POST
@@ -75,24 +69,17 @@ def reverse_posting(request: HttpRequest, request_pk: int) -> HttpResponse:
         return redirect("adjustments:detail", request_pk=req.pk)
     purpose = f"adjustments.reverse.{req.pk}"
     form = DecisionForm(request.POST or None)
-    error: ValidationError | StaleToken | None = None
-    if request.method == "POST" and form.is_valid():
 
-        def act() -> str:
-            services.request_reverse(
-                adjustment_request=req,
-                reason=form.cleaned_data["reason"],
-                acting_user=request.user,
-            )
-            return reverse("adjustments:detail", args=[req.pk])
+    def act() -> str:
+        services.request_reverse(
+            adjustment_request=req,
+            reason=form.cleaned_data["reason"],
+            acting_user=request.user,
+        )
+        return reverse("adjustments:detail", args=[req.pk])
 
-        try:
-            url = run_once(request, purpose=purpose, action=act)
-        except (ValidationError, StaleToken) as refused:
-            error = refused
-            show_errors(form, refused)
-        else:
-            messages.success(request, f"{req} was reversed.")
-            return redirect(url)
-    token = token_for(request, purpose, error=error)
-    return render(request, "adjustments/reverse.html", {"req": req, "form": form, "token": token})
+    sent = submit(request, purpose=purpose, form=form, action=act, success=f"{req} was reversed.")
+    if sent.done:
+        return sent.done
+    context = {"req": req, "form": form, "token": sent.token}
+    return render(request, "adjustments/reverse.html", context)

@@ -8,13 +8,11 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from billing_site.common.formflow import run_once, show_errors, token_for
-from billing_site.common.idempotency import StaleToken
+from billing_site.common.formflow import submit
 from billing_site.common.money import ZERO
 
 from .. import gl
@@ -83,30 +81,24 @@ def _gl_page(request: HttpRequest, *, draft: AdjustmentRequest | None) -> HttpRe
     data = request.POST if request.method == "POST" else None
     form = GLDraftForm(data, initial={"memo": draft.memo} if draft else None)
     formset = _line_formset(data, _initial_lines(draft))
-    error: ValidationError | StaleToken | None = None
-    lines: list[gl.DraftLine] = []
-    if data is not None and form.is_valid() and formset.is_valid():
-        lines = _typed_lines(formset)
-        submit = request.POST.get("action") == "submit"
+    valid = data is not None and form.is_valid() and formset.is_valid()
+    lines: list[gl.DraftLine] = _typed_lines(formset) if valid else []
+    to_approval = request.POST.get("action") == "submit"
 
-        def act() -> str:
-            req = gl.gl_draft_save(
-                draft=draft, memo=form.cleaned_data["memo"], lines=lines, acting_user=request.user
-            )
-            if submit:
-                gl.gl_draft_submit(draft=req, acting_user=request.user)
-                return reverse("adjustments:detail", args=[req.pk])
-            return reverse("adjustments:gl_edit", args=[req.pk])
+    def act() -> str:
+        req = gl.gl_draft_save(
+            draft=draft, memo=form.cleaned_data["memo"], lines=lines, acting_user=request.user
+        )
+        if to_approval:
+            gl.gl_draft_submit(draft=req, acting_user=request.user)
+            return reverse("adjustments:detail", args=[req.pk])
+        return reverse("adjustments:gl_edit", args=[req.pk])
 
-        try:
-            url = run_once(request, purpose=purpose, action=act)
-        except (ValidationError, StaleToken) as refused:
-            error = refused
-            show_errors(form, refused)
-        else:
-            messages.success(request, "Submitted for approval." if submit else "Draft saved.")
-            return redirect(url)
-    elif draft is not None and data is None:
+    done = "Submitted for approval." if to_approval else "Draft saved."
+    sent = submit(request, purpose=purpose, form=form, valid=valid, action=act, success=done)
+    if sent.done:
+        return sent.done
+    if draft is not None and data is None:
         lines = [
             gl.DraftLine(r["gl_account"], r["debit"] or -r["credit"]) for r in _initial_lines(draft)
         ]
@@ -115,6 +107,6 @@ def _gl_page(request: HttpRequest, *, draft: AdjustmentRequest | None) -> HttpRe
         "form": form,
         "formset": formset,
         "totals": _totals(lines),
-        "token": token_for(request, purpose, error=error),
+        "token": sent.token,
     }
     return render(request, "adjustments/gl_form.html", context)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.urls import reverse
 
 from accounts.models import Account
-from billing_site.common.formflow import run_once, show_errors, token_for
-from billing_site.common.idempotency import StaleToken
+from billing_site.common.formflow import submit
 
 from .. import selectors, services
 from ..forms import ConsolidationForm
@@ -30,26 +27,20 @@ def consolidation(request: HttpRequest, master_pk: int) -> HttpResponse:
         raise Http404("No such master account.")
     purpose = f"adjustments.consolidate.{master.pk}"
     form = ConsolidationForm(request.POST or None)
-    error: ValidationError | StaleToken | None = None
-    if request.method == "POST" and form.is_valid():
 
-        def act() -> str:
-            req = services.request_consolidation(
-                master=master, memo=form.cleaned_data["memo"], acting_user=request.user
-            )
-            return reverse("adjustments:detail", args=[req.pk])
+    def act() -> str:
+        req = services.request_consolidation(
+            master=master, memo=form.cleaned_data["memo"], acting_user=request.user
+        )
+        return reverse("adjustments:detail", args=[req.pk])
 
-        try:
-            url = run_once(request, purpose=purpose, action=act)
-        except (ValidationError, StaleToken) as refused:
-            error = refused
-            show_errors(form, refused)
-        else:
-            messages.success(request, "The consolidation is waiting for approval.")
-            return redirect(url)
+    done = "The consolidation is waiting for approval."
+    sent = submit(request, purpose=purpose, form=form, action=act, success=done)
+    if sent.done:
+        return sent.done
     context = {
         "view": selectors.consolidation_view(Account.objects.get(pk=master.pk)),
         "form": form,
-        "token": token_for(request, purpose, error=error),
+        "token": sent.token,
     }
     return render(request, "adjustments/consolidation.html", context)

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import account_by_number
-from billing_site.common.formflow import run_once, show_errors, token_for
-from billing_site.common.idempotency import StaleToken, issue_token
+from billing_site.common.formflow import submit
+from billing_site.common.idempotency import issue_token
 from ledger.models import Service
 
 from .. import selectors, services
@@ -52,32 +52,26 @@ def new_adjustment(request: HttpRequest) -> HttpResponse:
         services=active,
         initial=_initial_account(request),
     )
-    error: ValidationError | StaleToken | None = None
-    if request.method == "POST" and form.is_valid():
+
+    def create() -> str:
         data = form.cleaned_data
+        req = services.request_adjustment(
+            account=data["account"],
+            direction=data["direction"],
+            reason=data["reason"],
+            amounts=form.amounts(),
+            memo=data["memo"],
+            attachment=data.get("attachment"),
+            acting_user=request.user,
+        )
+        return _go_to(req)
 
-        def create() -> str:
-            req = services.request_adjustment(
-                account=data["account"],
-                direction=data["direction"],
-                reason=data["reason"],
-                amounts=form.amounts(),
-                memo=data["memo"],
-                attachment=data.get("attachment"),
-                acting_user=request.user,
-            )
-            return _go_to(req)
-
-        try:
-            url = run_once(request, purpose=NEW_ADJUSTMENT, action=create)
-        except (ValidationError, StaleToken) as refused:
-            error = refused
-            show_errors(form, refused)
-        else:
-            messages.success(request, "The request is waiting for approval.")
-            return redirect(url)
-    token = token_for(request, NEW_ADJUSTMENT, error=error)
-    return render(request, "adjustments/request_form.html", {"form": form, "token": token})
+    done = "The request is waiting for approval."
+    sent = submit(request, purpose=NEW_ADJUSTMENT, form=form, action=create, success=done)
+    if sent.done:
+        return sent.done
+    context = {"form": form, "token": sent.token}
+    return render(request, "adjustments/request_form.html", context)
 
 
 @permission_required("adjustments.add_adjustmentrequest", raise_exception=True)
@@ -85,32 +79,26 @@ def new_transfer(request: HttpRequest) -> HttpResponse:
     form = TransferForm(
         request.POST or None, request.FILES or None, initial=_initial_account(request)
     )
-    error: ValidationError | StaleToken | None = None
-    if request.method == "POST" and form.is_valid():
+
+    def create() -> str:
         data = form.cleaned_data
+        req = services.request_transfer(
+            from_account=data["account"],
+            to_account=data["to_account"],
+            transfer_of=data["transfer_of"],
+            amount=data["amount"],
+            memo=data["memo"],
+            attachment=data.get("attachment"),
+            acting_user=request.user,
+        )
+        return _go_to(req)
 
-        def create() -> str:
-            req = services.request_transfer(
-                from_account=data["account"],
-                to_account=data["to_account"],
-                transfer_of=data["transfer_of"],
-                amount=data["amount"],
-                memo=data["memo"],
-                attachment=data.get("attachment"),
-                acting_user=request.user,
-            )
-            return _go_to(req)
-
-        try:
-            url = run_once(request, purpose=NEW_TRANSFER, action=create)
-        except (ValidationError, StaleToken) as refused:
-            error = refused
-            show_errors(form, refused)
-        else:
-            messages.success(request, "The transfer is waiting for approval.")
-            return redirect(url)
-    token = token_for(request, NEW_TRANSFER, error=error)
-    return render(request, "adjustments/transfer_form.html", {"form": form, "token": token})
+    done = "The transfer is waiting for approval."
+    sent = submit(request, purpose=NEW_TRANSFER, form=form, action=create, success=done)
+    if sent.done:
+        return sent.done
+    context = {"form": form, "token": sent.token}
+    return render(request, "adjustments/transfer_form.html", context)
 
 
 @permission_required("adjustments.add_adjustmentrequest", raise_exception=True)

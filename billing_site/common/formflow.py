@@ -1,15 +1,82 @@
-"""Form flow shared by every money-moving view: one-time form tokens and service refusals."""
+"""The one form flow of every money-moving view: token, service call, errors, redirect.
+
+A view builds its form and hands the service call to :func:`submit`::
+
+    form = VoidForm(request.POST or None)
+    sent = submit(request, purpose=VOID, form=form, action=lambda: void(...),
+                  success="Receipt 12-0004 is void.")
+    if sent.done:
+        return sent.done
+    return render(request, "payments/receipt.html", {"form": form, "token": sent.token})
+
+On a valid POST the action runs once per one-time token (:func:`run_once`); a
+replay (double click, refresh, retry) posts nothing and is sent where the first
+submission went. A refusal comes back as a ``ValidationError``: the service's
+own, or the ledger's ``PostingRefused``, which *is* a ``ValidationError`` (this
+is where the layers meet, so no view or service translates it by hand). The
+error is shown next to the field it names (``field_map`` renames a service's
+field to the form's), else at the top of the form, and the form keeps what was
+typed. The token to render is the one just posted, so the corrected form still
+posts once, unless the token itself was stale.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from billing_site.common.idempotency import StaleToken, claim, issue_token, record_result
+
+Refusal = ValidationError | StaleToken
+
+
+@dataclass(frozen=True)
+class Submitted:
+    """What :func:`submit` did: where to go (``done``) or what to render again."""
+
+    done: HttpResponse | None  # the redirect after a posting (or its replay)
+    token: str  # the token for the form when it is rendered again
+    error: Refusal | None  # the refusal shown on the form, if any
+
+
+def submit(
+    request: HttpRequest,
+    *,
+    purpose: str,
+    action: Callable[[], str],
+    form: forms.Form | None = None,
+    valid: bool | None = None,
+    field_map: Mapping[str, str] | None = None,
+    success: str = "",
+) -> Submitted:
+    """Run ``action`` (which returns the URL to go to) for a valid POST, once per token.
+
+    ``valid`` defaults to ``form.is_valid()`` (or True without a form); pass it
+    when more than one form must validate. ``success`` is the message shown
+    after the redirect, also on a replay.
+    """
+    error: Refusal | None = None
+    if valid is None:
+        valid = form.is_valid() if form is not None else True
+    if request.method == "POST" and valid:
+        try:
+            url = run_once(request, purpose=purpose, action=action)
+        except (ValidationError, StaleToken) as refused:
+            error = refused
+            if form is not None:
+                show_errors(form, refused, field_map)
+        else:
+            if success:
+                messages.success(request, success)
+            return Submitted(done=redirect(url), token="", error=None)
+    return Submitted(done=None, token=token_for(request, purpose, error=error), error=error)
 
 
 def token_for(request: HttpRequest, purpose: str, *, error: object = None) -> str:
@@ -42,14 +109,23 @@ def run_once(request: HttpRequest, *, purpose: str, action: Callable[[], str]) -
     return url
 
 
-def show_errors(form: forms.Form, error: ValidationError | StaleToken) -> None:
-    """Put a service's error next to the field it names, or at the top of the form."""
+def show_errors(
+    form: forms.Form, error: Refusal, field_map: Mapping[str, str] | None = None
+) -> None:
+    """Put a service's error next to the field it names, or at the top of the form.
+
+    A service names its own fields (often model fields); ``field_map`` renames
+    them to the form's. Errors for fields the form does not have go to the top.
+    """
     if isinstance(error, StaleToken):
         form.add_error(None, str(error))
         return
     if not hasattr(error, "error_dict"):
         form.add_error(None, error.messages)
         return
+    renames = field_map or {}
     for name, errors in error.error_dict.items():
-        target = name if name in form.fields else None
+        target: str | None = renames.get(name, name)
+        if target not in form.fields:
+            target = None
         form.add_error(target, ValidationError(errors))

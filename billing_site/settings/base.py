@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "ledger",
     "adjustments",
     "payments",
+    "front",
 ]
 
 MIDDLEWARE = [

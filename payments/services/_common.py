@@ -28,10 +28,7 @@ def amount_for(field: str, amount: Decimal, *, what: str = "Amount") -> Decimal:
 
 
 def today() -> Any:
-    try:
-        return current_business_date()
-    except PostingRefused as refused:
-        raise refuse(None, refused.message) from None
+    return current_business_date()
 
 
 def count_total(counts: dict[str, int]) -> Decimal:

@@ -31,7 +31,6 @@ from billing_site.common.money import CURRENCY, ZERO
 from billing_site.common.numbering import next_number
 from billing_site.common.roles import require_perm
 from ledger.choices import GLRole, TransactionKind
-from ledger.errors import PostingRefused
 from ledger.posting import LedgerWriter
 from ledger.services import payment_lines, writer_for
 
@@ -132,10 +131,7 @@ def batch_post(*, batch: RemittanceBatch, acting_user: Any) -> RemittanceBatch:
             "Nothing was posted.",
         )
     writer = writer_for(acting_user)
-    try:
-        _post_items(writer, items, batch)
-    except PostingRefused as refused:
-        raise refuse(None, refused.message) from None
+    _post_items(writer, items, batch)
     _finish(batch, acting_user, writer)
     return batch
 
@@ -332,10 +328,7 @@ def item_post_to(*, item: RemittanceItem, account: Account, acting_user: Any) ->
     if item.amount.amount <= ZERO:
         raise refuse(None, "This amount cannot be posted; reject the row instead.")
     item.account = account
-    try:
-        _post_items(writer_for(acting_user), [item], item.batch)
-    except PostingRefused as refused:
-        raise refuse(None, refused.message) from None
+    _post_items(writer_for(acting_user), [item], item.batch)
     item.resolved_by = acting_user
     item.resolved_at = timezone.now()
     item.resolution = f"Posted to {account.number} by {acting_user.get_username()}"

@@ -25,7 +25,6 @@ from billing_site.common.money import CURRENCY, ZERO
 from billing_site.common.numbering import next_number
 from billing_site.common.roles import require_perm
 from ledger.choices import DayStatus, GLRole
-from ledger.errors import PostingRefused
 from ledger.models import BusinessDay, Fund, GLAccount, Holiday
 from ledger.services import business_day_open
 
@@ -90,10 +89,7 @@ def closeout_run(*, acting_user: Any) -> Closeout:
     day.closed_by = acting_user
     day.closed_at = timezone.now()
     day.save(update_fields=["status", "closed_by", "closed_at"])
-    try:
-        business_day_open(on=closeout.next_date, acting_user=acting_user)
-    except PostingRefused as refused:
-        raise refuse(None, refused.message) from None
+    business_day_open(on=closeout.next_date, acting_user=acting_user)
     return closeout
 
 

@@ -37,7 +37,6 @@ from accounts.models import Account, AccountFlag
 from billing_site.common.money import CURRENCY, ZERO
 from billing_site.common.roles import require_perm
 from ledger.choices import TransactionKind
-from ledger.errors import PostingRefused
 from ledger.models import JournalTransaction, Service
 from ledger.services import post_charges, reverse_part, reverse_transaction
 
@@ -107,22 +106,19 @@ def payment_return(
     if target.business_date >= on:
         raise refuse(None, "This payment was taken today: a supervisor voids it instead.")
     memo = f"{ReturnKind(kind).label} - {target.label}: {reason.strip()}"
-    try:
-        returned_amount = target.returned_amount(kind)
-        if returned_amount >= target.total:
-            reversal = reverse_transaction(
-                original=target.transaction, memo=memo[:500], acting_user=acting_user
-            )
-        else:  # only the returned tender: what the other tenders paid stays paid
-            reversal = reverse_part(
-                original=target.transaction,
-                amount=returned_amount,
-                memo=memo[:500],
-                acting_user=acting_user,
-            )
-        fee, fee_account, fee_txn = _charge_fee(target, returned_amount, kind, acting_user)
-    except PostingRefused as refused:
-        raise refuse(None, refused.message) from None
+    returned_amount = target.returned_amount(kind)
+    if returned_amount >= target.total:
+        reversal = reverse_transaction(
+            original=target.transaction, memo=memo[:500], acting_user=acting_user
+        )
+    else:  # only the returned tender: what the other tenders paid stays paid
+        reversal = reverse_part(
+            original=target.transaction,
+            amount=returned_amount,
+            memo=memo[:500],
+            acting_user=acting_user,
+        )
+    fee, fee_account, fee_txn = _charge_fee(target, returned_amount, kind, acting_user)
     returned = ReturnedPayment.objects.create(
         payment=payment,
         item=item,

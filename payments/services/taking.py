@@ -22,7 +22,6 @@ from billing_site.common.money import CURRENCY, ZERO
 from billing_site.common.numbering import next_number
 from billing_site.common.roles import require_perm
 from ledger.choices import GLRole, TransactionKind
-from ledger.errors import PostingRefused
 from ledger.services import Line, payment_lines, writer_for
 
 from ..cards import CARD_NUMBER_MESSAGE, looks_like_card_number
@@ -96,13 +95,10 @@ def payment_take(
         ]
     kind = TransactionKind.PAYMENT if accounts else TransactionKind.MISC_REVENUE
     who = ", ".join(a.number for a in locked) or ", ".join(m.item.name for m in misc)
-    try:
-        pending = writer.post(
-            kind=kind, lines=lines, memo=f"Receipt {label}: {who}", source=f"receipt {label}"
-        )
-        writer.flush()
-    except PostingRefused as refused:
-        raise refuse(None, refused.message) from None
+    pending = writer.post(
+        kind=kind, lines=lines, memo=f"Receipt {label}: {who}", source=f"receipt {label}"
+    )
+    writer.flush()
     payment = Payment.objects.create(
         drawer=drawer,
         receipt_number=number,

@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from billing_site.common.formflow import run_once, show_errors, token_for
-from billing_site.common.idempotency import StaleToken, issue_token
+from billing_site.common.formflow import Submitted, show_errors, submit, token_for
+from billing_site.common.idempotency import issue_token
 from ledger.selectors import open_business_day
 
 from .. import services, tasks
@@ -35,32 +35,28 @@ def batches(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not request.user.has_perm(MANAGE):
         raise PermissionDenied
     form = BatchCreateForm(request.POST or None)
-    error = None
-    if request.method == "POST" and form.is_valid():
 
-        def create() -> str:
-            batch = services.batch_create(
-                control_count=form.cleaned_data["control_count"],
-                control_total=form.cleaned_data["control_total"],
-                acting_user=request.user,
-            )
-            return reverse("payments:batch", args=[batch.pk])
+    def create() -> str:
+        batch = services.batch_create(
+            control_count=form.cleaned_data["control_count"],
+            control_total=form.cleaned_data["control_total"],
+            acting_user=request.user,
+        )
+        return reverse("payments:batch", args=[batch.pk])
 
-        try:
-            return redirect(run_once(request, purpose=CREATE, action=create))
-        except (ValidationError, StaleToken) as refused:
-            error = refused
-            show_errors(form, refused)
-    return _batches_page(request, form=form, lockbox=LockboxForm(), error=error)
+    sent = submit(request, purpose=CREATE, form=form, action=create)
+    if sent.done:
+        return sent.done
+    return _batches_page(request, form=form, lockbox=LockboxForm(), token=sent.token)
 
 
 def _batches_page(
-    request: HttpRequest, *, form: BatchCreateForm, lockbox: LockboxForm, error: object = None
+    request: HttpRequest, *, form: BatchCreateForm, lockbox: LockboxForm, token: str
 ) -> HttpResponse:
     context = {
         "form": form,
         "lockbox": lockbox,
-        "token": token_for(request, CREATE, error=error),
+        "token": token,
         "batches": RemittanceBatch.objects.select_related("created_by")[:50],
         "exceptions": RemittanceItem.objects.filter(status=ItemStatus.EXCEPTION).count(),
     }
@@ -83,7 +79,8 @@ def lockbox_upload(request: HttpRequest) -> HttpResponse:
         else:
             tasks.lockbox_post.enqueue(batch.pk, request.user.pk)
             return redirect("payments:batch", batch.pk)
-    return _batches_page(request, form=BatchCreateForm(), lockbox=lockbox)
+    token = token_for(request, CREATE)
+    return _batches_page(request, form=BatchCreateForm(), lockbox=lockbox, token=token)
 
 
 @permission_required("payments.view_remittancebatch", raise_exception=True)
@@ -91,20 +88,23 @@ def batch(
     request: HttpRequest,
     batch_pk: int,
     stub: StubForm | None = None,
-    error: object = None,
+    sent: Submitted | None = None,
     posted: str = "",
 ) -> HttpResponse:
     """The batch page; after a refused POST, ``posted`` names the form that was sent.
 
-    Only that form gets the posted token back: the page's other form needs a
-    token of its own purpose, or its next submission is refused as not issued.
+    Only that form gets the posted token back (``sent.token``): the page's other
+    form needs a token of its own purpose, or its next submission is refused as
+    not issued.
     """
     found = get_object_or_404(RemittanceBatch.objects.select_related("created_by"), pk=batch_pk)
     count, total = batch_totals(found)
 
+    error = sent.error if sent else None
+
     def token(purpose: str) -> str:
-        if purpose == posted:
-            return token_for(request, purpose, error=error)
+        if purpose == posted and sent is not None:
+            return sent.token
         return issue_token(user_id=request.user.pk, purpose=purpose)
 
     context = {
@@ -147,8 +147,6 @@ def batch_retry(request: HttpRequest, batch_pk: int) -> HttpResponse:
 def batch_item_add(request: HttpRequest, batch_pk: int) -> HttpResponse:
     found = get_object_or_404(RemittanceBatch, pk=batch_pk)
     stub = StubForm(request.POST)
-    if not stub.is_valid():
-        return batch(request, found.pk, stub=stub, posted=STUB)
 
     def add() -> str:
         services.batch_add_item(
@@ -160,11 +158,8 @@ def batch_item_add(request: HttpRequest, batch_pk: int) -> HttpResponse:
         )
         return reverse("payments:batch", args=[found.pk])
 
-    try:
-        return redirect(run_once(request, purpose=STUB, action=add))
-    except (ValidationError, StaleToken) as refused:
-        show_errors(stub, refused)
-        return batch(request, found.pk, stub=stub, error=refused, posted=STUB)
+    sent = submit(request, purpose=STUB, form=stub, action=add)
+    return sent.done or batch(request, found.pk, stub=stub, sent=sent, posted=STUB)
 
 
 @require_POST
@@ -187,12 +182,8 @@ def batch_post(request: HttpRequest, batch_pk: int) -> HttpResponse:
         services.batch_post(batch=found, acting_user=request.user)
         return reverse("payments:batch", args=[found.pk])
 
-    try:
-        url = run_once(request, purpose=POST, action=post)
-    except (ValidationError, StaleToken) as refused:
-        return batch(request, found.pk, error=refused, posted=POST)
-    messages.success(request, f"Batch {found.number} is posted.")
-    return redirect(url)
+    sent = submit(request, purpose=POST, action=post, success=f"Batch {found.number} is posted.")
+    return sent.done or batch(request, found.pk, sent=sent, posted=POST)
 
 
 @permission_required(MANAGE, raise_exception=True)
@@ -200,14 +191,14 @@ def exceptions(
     request: HttpRequest,
     form: ResolveForm | None = None,
     item_pk: int | None = None,
-    error: object = None,
+    sent: Submitted | None = None,
 ) -> HttpResponse:
     items = RemittanceItem.objects.filter(status=ItemStatus.EXCEPTION).select_related("batch")
     context = {
         "items": items.order_by("batch__number", "line_number")[:200],
         "form": form,
         "form_item": item_pk,
-        "token": token_for(request, RESOLVE, error=error),
+        "token": sent.token if sent else token_for(request, RESOLVE),
     }
     return render(request, "payments/exceptions.html", context, status=400 if form else 200)
 
@@ -217,8 +208,6 @@ def exceptions(
 def item_resolve(request: HttpRequest, item_pk: int) -> HttpResponse:
     item = get_object_or_404(RemittanceItem, pk=item_pk)
     form = ResolveForm(request.POST)
-    if not form.is_valid():
-        return exceptions(request, form=form, item_pk=item.pk)
 
     def resolve() -> str:
         if form.cleaned_data["action"] == "post":
@@ -232,8 +221,5 @@ def item_resolve(request: HttpRequest, item_pk: int) -> HttpResponse:
             messages.success(request, f"{item.label.capitalize()} rejected.")
         return reverse("payments:exceptions")
 
-    try:
-        return redirect(run_once(request, purpose=RESOLVE, action=resolve))
-    except (ValidationError, StaleToken) as refused:
-        show_errors(form, refused)
-        return exceptions(request, form=form, item_pk=item.pk, error=refused)
+    sent = submit(request, purpose=RESOLVE, form=form, action=resolve)
+    return sent.done or exceptions(request, form=form, item_pk=item.pk, sent=sent)

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from billing_site.common.formflow import run_once, token_for
-from billing_site.common.idempotency import StaleToken
+from billing_site.common.formflow import submit
 from ledger.selectors import open_business_day
 
 from .. import selectors, services
@@ -22,20 +19,15 @@ CLOSEOUT = "payments.closeout"
 
 @permission_required("payments.run_closeout", raise_exception=True)
 def closeout(request: HttpRequest) -> HttpResponse:
-    error = None
-    if request.method == "POST":
+    def run() -> str:
+        done = services.closeout_run(acting_user=request.user)
+        return reverse("payments:closeout_detail", args=[done.pk])
 
-        def run() -> str:
-            done = services.closeout_run(acting_user=request.user)
-            return reverse("payments:closeout_detail", args=[done.pk])
-
-        try:
-            url = run_once(request, purpose=CLOSEOUT, action=run)
-        except (ValidationError, StaleToken) as refused:
-            error = refused
-        else:
-            messages.success(request, "The business day is closed and the next one is open.")
-            return redirect(url)
+    closed = "The business day is closed and the next one is open."
+    sent = submit(request, purpose=CLOSEOUT, action=run, success=closed)
+    if sent.done:
+        return sent.done
+    error = sent.error
     day = open_business_day()
     drawers = selectors.drawers_of_day(day.date) if day else []
     context = {
@@ -44,7 +36,7 @@ def closeout(request: HttpRequest) -> HttpResponse:
         "drawers": drawers,
         "open_drawers": [d for d, _e in drawers if d.status == "open"],
         "error": getattr(error, "messages", [str(error)] if error else []),
-        "token": token_for(request, CLOSEOUT, error=error),
+        "token": sent.token,
         "recent": selectors.latest_closeouts(),
         "batches": selectors.batches_for_closeout(day.date) if day else [],
     }

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import account_by_number, flags_in_force, search_accounts
-from billing_site.common.formflow import run_once, show_errors, token_for
-from billing_site.common.idempotency import StaleToken
+from billing_site.common.formflow import submit, token_for
 from billing_site.common.pdf import render_pdf
 from ledger.selectors import open_business_day
 
@@ -44,28 +43,24 @@ def take(request: HttpRequest) -> HttpResponse:
         url = reverse("payments:drawer_open")
         return redirect(f"{url}?account={wanted}" if wanted else url)
     form = PaymentForm(request.POST or None, initial={"account_0": wanted})
-    error = None
-    if request.method == "POST" and form.is_valid():
 
-        def post() -> str:
-            payment = services.payment_take(
-                drawer=drawer,
-                accounts=form.account_parts(),
-                tenders=form.tenders(),
-                payer=form.cleaned_data["payer"],
-                acting_user=request.user,
-            )
-            return reverse("payments:receipt", args=[payment.pk])
+    def post() -> str:
+        payment = services.payment_take(
+            drawer=drawer,
+            accounts=form.account_parts(),
+            tenders=form.tenders(),
+            payer=form.cleaned_data["payer"],
+            acting_user=request.user,
+        )
+        return reverse("payments:receipt", args=[payment.pk])
 
-        try:
-            return redirect(run_once(request, purpose=TAKE, action=post))
-        except (ValidationError, StaleToken) as refused:
-            error = refused
-            show_errors(form, refused)
+    sent = submit(request, purpose=TAKE, form=form, action=post)
+    if sent.done:
+        return sent.done
     context = {
         "form": form,
         "drawer": drawer,
-        "token": token_for(request, TAKE, error=error),
+        "token": sent.token,
         "lookups": _lookups(form) if form.is_bound else _lookups_for(wanted),
     }
     return render(request, "payments/take.html", context, status=400 if form.errors else 200)
@@ -122,25 +117,21 @@ def misc(request: HttpRequest) -> HttpResponse:
         messages.info(request, "Open your drawer with its starting float first.")
         return redirect("payments:drawer_open")
     form = MiscPaymentForm(request.POST or None)
-    error = None
-    if request.method == "POST" and form.is_valid():
 
-        def post() -> str:
-            payment = services.payment_take(
-                drawer=drawer,
-                misc=form.misc_parts(),
-                tenders=form.tenders(),
-                payer=form.cleaned_data["payer"],
-                acting_user=request.user,
-            )
-            return reverse("payments:receipt", args=[payment.pk])
+    def post() -> str:
+        payment = services.payment_take(
+            drawer=drawer,
+            misc=form.misc_parts(),
+            tenders=form.tenders(),
+            payer=form.cleaned_data["payer"],
+            acting_user=request.user,
+        )
+        return reverse("payments:receipt", args=[payment.pk])
 
-        try:
-            return redirect(run_once(request, purpose=MISC, action=post))
-        except (ValidationError, StaleToken) as refused:
-            error = refused
-            show_errors(form, refused)
-    context = {"form": form, "drawer": drawer, "token": token_for(request, MISC, error=error)}
+    sent = submit(request, purpose=MISC, form=form, action=post)
+    if sent.done:
+        return sent.done
+    context = {"form": form, "drawer": drawer, "token": sent.token}
     return render(request, "payments/misc.html", context, status=400 if form.errors else 200)
 
 
@@ -187,27 +178,21 @@ def receipt_pdf(request: HttpRequest, payment_pk: int) -> HttpResponse:
 def void(request: HttpRequest, payment_pk: int) -> HttpResponse:
     payment = get_object_or_404(Payment, pk=payment_pk)
     form = VoidForm(request.POST)
-    error = None
-    if form.is_valid():
 
-        def post() -> str:
-            services.payment_void(
-                payment=payment, reason=form.cleaned_data["reason"], acting_user=request.user
-            )
-            return reverse("payments:receipt", args=[payment.pk])
+    def post() -> str:
+        services.payment_void(
+            payment=payment, reason=form.cleaned_data["reason"], acting_user=request.user
+        )
+        return reverse("payments:receipt", args=[payment.pk])
 
-        try:
-            url = run_once(request, purpose=VOID, action=post)
-        except (ValidationError, StaleToken) as refused:
-            error = refused
-            show_errors(form, refused)
-        else:
-            messages.success(request, f"Receipt {payment.receipt_label} is void.")
-            return redirect(url)
+    done = f"Receipt {payment.receipt_label} is void."
+    sent = submit(request, purpose=VOID, form=form, action=post, success=done)
+    if sent.done:
+        return sent.done
     context = {
         "payment": selectors.payment_for_receipt(payment.pk),
         "void_form": form,
-        "token": token_for(request, VOID, error=error),
+        "token": sent.token,
         "business_date": getattr(open_business_day(), "date", None),
     }
     return render(request, "payments/receipt.html", context, status=400)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
-from billing_site.common.formflow import run_once, show_errors, token_for
-from billing_site.common.idempotency import StaleToken
+from billing_site.common.formflow import submit
 
 from .. import selectors, services
 from ..choices import DENOMINATIONS
@@ -28,20 +27,11 @@ def drawer_open(request: HttpRequest) -> HttpResponse:
     if current is not None:
         return redirect(_take_url(request))
     form = CountForm(request.POST or None)
-    error = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            url = run_once(request, purpose=OPEN, action=lambda: _open(request, form))
-        except (ValidationError, StaleToken) as refused:
-            error = refused
-            show_errors(form, refused)
-        else:
-            return redirect(url)
-    return render(
-        request,
-        "payments/drawer_open.html",
-        {"form": form, "token": token_for(request, OPEN, error=error)},
-    )
+    sent = submit(request, purpose=OPEN, form=form, action=lambda: _open(request, form))
+    if sent.done:
+        return sent.done
+    context = {"form": form, "token": sent.token}
+    return render(request, "payments/drawer_open.html", context)
 
 
 def _open(request: HttpRequest, form: CountForm) -> str:
@@ -66,30 +56,24 @@ def drawer_close(request: HttpRequest) -> HttpResponse:
         messages.info(request, "You have no open drawer.")
         return redirect("payments:drawer_open")
     form = DrawerCloseForm(request.POST or None)
-    error = None
-    if request.method == "POST" and form.is_valid():
 
-        def close() -> str:
-            closed = services.drawer_close(
-                drawer=drawer,
-                counts=form.counts(),
-                checks=form.cleaned_data["checks"],
-                acting_user=request.user,
-            )
-            return reverse("payments:drawer", args=[closed.pk])
+    def close() -> str:
+        closed = services.drawer_close(
+            drawer=drawer,
+            counts=form.counts(),
+            checks=form.cleaned_data["checks"],
+            acting_user=request.user,
+        )
+        return reverse("payments:drawer", args=[closed.pk])
 
-        try:
-            url = run_once(request, purpose=CLOSE, action=close)
-        except (ValidationError, StaleToken) as refused:
-            error = refused
-            show_errors(form, refused)
-        else:
-            return redirect(url)
+    sent = submit(request, purpose=CLOSE, form=form, action=close)
+    if sent.done:
+        return sent.done
     context = {
         "form": form,
         "drawer": drawer,
         "expected": selectors.drawer_expected(drawer),
-        "token": token_for(request, CLOSE, error=error),
+        "token": sent.token,
     }
     return render(request, "payments/drawer_close.html", context)
 

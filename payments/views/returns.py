@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from billing_site.common.formflow import run_once, show_errors, token_for
-from billing_site.common.idempotency import StaleToken
+from billing_site.common.formflow import submit
 
 from .. import selectors, services
 from ..forms_batches import ReturnForm
@@ -29,32 +26,22 @@ def _record(
     context: dict[str, object],
 ) -> HttpResponse:
     form = ReturnForm(request.POST or None)
-    error = None
-    if request.method == "POST" and form.is_valid():
 
-        def post() -> str:
-            services.payment_return(
-                payment=payment,
-                item=item,
-                kind=form.cleaned_data["kind"],
-                reason=form.cleaned_data["reason"],
-                acting_user=request.user,
-            )
-            return back
+    def post() -> str:
+        services.payment_return(
+            payment=payment,
+            item=item,
+            kind=form.cleaned_data["kind"],
+            reason=form.cleaned_data["reason"],
+            acting_user=request.user,
+        )
+        return back
 
-        try:
-            url = run_once(request, purpose=RETURN, action=post)
-        except (ValidationError, StaleToken) as refused:
-            error = refused
-            show_errors(form, refused)
-        else:
-            messages.success(request, "The return is recorded, the payment reversed.")
-            return redirect(url)
-    context |= {
-        "form": form,
-        "token": token_for(request, RETURN, error=error),
-        "schedule": active_schedule(),
-    }
+    done = "The return is recorded, the payment reversed."
+    sent = submit(request, purpose=RETURN, form=form, action=post, success=done)
+    if sent.done:
+        return sent.done
+    context |= {"form": form, "token": sent.token, "schedule": active_schedule()}
     return render(request, "payments/return.html", context, status=400 if form.errors else 200)
 
 

@@ -1,6 +1,6 @@
 """``manage.py seed_demo``: demo users, customers, accounts and a year of ledger history.
 
-The plan (names, addresses, bills, payment habits) comes from ``accounts.demo``
+The plan (names, addresses, bills, payment habits) comes from ``front.demo``
 and is deterministic for a given ``--seed`` and ``--accounts``. The main
 process creates each batch of customers, premises and accounts (bulk, with
 their history rows: see ``Seeder.open_batch``) while worker processes post
@@ -13,8 +13,8 @@ coordinator) and matched to the plan, so a finished run adds nothing and an
 interrupted one resumes where it stopped; demo data from other options is left
 alone. Nothing is ever duplicated.
 
-This command sits above both apps (like a floor-4 page): it is the one place
-under ``accounts`` that imports the ledger.
+This command lives on the top floor (``front``): it drives accounts and the
+ledger together, which no lower app may do.
 """
 
 from __future__ import annotations
@@ -37,13 +37,13 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from accounts import demo
 from accounts import services as account_services
 from accounts.choices import AccountStatus
 from accounts.models import Account, Customer, Premise
 from accounts.services import ACCOUNT_NUMBER_START, search_document_for
 from billing_site.common import roles
 from billing_site.common.numbering import next_number, with_check_digit
+from front import demo
 from ledger import services as ledger_services
 from ledger.choices import GLRole, TransactionKind
 from ledger.models import BusinessDay, GLAccount, JournalEntry, JournalTransaction

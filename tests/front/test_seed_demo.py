@@ -14,10 +14,10 @@ from django.db.models import Count, Sum
 from django.test import RequestFactory
 from django.utils import timezone
 
-from accounts import demo
 from accounts.choices import AccountClass, AccountStatus
-from accounts.management.commands import seed_demo
 from accounts.models import Account, AccountFlag, AccountNote, Customer, Premise
+from front import demo
+from front.management.commands import seed_demo
 from ledger.choices import TransactionKind
 from ledger.models import JournalEntry, JournalTransaction
 
@@ -140,7 +140,7 @@ def test_it_plans_exactly_the_accounts_asked_for_and_the_same_for_the_same_seed(
 def test_the_demo_holidays_are_the_federal_ones_as_observed() -> None:
     from datetime import date
 
-    from accounts.demo import federal_holidays
+    from front.demo import federal_holidays
 
     days = dict((name, day) for day, name in federal_holidays(2026))
     assert days["Independence Day"] == date(2026, 7, 3)  # Saturday the 4th: observed Friday

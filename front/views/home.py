@@ -1,4 +1,4 @@
-"""Cross-app pages (floor 4): the signed-in home page with the account search."""
+"""The signed-in home page: the open business day and the account search."""
 
 from __future__ import annotations
 
@@ -9,4 +9,4 @@ from ledger.selectors import open_business_day
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html", {"business_day": open_business_day()})
+    return render(request, "front/home.html", {"business_day": open_business_day()})

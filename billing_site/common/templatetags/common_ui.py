@@ -1,4 +1,9 @@
-"""Template filters for the account pages: money as a counter clerk reads it."""
+"""Display filters every app's templates share: money as a counter clerk reads it, phones.
+
+``{% load common_ui %}``. The form-field pieces that go with them are
+``common/partials/_field.html`` (label, input, help, the field's errors) and
+``common/partials/_form_errors.html`` (the box at the top of a refused form).
+"""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
 """The account page: everything a counter clerk needs about one account.
 
-The page is read-only and shows the ledger's read side (balance, activity,
-aging) through ``ledger.selectors``. That is the one place ``accounts`` looks up
-to the ledger; ``accounts`` models and services never import it, so the floor
-order of DESIGN.md holds for every write.
+A top-floor page: it reads ``accounts`` (customer, service address, flags,
+notes, history) and the ledger's read side (balance, open amounts by service,
+aging, activity through ``ledger.selectors``), and will read bills, payment
+plans, deposits and service orders as those apps arrive. Read-only; its URL
+name stays ``accounts:detail`` (see ``front.urls``).
 """
 
 from __future__ import annotations
@@ -11,19 +12,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.choices import NoteKind
 from accounts.forms import NoteForm
 from accounts.models import Account
-from accounts.selectors import account_history, flags_in_force, sub_accounts
+from accounts.selectors import account_for_page, account_history, flags_in_force, sub_accounts
+from accounts.views.maintain import NOTE
 from billing_site.common.idempotency import issue_token
 from ledger.selectors import account_activity, aging, open_business_day, open_by_service
-
-from ._helpers import account_or_404
-from .maintain import NOTE
 
 NOTES_SHOWN = 200
 MONEY_PERM = "ledger.view_journaltransaction"
@@ -31,8 +30,11 @@ HISTORY_PERM = "accounts.view_account_history"
 
 
 @permission_required("accounts.view_account", raise_exception=True)
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    account = account_or_404(pk)
+def account_page(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        account = account_for_page(pk)
+    except Account.DoesNotExist:
+        raise Http404("No such account.") from None
     context: dict[str, Any] = {
         "account": account,
         "customer": account.customer,
@@ -49,7 +51,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         context.update(money_for(account))
     if request.user.has_perm(HISTORY_PERM):
         context["history"] = account_history(account)
-    return render(request, "accounts/detail.html", context)
+    return render(request, "front/account.html", context)
 
 
 def mailing_differs(account: Account) -> bool:
