@@ -112,7 +112,7 @@ def next_business_date(day: date) -> date:
 
 def _make_deposits(closeout: Closeout, drawers: list[Drawer]) -> None:
     slips = slip_totals(closeout.business_date, drawers)
-    banks = getattr(settings, "PAYMENTS_DEPOSIT_BANK_ACCOUNTS", {})
+    banks = settings.PAYMENTS_DEPOSIT_BANK_ACCOUNTS
     for slip in slips.values():
         total = slip.cash + slip.checks
         if total <= ZERO:
