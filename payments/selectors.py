@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -67,7 +68,7 @@ def expected_by_drawer(drawers: list[Drawer]) -> dict[int, Expected]:
         .annotate(change=Sum("change_due"), count=Count("id"))
         .order_by()
     )
-    sums = {row["drawer_id"]: row for row in receipts}
+    sums: dict[int, Mapping[str, Any]] = {row["drawer_id"]: row for row in receipts}
     return {
         d.pk: Expected(
             float_amount=d.float_amount.amount,
@@ -103,7 +104,7 @@ def payment_for_receipt(pk: int) -> Payment:
     this payment posted, read from the balance history row naming its
     transaction (so a reprint next month still shows what the customer was told).
     """
-    payment = get_object_or_404(
+    payment: Payment = get_object_or_404(
         Payment.objects.select_related("drawer", "taken_by", "voided_by").prefetch_related(
             "tenders", "lines__account__customer", "lines__misc_item", "returned"
         ),
