@@ -20,7 +20,7 @@ from billing_site.common.approvals import ApprovalFlow, limit_from_table
 from billing_site.common.money import ZERO
 from ledger.selectors import AGING_BUCKETS, aging_many, open_business_day
 
-from .choices import RequestStatus
+from .choices import RequestKind, RequestStatus
 from .models import AdjustmentReason, AdjustmentRequest, ApprovalLimit
 
 _RELATED = (
@@ -50,10 +50,6 @@ def pending_queue() -> QuerySet[AdjustmentRequest]:
 
 def my_requests(user: Any) -> QuerySet[AdjustmentRequest]:
     return requests_qs().filter(requested_by=user).order_by("-number")
-
-
-def active_reasons() -> QuerySet[AdjustmentReason]:
-    return AdjustmentReason.objects.filter(is_active=True).select_related("offset_gl")
 
 
 def request_for_user(pk: int, user: Any) -> AdjustmentRequest:
@@ -157,7 +153,7 @@ def consolidation_view(master: Account, *, as_of: date | None = None) -> Consoli
 def pending_consolidation(master: Account) -> AdjustmentRequest | None:
     return (
         AdjustmentRequest.objects.filter(
-            kind="consolidation", account=master, status=RequestStatus.PENDING
+            kind=RequestKind.CONSOLIDATION, account=master, status=RequestStatus.PENDING
         )
         .order_by("number")
         .first()

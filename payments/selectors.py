@@ -8,18 +8,26 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from accounts.choices import FlagKind
-from accounts.models import Account
+from accounts.models import Account, AccountFlag
 from accounts.selectors import flags_in_force
 from billing_site.common.money import ZERO
 from ledger.choices import GLRole
 from ledger.models import GLAccount
 
-from .choices import UTILITY_SLIP, DrawerStatus, PaymentStatus, TenderKind
-from .models import Closeout, Drawer, Payment, Tender
+from .choices import (
+    UTILITY_SLIP,
+    BatchKind,
+    BatchStatus,
+    DrawerStatus,
+    ItemStatus,
+    PaymentStatus,
+    TenderKind,
+)
+from .models import Closeout, Drawer, Payment, RemittanceBatch, RemittanceItem, Tender
 
 
 @dataclass
@@ -202,10 +210,6 @@ def _pool_fund_id() -> int:
 
 def cash_only_ids(accounts: Any, *, on: date) -> set[int]:
     """The pks of ``accounts`` with a cash-only flag in force on ``on`` (one query)."""
-    from django.db.models import Q
-
-    from accounts.models import AccountFlag
-
     return set(
         AccountFlag.objects.filter(
             account__in=[a.pk for a in accounts],
@@ -219,9 +223,6 @@ def cash_only_ids(accounts: Any, *, on: date) -> set[int]:
 
 def deposit_mail_checks(deposit: Any) -> list[Any]:
     """Mail-batch checks on a deposit slip: they go on the pooled-cash (utility) slip."""
-    from .choices import BatchKind, ItemStatus
-    from .models import RemittanceItem
-
     pool = _pool_fund_id()
     if deposit.fund_id != pool or deposit.label != UTILITY_SLIP:
         return []
@@ -238,11 +239,6 @@ def deposit_mail_checks(deposit: Any) -> list[Any]:
 
 def batches_for_closeout(business_date: date) -> list[Any]:
     """The day's batches, and any still open or importing (they post into the open day)."""
-    from django.db.models import Q
-
-    from .choices import BatchStatus
-    from .models import RemittanceBatch
-
     return list(
         RemittanceBatch.objects.filter(
             Q(business_date=business_date) | Q(status__in=[BatchStatus.OPEN, BatchStatus.IMPORTING])

@@ -18,6 +18,7 @@ from billing_site.common.idempotency import StaleToken, issue_token
 from ledger.models import Service
 
 from .. import selectors, services
+from ..choices import RequestStatus
 from ..forms import AdjustmentRequestForm, DecisionForm, TransferForm
 from ..models import AdjustmentRequest
 
@@ -149,7 +150,7 @@ def detail_page(
         "refusal": refusal,
         "can_reject": refusal is None
         or (
-            req.status == "pending"
+            req.status == RequestStatus.PENDING
             and req.requested_by_id != request.user.pk
             and request.user.has_perm("adjustments.approve_request")
         ),

@@ -13,6 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.csp import CSP
 
+from billing_site.devdb import embedded_database_url
 from billing_site.env import (
     env_bool,
     env_choice,
@@ -92,8 +93,6 @@ def _database_url() -> str:
     url = env_str("DATABASE_URL", "")
     if url:
         return url
-    from billing_site.devdb import embedded_database_url
-
     return embedded_database_url(env_str("EMBEDDED_DB_NAME", "billing"))
 
 

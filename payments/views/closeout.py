@@ -14,6 +14,7 @@ from billing_site.common.idempotency import StaleToken
 from ledger.selectors import open_business_day
 
 from .. import selectors, services
+from ..choices import DrawerStatus
 from ..models import Closeout, Deposit
 from ..reports import deposit_slip_pdf
 
@@ -42,7 +43,7 @@ def closeout(request: HttpRequest) -> HttpResponse:
         "day": day,
         "next_date": services.next_business_date(day.date) if day else None,
         "drawers": drawers,
-        "open_drawers": [d for d, _e in drawers if d.status == "open"],
+        "open_drawers": [d for d, _e in drawers if d.status == DrawerStatus.OPEN],
         "error": getattr(error, "messages", [str(error)] if error else []),
         "token": token_for(request, CLOSEOUT, error=error),
         "recent": selectors.latest_closeouts(),
