@@ -104,6 +104,11 @@ def approval_refusal(
     return approvals.approval_refusal(flow=RULES, subject=req, user=user, limit=limit)
 
 
+def rejection_refusal(req: AdjustmentRequest, user: Any) -> str | None:
+    """Why ``user`` may not reject ``req`` right now, in plain words; None if they may."""
+    return approvals.rejection_refusal(flow=RULES, subject=req, user=user)
+
+
 # -- master accounts ----------------------------------------------------------------
 
 

@@ -18,7 +18,6 @@ from billing_site.common.idempotency import StaleToken, issue_token
 from ledger.models import Service
 
 from .. import selectors, services
-from ..choices import RequestStatus
 from ..forms import AdjustmentRequestForm, DecisionForm, TransferForm
 from ..models import AdjustmentRequest
 
@@ -148,12 +147,7 @@ def detail_page(
         "history": req.history.select_related("history_user").order_by("history_date"),
         "can_decide": refusal is None,
         "refusal": refusal,
-        "can_reject": refusal is None
-        or (
-            req.status == RequestStatus.PENDING
-            and req.requested_by_id != request.user.pk
-            and request.user.has_perm("adjustments.approve_request")
-        ),
+        "can_reject": selectors.rejection_refusal(req, request.user) is None,
         "limit": selectors.approval_limit_for(request.user),
         "decision_form": decision_form or DecisionForm(),
         "decide_token": token

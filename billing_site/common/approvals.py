@@ -204,6 +204,19 @@ def approval_refusal[S](
     return None
 
 
+def rejection_refusal[S](*, flow: ApprovalFlow[S], subject: S, user: Any) -> str | None:
+    """Why ``user`` may not reject ``subject`` right now; None if they may (no limit applies:
+    anyone who decides these requests may turn one down)."""
+    if not user.has_perm(flow.approve_perm):
+        return f"Your role does not approve {flow.plural}."
+    rec = _fields(subject)
+    if rec.status != flow.pending:
+        return f"{flow.describe(subject)} is {flow.status_label(subject)}; it cannot be rejected."
+    if rec.requested_by_id == user.pk:
+        return "You cannot decide your own request; withdraw it instead."
+    return None
+
+
 def clean_reason(reason: str, *, field: str, ask: str) -> str:
     """The reason with its spaces tidied; a ``field`` error saying ``ask`` when empty."""
     text = " ".join((reason or "").split())
@@ -248,11 +261,9 @@ def reject[S](*, flow: ApprovalFlow[S], subject: S, reason: str, acting_user: An
     require_perm(acting_user, flow.approve_perm)
     locked = flow.lock(subject)
     rec = _fields(locked)
-    if rec.status != flow.pending:
-        label = flow.status_label(locked)
-        raise ValidationError(f"{flow.describe(locked)} is {label}; it cannot be rejected.")
-    if rec.requested_by_id == acting_user.pk:
-        raise ValidationError("You cannot decide your own request; withdraw it instead.")
+    refusal = rejection_refusal(flow=flow, subject=locked, user=acting_user)
+    if refusal:
+        raise ValidationError(refusal)
     previous = rec.status
     rec.decision_note = clean_reason(reason, field="reason", ask="Say why the request is rejected.")
     rec.status = flow.rejected

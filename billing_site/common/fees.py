@@ -36,7 +36,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from billing_site.common.money import ZERO, quantize_half_up
+from billing_site.common.money import ZERO, format_money, quantize_half_up
 
 Tier = tuple[Decimal | None, Decimal]  # (up to and including, fee); None: any larger amount
 
@@ -51,6 +51,31 @@ class FeeRule:
     minimum: Decimal | None = None
     maximum: Decimal | None = None
     exempt_below: Decimal | None = None
+
+
+def describe(rule: FeeRule) -> str:
+    """The rule in plain words, for a schedule page or a letter.
+
+    ``$25.00 up to $50.00, $30.00 up to $300.00, $40.00 above, or 5% if greater``.
+    """
+    bounded = sorted((t for t in rule.tiers if t[0] is not None), key=lambda t: t[0] or ZERO)
+    parts = [f"{format_money(fee)} up to {format_money(up_to or ZERO)}" for up_to, fee in bounded]
+    parts += [f"{format_money(fee)} above" for up_to, fee in rule.tiers if up_to is None]
+    if rule.flat:
+        parts.append(format_money(rule.flat))
+    text = ", ".join(parts)
+    if rule.percent:
+        percent = f"{rule.percent.normalize():f}%"
+        text = f"{text}, or {percent} if greater" if text else f"{percent} of the amount"
+    limits = []
+    if rule.minimum is not None:
+        limits.append(f"at least {format_money(rule.minimum)}")
+    if rule.maximum is not None:
+        limits.append(f"at most {format_money(rule.maximum)}")
+    if rule.exempt_below is not None:
+        limits.append(f"none under {format_money(rule.exempt_below)}")
+    text = "; ".join(([text] if text else []) + limits)
+    return text or "no fee"
 
 
 def fee_for(amount: Decimal, rule: FeeRule) -> Decimal:

@@ -193,3 +193,13 @@ def test_it_reads_limits_from_an_admin_table(alice, bob, carol):
     assert limit_from_table(ApprovalLimit, alice) is None  # the clerk role has no row
     assert limit_from_table(ApprovalLimit, bob) == D("500.00")
     assert limit_from_table(ApprovalLimit, carol) == UNLIMITED
+
+
+def test_it_says_who_may_reject_without_a_limit(flow, alice, bob, erin):
+    refund = _requested(flow, alice, "5000.00")  # far over the coordinator's limit
+    assert approvals.approval_refusal(flow=flow, subject=refund, user=bob) is not None
+    assert approvals.rejection_refusal(flow=flow, subject=refund, user=bob) is None
+    assert approvals.rejection_refusal(flow=flow, subject=refund, user=erin) == (
+        "Your role does not approve refunds."
+    )
+    assert approvals.rejection_refusal(flow=flow, subject=refund, user=alice) is not None

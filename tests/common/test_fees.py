@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from billing_site.common.fees import FeeRule, fee_for, percent_fee, tier_fee
+from billing_site.common.fees import FeeRule, describe, fee_for, percent_fee, tier_fee
 from payments.fees import returned_payment_fee
 
 D = Decimal
@@ -102,3 +102,18 @@ def test_it_reads_tiers_and_percentages_on_their_own() -> None:
 def test_it_keeps_the_returned_payment_fee_the_shared_rule() -> None:
     for amount in ("0.01", "50.00", "50.01", "800.10"):
         assert returned_payment_fee(D(amount), STATE) == fee_for(D(amount), STATE)
+
+
+@pytest.mark.parametrize(
+    ("rule", "words"),
+    [
+        (STATE, "$25.00 up to $50.00, $30.00 up to $300.00, $40.00 above, or 5% if greater"),
+        (PERCENT, "4% of the amount; at least $20.00; at most $50.00"),
+        (LATE, "1.5% of the amount; at least $5.00; none under $10.00"),
+        (LATE_FLAT_OR_PERCENT, "$5.00, or 10% if greater; at most $25.00"),
+        (RECONNECT, "$50.00"),
+        (FeeRule(), "no fee"),
+    ],
+)
+def test_it_describes_a_rule_in_plain_words(rule: FeeRule, words: str) -> None:
+    assert describe(rule) == words
