@@ -10,7 +10,14 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 
-from .choices import FLAGS_NEEDING_EXPIRY, AccountClass, CustomerKind, FlagKind, NoteKind
+from .choices import (
+    FLAGS_NEEDING_EXPIRY,
+    AccountClass,
+    AccountStatus,
+    CustomerKind,
+    FlagKind,
+    NoteKind,
+)
 from .models import Account, Customer, Premise
 
 # States, the District of Columbia, territories and military post offices.
@@ -142,10 +149,10 @@ class StatusForm(forms.Form):
     """The status moves allowed from where the account is now (and for this user)."""
 
     LABELS = {
-        "active": "Activate (service on)",
-        "final": "Final (service stopped, final bill)",
-        "closed": "Close the account",
-        "pending": "Pending",
+        AccountStatus.ACTIVE: "Activate (service on)",
+        AccountStatus.FINAL: "Final (service stopped, final bill)",
+        AccountStatus.CLOSED: "Close the account",
+        AccountStatus.PENDING: "Pending",
     }
     to = forms.ChoiceField(label="New status", widget=forms.RadioSelect)
     reason = reason_field()

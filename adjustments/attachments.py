@@ -9,8 +9,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-
 # Detected type -> (magic prefix, file-name suffixes that may carry it).
 KINDS: dict[str, tuple[bytes, tuple[str, ...]]] = {
     "application/pdf": (b"%PDF-", (".pdf",)),
@@ -20,7 +18,7 @@ KINDS: dict[str, tuple[bytes, tuple[str, ...]]] = {
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "ADJUSTMENT_ATTACHMENT_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return settings.ADJUSTMENT_ATTACHMENT_MAX_BYTES
 
 
 def sniff(head: bytes) -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -14,13 +14,15 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import Account
-from billing_site.common.money import ZERO, format_money
+from billing_site.common import approvals
+from billing_site.common.approvals import UNLIMITED as UNLIMITED  # re-exported
+from billing_site.common.approvals import ApprovalFlow, limit_from_table
+from billing_site.common.money import ZERO
 from ledger.selectors import AGING_BUCKETS, aging_many, open_business_day
 
-from .choices import RequestStatus
+from .choices import RequestKind, RequestStatus
 from .models import AdjustmentReason, AdjustmentRequest, ApprovalLimit
 
-UNLIMITED = Decimal("Infinity")
 _RELATED = (
     "account__customer",
     "to_account__customer",
@@ -50,10 +52,6 @@ def my_requests(user: Any) -> QuerySet[AdjustmentRequest]:
     return requests_qs().filter(requested_by=user).order_by("-number")
 
 
-def active_reasons() -> QuerySet[AdjustmentReason]:
-    return AdjustmentReason.objects.filter(is_active=True).select_related("offset_gl")
-
-
 def request_for_user(pk: int, user: Any) -> AdjustmentRequest:
     """The request, if ``user`` may see it: reviewers see all, requesters their own."""
     req = get_object_or_404(requests_qs(), pk=pk)
@@ -62,43 +60,53 @@ def request_for_user(pk: int, user: Any) -> AdjustmentRequest:
     return req
 
 
+class AdjustmentApprovalRules(ApprovalFlow[AdjustmentRequest]):
+    """The read side of the adjustments' maker-checker flow (``billing_site.common.approvals``):
+    statuses, amount and limits. ``adjustments.services`` adds what approval does."""
+
+    approve_perm = "adjustments.approve_request"
+    plural = "adjustments"
+    pending = RequestStatus.PENDING
+    approved = RequestStatus.POSTED
+    rejected = RequestStatus.REJECTED
+    withdrawn = RequestStatus.WITHDRAWN
+    withdrawable = (RequestStatus.DRAFT,)
+    lock_related = ("account", "to_account", "reason__offset_gl", "requested_by")
+
+    def amount_of(self, subject: AdjustmentRequest) -> Decimal:
+        return subject.amount.amount
+
+    def limit_for(self, user: Any) -> Decimal | None:
+        return approval_limit_for(user)
+
+
+RULES = AdjustmentApprovalRules()
+
+
 def approval_limit_for(user: Any) -> Decimal | None:
     """The largest request ``user`` may approve: None if none, ``UNLIMITED`` if no cap."""
-    limits = list(
-        ApprovalLimit.objects.filter(role__user=user).values_list("max_amount", flat=True)
-    )
-    if not limits:
-        return None
-    caps = [limit for limit in limits if limit is not None]
-    return UNLIMITED if len(caps) < len(limits) else max(caps)
+    return limit_from_table(ApprovalLimit, user)
 
 
-_NOT_READ = object()
+_NOT_READ: Any = object()
 
 
 def approval_refusal(
-    req: AdjustmentRequest, user: Any, *, limit: Decimal | object | None = _NOT_READ
+    req: AdjustmentRequest, user: Any, *, limit: Decimal | None = _NOT_READ
 ) -> str | None:
     """Why ``user`` may not approve ``req`` right now, in plain words; None if they may.
 
     A list page passes ``limit`` (from :func:`approval_limit_for`, read once) so
     checking each row costs no query.
     """
-    if not user.has_perm("adjustments.approve_request"):
-        return "Your role does not approve adjustments."
-    if req.status != RequestStatus.PENDING:
-        return f"{req} is {req.get_status_display().lower()}; it cannot be approved."
-    if req.requested_by_id == user.pk:
-        return "Nobody approves their own request: another approver must decide it."
-    cap = approval_limit_for(user) if limit is _NOT_READ else cast("Decimal | None", limit)
-    if cap is None:
-        return "Your role has no approval limit set, so you cannot approve requests."
-    if req.amount.amount > cap:
-        return (
-            f"{req} is for {format_money(req.amount.amount)}; your approval limit is "
-            f"{format_money(cap)}. Someone with a higher limit must approve it."
-        )
-    return None
+    if limit is _NOT_READ:
+        return approvals.approval_refusal(flow=RULES, subject=req, user=user)
+    return approvals.approval_refusal(flow=RULES, subject=req, user=user, limit=limit)
+
+
+def rejection_refusal(req: AdjustmentRequest, user: Any) -> str | None:
+    """Why ``user`` may not reject ``req`` right now, in plain words; None if they may."""
+    return approvals.rejection_refusal(flow=RULES, subject=req, user=user)
 
 
 # -- master accounts ----------------------------------------------------------------
@@ -150,7 +158,7 @@ def consolidation_view(master: Account, *, as_of: date | None = None) -> Consoli
 def pending_consolidation(master: Account) -> AdjustmentRequest | None:
     return (
         AdjustmentRequest.objects.filter(
-            kind="consolidation", account=master, status=RequestStatus.PENDING
+            kind=RequestKind.CONSOLIDATION, account=master, status=RequestStatus.PENDING
         )
         .order_by("number")
         .first()

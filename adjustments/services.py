@@ -22,6 +22,8 @@ from djmoney.money import Money
 from accounts.choices import AccountStatus
 from accounts.models import Account
 from accounts.services import system_note
+from billing_site.common import approvals
+from billing_site.common.approvals import clean_reason
 from billing_site.common.money import CURRENCY, ZERO, format_money
 from billing_site.common.numbering import next_number
 from billing_site.common.roles import require_perm
@@ -34,7 +36,7 @@ from .attachments import check_attachment
 from .choices import Direction, RequestKind, RequestStatus, TransferOf
 from .journal import post_request
 from .models import AdjustmentLine, AdjustmentReason, AdjustmentRequest
-from .selectors import approval_refusal, pending_consolidation
+from .selectors import AdjustmentApprovalRules, pending_consolidation
 
 NUMBER_START = 1001
 
@@ -109,11 +111,7 @@ def _note_all(req: AdjustmentRequest, text: str, acting_user: Any) -> None:
 
 def _locked(req: AdjustmentRequest) -> AdjustmentRequest:
     """The request row under lock: two people deciding at once are served one at a time."""
-    return (
-        AdjustmentRequest.objects.select_for_update(of=("self",))
-        .select_related("account", "to_account", "reason__offset_gl", "requested_by")
-        .get(pk=req.pk)
-    )
+    return APPROVALS.lock(req)
 
 
 # -- requests ----------------------------------------------------------------------------
@@ -275,30 +273,39 @@ def request_consolidation(*, master: Account, memo: str, acting_user: Any) -> Ad
 # -- decisions ---------------------------------------------------------------------------
 
 
+class AdjustmentApprovals(AdjustmentApprovalRules):
+    """Maker-checker for adjustment requests: approval posts the request to the ledger,
+    and every decision leaves a note on each customer account involved."""
+
+    def on_approve(self, subject: AdjustmentRequest, acting_user: Any) -> str:
+        subject.posting = post_request(writer_for(acting_user), subject)
+        return f"Approved; posted as transaction #{subject.posting.pk}"
+
+    def after(
+        self, subject: AdjustmentRequest, *, event: str, previous: Any, acting_user: Any
+    ) -> None:
+        if event == "approved":
+            _note_all(subject, wording.approved_note(subject), acting_user)
+        elif event == "rejected":
+            _note_all(subject, wording.rejected_note(subject), acting_user)
+        elif previous != RequestStatus.DRAFT:  # a withdrawn draft was never announced
+            _note_all(subject, wording.withdrawn_note(subject), acting_user)
+
+    def save(self, subject: AdjustmentRequest, *, acting_user: Any, why: str) -> None:
+        save(subject, acting_user=acting_user, why=why)
+
+
+APPROVALS = AdjustmentApprovals()
+
+
 @transaction.atomic
 def request_approve(
     *, adjustment_request: AdjustmentRequest, acting_user: Any, note: str = ""
 ) -> AdjustmentRequest:
     """Approve and post in one transaction; refused unless the approver may, right now."""
-    require_perm(acting_user, "adjustments.approve_request")
-    req = _locked(adjustment_request)
-    refusal = approval_refusal(req, acting_user)
-    if refusal:
-        raise ValidationError(refusal)
-    req.posting = post_request(writer_for(acting_user), req)
-    req.status = RequestStatus.POSTED
-    req.decided_by, req.decided_at = acting_user, timezone.now()
-    req.decision_note = " ".join(note.split())[:500]
-    save(req, acting_user=acting_user, why=f"Approved; posted as transaction #{req.posting.pk}")
-    _note_all(req, wording.approved_note(req), acting_user)
-    return req
-
-
-def _reason(reason: str, *, field: str, ask: str) -> str:
-    text = " ".join((reason or "").split())
-    if not text:
-        raise ValidationError({field: ask})
-    return text[:500]
+    return approvals.approve(
+        flow=APPROVALS, subject=adjustment_request, acting_user=acting_user, note=note
+    )
 
 
 @transaction.atomic
@@ -306,20 +313,9 @@ def request_reject(
     *, adjustment_request: AdjustmentRequest, reason: str, acting_user: Any
 ) -> AdjustmentRequest:
     """Turn a request down, saying why; the requester and the account page see the reason."""
-    require_perm(acting_user, "adjustments.approve_request")
-    req = _locked(adjustment_request)
-    if req.status != RequestStatus.PENDING:
-        raise ValidationError(
-            f"{req} is {req.get_status_display().lower()}; it cannot be rejected."
-        )
-    if req.requested_by_id == acting_user.pk:
-        raise ValidationError("You cannot decide your own request; withdraw it instead.")
-    req.decision_note = _reason(reason, field="reason", ask="Say why the request is rejected.")
-    req.status = RequestStatus.REJECTED
-    req.decided_by, req.decided_at = acting_user, timezone.now()
-    save(req, acting_user=acting_user, why=f"Rejected: {req.decision_note}")
-    _note_all(req, wording.rejected_note(req), acting_user)
-    return req
+    return approvals.reject(
+        flow=APPROVALS, subject=adjustment_request, reason=reason, acting_user=acting_user
+    )
 
 
 @transaction.atomic
@@ -327,20 +323,7 @@ def request_withdraw(
     *, adjustment_request: AdjustmentRequest, acting_user: Any
 ) -> AdjustmentRequest:
     """The requester takes back a request nobody has decided yet (theirs alone to withdraw)."""
-    require_perm(acting_user)  # an active user; ownership is checked below
-    req = _locked(adjustment_request)
-    if req.requested_by_id != acting_user.pk:
-        raise ValidationError("Only the person who made a request can withdraw it.")
-    if not req.is_open:
-        raise ValidationError(
-            f"{req} is {req.get_status_display().lower()}; it cannot be withdrawn."
-        )
-    was_draft = req.status == RequestStatus.DRAFT
-    req.status = RequestStatus.WITHDRAWN
-    save(req, acting_user=acting_user, why="Withdrawn")
-    if not was_draft:
-        _note_all(req, wording.withdrawn_note(req), acting_user)
-    return req
+    return approvals.withdraw(flow=APPROVALS, subject=adjustment_request, acting_user=acting_user)
 
 
 @transaction.atomic
@@ -356,7 +339,7 @@ def request_reverse(
         )
     if req.requested_by_id == acting_user.pk:
         raise ValidationError("You cannot reverse a posting you requested; another person must.")
-    why = _reason(reason, field="reason", ask="Say why the posting is reversed.")
+    why = clean_reason(reason, field="reason", ask="Say why the posting is reversed.")
     assert req.posting is not None
     req.reversal = reverse_transaction(
         original=req.posting,

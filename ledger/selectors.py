@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Sum
 
 from billing_site.common.money import ZERO
 
@@ -116,7 +116,3 @@ def _bucket(days: int) -> str:
         if limit is None or days <= limit:
             return label
     return "over 90"
-
-
-def account_transactions(account_id: int) -> QuerySet[JournalTransaction]:
-    return JournalTransaction.objects.filter(entries__account_id=account_id).distinct()

@@ -7,7 +7,6 @@ passes the Luhn check is treated as a card number, wherever it is typed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 
 from billing_site.common.numbering import luhn_check_digit
 
@@ -25,8 +24,3 @@ def looks_like_card_number(text: str) -> bool:
         if 13 <= len(digits) <= 19 and luhn_check_digit(digits[:-1]) == int(digits[-1]):
             return True
     return False
-
-
-def card_number_fields(data: Iterable[tuple[str, str]], *, skip: set[str]) -> list[str]:
-    """The names of the submitted fields whose text looks like a card number."""
-    return [name for name, value in data if name not in skip and looks_like_card_number(value)]

@@ -65,7 +65,7 @@ class Drawer(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["clerk"],
-                condition=models.Q(status="open"),
+                condition=models.Q(status=DrawerStatus.OPEN),
                 name="drawer_one_open_per_clerk",
                 violation_error_message="You already have an open drawer.",
             )

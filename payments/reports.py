@@ -19,10 +19,12 @@ from typing import Any
 from django.db.models import Q, Sum
 
 from billing_site.common.money import ZERO
+from billing_site.common.pdf import render_pdf
 from ledger.models import JournalEntry
 
 from .choices import DrawerStatus, ItemStatus, PaymentStatus, TenderKind
 from .models import Drawer, Payment, RemittanceItem, ReturnedPayment
+from .selectors import deposit_checks, deposit_mail_checks
 
 
 @dataclass
@@ -266,8 +268,6 @@ SLIP_BLOCK = 50  # lines per <pre> block: WeasyPrint re-reads the rest of a bloc
 
 def deposit_slip_lines(deposit: Any) -> list[str]:
     """The slip's checks and money orders, one fixed-width text line each."""
-    from .selectors import deposit_checks, deposit_mail_checks
-
     rows = [
         (t.payment.receipt_label, t.get_kind_display(), t.reference, t.amount.amount)
         for t in deposit_checks(deposit)
@@ -285,8 +285,6 @@ def deposit_slip_pdf(deposit: Any) -> bytes:
     The check list is a fixed-width listing like the cash reports (not a table),
     so a day with a thousand checks renders in about a second.
     """
-    from billing_site.common.pdf import render_pdf
-
     lines = deposit_slip_lines(deposit)
     blocks = ["\n".join(lines[i : i + SLIP_BLOCK]) for i in range(0, len(lines), SLIP_BLOCK)]
     heading = f"{'Receipt':<22} {'Kind':<16} {'Number':<40} {'Amount':>14}"

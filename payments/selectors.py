@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from accounts.choices import FlagKind
-from accounts.models import Account
+from accounts.models import Account, AccountFlag
 from accounts.selectors import flags_in_force
 from billing_site.common.money import ZERO
 from ledger.choices import GLRole
 from ledger.models import GLAccount
 
-from .choices import UTILITY_SLIP, DrawerStatus, PaymentStatus, TenderKind
-from .models import Closeout, Drawer, Payment, Tender
+from .choices import (
+    UTILITY_SLIP,
+    BatchKind,
+    BatchStatus,
+    DrawerStatus,
+    ItemStatus,
+    PaymentStatus,
+    TenderKind,
+)
+from .models import Closeout, Drawer, Payment, RemittanceBatch, RemittanceItem, Tender
 
 
 @dataclass
@@ -67,7 +76,7 @@ def expected_by_drawer(drawers: list[Drawer]) -> dict[int, Expected]:
         .annotate(change=Sum("change_due"), count=Count("id"))
         .order_by()
     )
-    sums = {row["drawer_id"]: row for row in receipts}
+    sums: dict[int, Mapping[str, Any]] = {row["drawer_id"]: row for row in receipts}
     return {
         d.pk: Expected(
             float_amount=d.float_amount.amount,
@@ -103,7 +112,7 @@ def payment_for_receipt(pk: int) -> Payment:
     this payment posted, read from the balance history row naming its
     transaction (so a reprint next month still shows what the customer was told).
     """
-    payment = get_object_or_404(
+    payment: Payment = get_object_or_404(
         Payment.objects.select_related("drawer", "taken_by", "voided_by").prefetch_related(
             "tenders", "lines__account__customer", "lines__misc_item", "returned"
         ),
@@ -201,10 +210,6 @@ def _pool_fund_id() -> int:
 
 def cash_only_ids(accounts: Any, *, on: date) -> set[int]:
     """The pks of ``accounts`` with a cash-only flag in force on ``on`` (one query)."""
-    from django.db.models import Q
-
-    from accounts.models import AccountFlag
-
     return set(
         AccountFlag.objects.filter(
             account__in=[a.pk for a in accounts],
@@ -218,9 +223,6 @@ def cash_only_ids(accounts: Any, *, on: date) -> set[int]:
 
 def deposit_mail_checks(deposit: Any) -> list[Any]:
     """Mail-batch checks on a deposit slip: they go on the pooled-cash (utility) slip."""
-    from .choices import BatchKind, ItemStatus
-    from .models import RemittanceItem
-
     pool = _pool_fund_id()
     if deposit.fund_id != pool or deposit.label != UTILITY_SLIP:
         return []
@@ -237,11 +239,6 @@ def deposit_mail_checks(deposit: Any) -> list[Any]:
 
 def batches_for_closeout(business_date: date) -> list[Any]:
     """The day's batches, and any still open or importing (they post into the open day)."""
-    from django.db.models import Q
-
-    from .choices import BatchStatus
-    from .models import RemittanceBatch
-
     return list(
         RemittanceBatch.objects.filter(
             Q(business_date=business_date) | Q(status__in=[BatchStatus.OPEN, BatchStatus.IMPORTING])

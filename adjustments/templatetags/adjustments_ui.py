@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from django import template
 
+from ..choices import RequestStatus
+
 register = template.Library()
 
 # Request statuses drawn with the badge colours the account pages already use.
 _BADGE = {
-    "draft": "status-closed",
-    "pending": "status-pending",
-    "posted": "status-active",
-    "rejected": "status-final",
-    "withdrawn": "status-closed",
-    "reversed": "status-closed",
+    RequestStatus.DRAFT: "status-closed",
+    RequestStatus.PENDING: "status-pending",
+    RequestStatus.POSTED: "status-active",
+    RequestStatus.REJECTED: "status-final",
+    RequestStatus.WITHDRAWN: "status-closed",
+    RequestStatus.REVERSED: "status-closed",
 }
 
 

@@ -135,12 +135,7 @@ def detail_page(
         "history": req.history.select_related("history_user").order_by("history_date"),
         "can_decide": refusal is None,
         "refusal": refusal,
-        "can_reject": refusal is None
-        or (
-            req.status == "pending"
-            and req.requested_by_id != request.user.pk
-            and request.user.has_perm("adjustments.approve_request")
-        ),
+        "can_reject": selectors.rejection_refusal(req, request.user) is None,
         "limit": selectors.approval_limit_for(request.user),
         "decision_form": decision_form or DecisionForm(),
         "decide_token": token

@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.core import signing
 from django.db import IntegrityError, transaction
 
@@ -30,11 +31,11 @@ class Claim:
     replay_url: str | None  # set when this token was already used
 
 
-def issue_token(*, user_id: int, purpose: str) -> str:
+def issue_token(*, user_id: int | None, purpose: str) -> str:
     return signing.dumps({"k": secrets.token_hex(16), "u": user_id, "p": purpose}, salt=_SALT)
 
 
-def read_token(token: str, *, user_id: int, purpose: str) -> str:
+def read_token(token: str, *, user_id: int | None, purpose: str) -> str:
     try:
         data = signing.loads(token, salt=_SALT, max_age=MAX_AGE_SECONDS)
     except signing.BadSignature:
@@ -44,9 +45,11 @@ def read_token(token: str, *, user_id: int, purpose: str) -> str:
     return str(data["k"])
 
 
-def claim(*, token: str, user: object, purpose: str) -> Claim:
+def claim(*, token: str, user: User | AnonymousUser, purpose: str) -> Claim:
     """Claim the token inside the caller's transaction (call within ``atomic``)."""
-    key = read_token(token, user_id=user.pk, purpose=purpose)  # type: ignore[attr-defined]
+    if not isinstance(user, User):  # every money form is behind login; never claim for nobody
+        raise StaleToken("This form was not issued to you. Reload the page and try again.")
+    key = read_token(token, user_id=user.pk, purpose=purpose)
     try:
         with transaction.atomic():
             IdempotencyKey.objects.create(key=key, user=user, purpose=purpose)

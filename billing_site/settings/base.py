@@ -7,12 +7,22 @@ server under ``var/`` is started on demand (see ``billing_site.devdb``).
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
 from django.utils.csp import CSP
 
-from billing_site.env import env_bool, env_int, env_list, env_str
+from billing_site.devdb import embedded_database_url
+from billing_site.env import (
+    env_bool,
+    env_choice,
+    env_decimal,
+    env_int,
+    env_list,
+    env_mapping,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -84,8 +94,6 @@ def _database_url() -> str:
     url = env_str("DATABASE_URL", "")
     if url:
         return url
-    from billing_site.devdb import embedded_database_url
-
     return embedded_database_url(env_str("EMBEDDED_DB_NAME", "billing"))
 
 
@@ -168,6 +176,22 @@ STORAGES = {
 # How long a process may reuse the services and GL roles it read (ledger.reference).
 LEDGER_CHART_CACHE_SECONDS = env_int("LEDGER_CHART_CACHE_SECONDS", 30, minimum=0)
 
+# Lockbox imports: an item over REVIEW_OVER, or paying more than OVERPAY_LIMIT beyond
+# what the account owes, waits for a person to confirm it (payments.services.batches).
+PAYMENTS_LOCKBOX_REVIEW_OVER = env_decimal(
+    "PAYMENTS_LOCKBOX_REVIEW_OVER", Decimal("10000.00"), minimum=Decimal("0.01")
+)
+PAYMENTS_LOCKBOX_OVERPAY_LIMIT = env_decimal(
+    "PAYMENTS_LOCKBOX_OVERPAY_LIMIT", Decimal("1000.00"), minimum=Decimal("0.00")
+)
+# The bank account printed on each fund's deposit slip, by fund code
+# ("100=First National 1234,200=City Bank 99"); a fund not named gets the default.
+PAYMENTS_DEPOSIT_BANK_ACCOUNTS = env_mapping("PAYMENTS_DEPOSIT_BANK_ACCOUNTS", {})
+# The largest supporting document an adjustment request may carry.
+ADJUSTMENT_ATTACHMENT_MAX_BYTES = env_int(
+    "ADJUSTMENT_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024
+)
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 CURRENCIES = ("USD",)
@@ -175,11 +199,12 @@ DEFAULT_CURRENCY = "USD"
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": env_choice("LOG_LEVEL", "WARNING", LOG_LEVELS)},
 }
 
 # Lockout by username only is deliberate (see AXES_LOCKOUT_PARAMETERS above).

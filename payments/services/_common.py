@@ -24,7 +24,7 @@ def amount_for(field: str, amount: Decimal, *, what: str = "Amount") -> Decimal:
     try:
         return check_amount(amount, what=what)
     except PostingRefused as refused:
-        raise refuse(field, refused.message) from None
+        raise refuse(field, str(refused)) from None
 
 
 def today() -> Any:

@@ -293,10 +293,10 @@ def _row_problem(item: RemittanceItem, writer: LedgerWriter, cash_only: set[int]
         return f"Account {account.number} is closed; it takes no payments."
     if account.pk in cash_only:
         return f"Account {account.number} is cash only: return the check to the customer."
-    review_over = Decimal(str(getattr(settings, "PAYMENTS_LOCKBOX_REVIEW_OVER", "10000.00")))
+    review_over = settings.PAYMENTS_LOCKBOX_REVIEW_OVER
     if amount > review_over:
         return f"Over {review_over}: a person confirms large payments."
-    overpay = Decimal(str(getattr(settings, "PAYMENTS_LOCKBOX_OVERPAY_LIMIT", "1000.00")))
+    overpay = settings.PAYMENTS_LOCKBOX_OVERPAY_LIMIT
     owed = writer.books[account.pk].balance
     if amount - max(owed, ZERO) > overpay:
         return f"Pays {amount} against {owed} owed: more than {overpay} over."

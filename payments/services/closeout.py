@@ -108,7 +108,7 @@ def next_business_date(day: date) -> date:
 
 def _make_deposits(closeout: Closeout, drawers: list[Drawer]) -> None:
     slips = slip_totals(closeout.business_date, drawers)
-    banks = getattr(settings, "PAYMENTS_DEPOSIT_BANK_ACCOUNTS", {})
+    banks = settings.PAYMENTS_DEPOSIT_BANK_ACCOUNTS
     for slip in slips.values():
         total = slip.cash + slip.checks
         if total <= ZERO:
@@ -172,9 +172,9 @@ def slip_totals(business_date: date, drawers: list[Drawer]) -> dict[str, SlipTot
         .annotate(change=Sum("change_due"))
         .order_by()
     )
-    for row in change:
-        if row["change"]:
-            slip_for(row["misc_fund"]).cash -= row["change"]
+    for fund_change in change:
+        if fund_change["change"]:
+            slip_for(fund_change["misc_fund"]).cash -= fund_change["change"]
     _add_mail_checks(slips, business_date, pool)
     # Over/short, split as the drawers counted it: the cash difference goes with
     # the slip holding the most cash (the utility slip when it has any), the check

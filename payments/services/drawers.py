@@ -26,7 +26,11 @@ def drawer_open(*, counts: dict[str, int], acting_user: Any) -> Drawer:
     """Open the acting clerk's drawer for the open business day with a counted float."""
     require_perm(acting_user, "payments.use_drawer")
     business_date = today()
-    if Drawer.objects.select_for_update().filter(clerk=acting_user, status="open").exists():
+    if (
+        Drawer.objects.select_for_update()
+        .filter(clerk=acting_user, status=DrawerStatus.OPEN)
+        .exists()
+    ):
         raise refuse(None, "You already have an open drawer; close it before opening another.")
     float_amount = count_total(counts)
     return Drawer.objects.create(

@@ -60,10 +60,11 @@ class _Returnable:
 
     def returned_amount(self, kind: str) -> Decimal:
         """What the bank or processor takes back: the tenders of the kind returned."""
-        kinds = {
+        by_kind: dict[str, set[TenderKind]] = {
             ReturnKind.RETURNED_CHECK: {TenderKind.CHECK, TenderKind.MONEY_ORDER},
             ReturnKind.CHARGEBACK: {TenderKind.CARD},
-        }.get(kind)
+        }
+        kinds = by_kind.get(kind)
         if kinds is None:  # an electronic return: the whole payment
             return self.total
         paid = sum((v for k, v in self.tender_totals.items() if k in kinds), ZERO)

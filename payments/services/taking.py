@@ -33,7 +33,7 @@ from .drawers import own_open_drawer
 
 _AUTH_CODE = re.compile(r"^[A-Za-z0-9]{2,12}$")
 # Which form field a tender's amount and reference are typed in.
-TENDER_FIELDS = {
+TENDER_FIELDS: dict[str, tuple[str, str]] = {
     TenderKind.CASH: ("cash_amount", ""),
     TenderKind.CHECK: ("check_amount", "check_number"),
     TenderKind.MONEY_ORDER: ("mo_amount", "mo_serial"),
@@ -108,7 +108,7 @@ def payment_take(
         tendered=Money(sum((t.amount for t in tenders), ZERO), CURRENCY),
         change_due=Money(change, CURRENCY),
         payer=payer.strip()[:200],
-        transaction=pending.saved,
+        transaction=pending.saved,  # type: ignore[misc]  # set by flush() above
     )
     _save_lines(payment, accounts, misc)
     _save_tenders(payment, tenders)

@@ -11,6 +11,7 @@ from billing_site.common.formflow import submit
 from ledger.selectors import open_business_day
 
 from .. import selectors, services
+from ..choices import DrawerStatus
 from ..models import Closeout, Deposit
 from ..reports import deposit_slip_pdf
 
@@ -34,7 +35,7 @@ def closeout(request: HttpRequest) -> HttpResponse:
         "day": day,
         "next_date": services.next_business_date(day.date) if day else None,
         "drawers": drawers,
-        "open_drawers": [d for d, _e in drawers if d.status == "open"],
+        "open_drawers": [d for d, _e in drawers if d.status == DrawerStatus.OPEN],
         "error": getattr(error, "messages", [str(error)] if error else []),
         "token": sent.token,
         "recent": selectors.latest_closeouts(),

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from accounts.choices import AccountStatus
 from accounts.selectors import account_by_number, flags_in_force, search_accounts
 from billing_site.common.formflow import submit, token_for
 from billing_site.common.pdf import render_pdf
@@ -97,7 +98,7 @@ def _lookup_context(text: str) -> dict[str, object]:
         "account": account,
         "due": max(account.balance.amount, 0),
         "flags": flags,
-        "closed": account.status in ("closed", "final"),
+        "closed": account.status in (AccountStatus.CLOSED, AccountStatus.FINAL),
     }
 
 
