@@ -295,7 +295,7 @@ def lockbox_post_pending(*, batch: RemittanceBatch, acting_user: Any) -> Remitta
 
 def lockbox_chunk(*, task: LongTask, number: int, acting_user: Any) -> ChunkResult:
     """Chunk ``number`` of a lockbox task (run by the task runner in its transaction)."""
-    return _post_chunk(int(task.subject_id), number, acting_user)
+    return _post_chunk(int(task.subject_id), number, task.chunk_size, acting_user)
 
 
 @transaction.atomic
@@ -307,10 +307,10 @@ def lockbox_finish(*, task: LongTask, acting_user: Any) -> None:
 
 
 @transaction.atomic
-def _post_chunk(batch_pk: int, number: int, acting_user: Any) -> ChunkResult:
-    """Post the pending rows of chunk ``number`` (rows number*CHUNK.. in line order)."""
+def _post_chunk(batch_pk: int, number: int, size: int, acting_user: Any) -> ChunkResult:
+    """Post the pending rows of chunk ``number`` (rows number*size.. in line order)."""
     batch = RemittanceBatch.objects.select_for_update().get(pk=batch_pk)
-    in_chunk = batch.items.order_by("line_number", "pk")[number * CHUNK : (number + 1) * CHUNK]
+    in_chunk = batch.items.order_by("line_number", "pk")[number * size : (number + 1) * size]
     items = [i for i in in_chunk if i.status == ItemStatus.PENDING]
     if not items:
         return ChunkResult(done=0)
