@@ -218,6 +218,9 @@ class Document(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     copies_printed = models.PositiveIntegerField(default=0)
     last_copy_at = models.DateTimeField(null=True, blank=True)
+    last_copy_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         constraints = [
