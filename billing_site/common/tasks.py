@@ -16,6 +16,8 @@ How it works (the design every long job follows: imports, bill runs, notices):
   ``manage.py run_worker`` loop) enqueues ``resume_long_task`` for it, and the next
   worker claims it and carries on from the first chunk not done. After
   ``LONG_TASK_MAX_ATTEMPTS`` claims it is left STUCK for a person to retry.
+- A worker asked to stop (SIGTERM) finishes the chunk in hand, then hands the
+  task on (its lease ends at once) instead of holding the shutdown up.
 - A chunk that raises rolls back alone; the task is FAILED with the error in
   words (``last_error``) and a retry resumes at that chunk. Lost database
   connections are retried with back-off instead (a restart is not a failure).
@@ -32,6 +34,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -97,6 +100,11 @@ def register_long_task(
     kind = LongTaskKind(name=name, chunk=chunk, finish=finish)
     _KINDS[name] = kind
     return kind
+
+
+# Set when this process is asked to stop (SIGTERM to ``run_worker``): a running long
+# task stops after its current chunk instead of holding the shutdown up to the end.
+STOP = threading.Event()
 
 
 class TaskLost(Exception):
@@ -173,6 +181,9 @@ def run_long_task(
         return LongTask.objects.get(pk=task.pk)
     try:
         while (number := _with_db_retry(lambda: _next_chunk(task.pk))) is not None:
+            if STOP.is_set():
+                _with_db_retry(lambda: _release(task.pk, worker))
+                return LongTask.objects.get(pk=task.pk)
             _with_db_retry(lambda n=number: _run_chunk(task.pk, n, kind, worker))  # type: ignore[misc]
         _with_db_retry(lambda: _finish(task.pk, kind, worker))
     except TaskLost:
@@ -271,6 +282,14 @@ def _finish(task_pk: int, kind: LongTaskKind, worker: str) -> None:
     task.lease_owner = ""
     task.lease_expires_at = None
     task.save()
+
+
+def _release(task_pk: int, worker: str) -> None:
+    """Stop between chunks (the worker is shutting down): the next sweep hands it on."""
+    logger.warning("Long task %s released by %s, which is stopping", task_pk, worker)
+    LongTask.objects.filter(pk=task_pk, lease_owner=worker).update(
+        lease_expires_at=timezone.now(), requeued_at=None, attempts=F("attempts") - 1
+    )
 
 
 def _fail(task_pk: int, worker: str, error: Exception) -> None:

@@ -226,3 +226,20 @@ def test_it_refuses_the_progress_of_a_task_to_a_user_without_its_permission(bob,
     assert _client(dave).get(url, headers={"HX-Request": "true"}).status_code == 403
     assert _client(bob).get(url).status_code == 200
     assert Client().get(url).status_code == 302  # not logged in: to the login page
+
+
+def test_it_hands_a_task_on_when_its_worker_is_asked_to_stop(
+    bob, django_capture_on_commit_callbacks
+) -> None:
+    task = _start(bob)
+    tasks.STOP.set()
+    try:
+        stopped = tasks.run_long_task(task=task)
+    finally:
+        tasks.STOP.clear()
+    assert (stopped.status, stopped.done, stopped.attempts) == ("running", 0, 0)
+    assert stopped.shown_status == LongTaskStatus.STUCK and calls == []
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.requeue_stuck_tasks() == [task.pk]
+    task.refresh_from_db()
+    assert (task.status, task.done) == ("done", 7)

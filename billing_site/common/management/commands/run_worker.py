@@ -4,8 +4,10 @@
 PostgreSQL restart, a failover, a dropped connection). This worker takes the same
 options but, on ``OperationalError``/``InterfaceError``, closes its connections,
 waits with exponential back-off (1 s doubling to 30 s, with jitter) and carries
-on. Every ``--sweep-seconds`` it also enqueues a resume for long tasks whose
-worker died (``billing_site.common.tasks.requeue_stuck_tasks``). Use it wherever
+on. On SIGTERM/SIGINT a long task in hand stops after its current chunk and is
+handed to the next worker, so a deploy does not wait for a whole import. Every
+``--sweep-seconds`` it also enqueues a resume for long tasks whose worker died
+(``billing_site.common.tasks.requeue_stuck_tasks``). Use it wherever
 ``db_worker`` would run (``make run``, ``make worker``, production).
 """
 
@@ -16,6 +18,7 @@ import os
 import random
 import time
 from argparse import ArgumentParser
+from types import FrameType
 from typing import Any
 
 from django.core.management.base import CommandError
@@ -25,7 +28,7 @@ from django_tasks_db.management.commands import db_worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 
-from billing_site.common.tasks import requeue_stuck_tasks
+from billing_site.common.tasks import STOP, requeue_stuck_tasks
 
 logger = logging.getLogger("django_tasks_db")
 
@@ -40,6 +43,10 @@ class ResilientWorker(db_worker.Worker):
         self.sweep_seconds = sweep_seconds
         self.next_sweep = 0.0
         self.backoff = BACKOFF_FIRST
+
+    def shutdown(self, signum: int, frame: FrameType | None) -> None:
+        STOP.set()  # a long task stops after its current chunk and is handed on
+        super().shutdown(signum, frame)
 
     def run(self) -> None:
         logger.info("Starting worker worker_id=%s queues=%s", self.worker_id, self.queue_names)
