@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from billing_site.common.documents import (
     document_bytes,
@@ -46,9 +46,7 @@ def receipt_job(payment: Payment, *, size: str, copy: bool) -> PdfJob:
     )
 
 
-def receipt_document_pdf(
-    *, payment: Payment, size: str, copy: bool, acting_user: AbstractBaseUser
-) -> bytes:
+def receipt_document_pdf(*, payment: Payment, size: str, copy: bool, acting_user: User) -> bytes:
     """The receipt as printed now: the stored original, or a fresh copy saying COPY."""
     if size not in RECEIPT_SIZES:
         raise ValueError(f"No receipt size {size!r}.")
@@ -62,13 +60,13 @@ def receipt_document_pdf(
         )
         return document_bytes(original)
     data = render_job(receipt_job(payment, size=size, copy=True))
-    original = stored_document(kind=RECEIPT, subject=payment, variant=size)
-    if original is not None:
-        document_copy_counted(document=original, acting_user=acting_user)
+    stored = stored_document(kind=RECEIPT, subject=payment, variant=size)
+    if stored is not None:
+        document_copy_counted(document=stored, acting_user=acting_user)
     return data
 
 
-def deposit_slip_document_pdf(*, deposit: Deposit, acting_user: AbstractBaseUser) -> bytes:
+def deposit_slip_document_pdf(*, deposit: Deposit, acting_user: User) -> bytes:
     """The deposit slip as stored at its first print; later prints are that same file."""
     stored = stored_document(kind=DEPOSIT_SLIP, subject=deposit)
     if stored is not None:

@@ -23,7 +23,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -63,7 +63,7 @@ def stored_document(*, kind: str, subject: models.Model, variant: str = "") -> D
 
 def document_bytes(document: Document) -> bytes:
     """The stored bytes, checked against the checksum recorded when they were stored."""
-    with default_storage.open(document.file.name, "rb") as handle:
+    with default_storage.open(document.file.name or "", "rb") as handle:
         data = handle.read()
     if sha256(data) != document.sha256:
         raise DocumentDamaged(
@@ -77,7 +77,7 @@ def document_store(
     kind: str,
     subject: models.Model,
     data: bytes,
-    acting_user: AbstractBaseUser,
+    acting_user: User,
     variant: str = "",
     content_type: str = "application/pdf",
 ) -> Document:
@@ -111,7 +111,7 @@ def document_render_and_store(
     kind: str,
     subject: models.Model,
     job: PdfJob,
-    acting_user: AbstractBaseUser,
+    acting_user: User,
     variant: str = "",
 ) -> Document:
     """The stored document, rendered and stored first if there is none yet."""
@@ -125,7 +125,7 @@ def document_render_and_store(
 
 
 def document_render_and_store_many(
-    *, kind: str, requests: Sequence[DocumentRequest], acting_user: AbstractBaseUser
+    *, kind: str, requests: Sequence[DocumentRequest], acting_user: User
 ) -> list[Document]:
     """Every request's document, in order; the ones not stored yet rendered in parallel."""
     found = [stored_document(kind=kind, subject=r.subject, variant=r.variant) for r in requests]
@@ -140,7 +140,7 @@ def document_render_and_store_many(
 
 
 @transaction.atomic
-def document_copy_counted(*, document: Document, acting_user: AbstractBaseUser) -> None:
+def document_copy_counted(*, document: Document, acting_user: User) -> None:
     """Count one more copy of ``document`` printed (by ``acting_user``, now)."""
     Document.objects.filter(pk=document.pk).update(
         copies_printed=F("copies_printed") + 1,
@@ -149,7 +149,7 @@ def document_copy_counted(*, document: Document, acting_user: AbstractBaseUser) 
     )
 
 
-def document_reprint(*, document: Document, acting_user: AbstractBaseUser) -> bytes:
+def document_reprint(*, document: Document, acting_user: User) -> bytes:
     """The stored bytes again (byte-identical), counted as a copy."""
     data = document_bytes(document)
     document_copy_counted(document=document, acting_user=acting_user)

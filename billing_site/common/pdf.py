@@ -85,7 +85,7 @@ def _read_font(path: str) -> bytes:
 
 def in_transaction() -> bool:
     """True inside ``transaction.atomic`` (a test case's own wrapping does not count)."""
-    return any(not block._from_testcase for block in connection.atomic_blocks)
+    return any(not getattr(b, "_from_testcase", False) for b in connection.atomic_blocks)
 
 
 def render_pdf(

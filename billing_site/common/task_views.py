@@ -26,5 +26,9 @@ def task_progress(request: HttpRequest, task_pk: int) -> HttpResponse:
     """The progress partial (full page when not asked by htmx)."""
     task = _get_task_for_user(request, task_pk)
     context = {"task": task, "poll_url": reverse("common:task_progress", args=[task.pk])}
-    template = "common/partials/_task_progress.html" if request.htmx else "common/task.html"
+    template = (
+        "common/partials/_task_progress.html"
+        if getattr(request, "htmx", False)
+        else "common/task.html"
+    )
     return render(request, template, context)

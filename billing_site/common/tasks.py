@@ -43,7 +43,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.db import InterfaceError, OperationalError, connection, models, transaction
 from django.db.models import F
@@ -120,7 +120,7 @@ def start_long_task(
     kind: str,
     subject: models.Model,
     total: int,
-    acting_user: AbstractBaseUser,
+    acting_user: User,
     view_permission: str,
     label: str = "",
     chunk_size: int = 500,
@@ -166,9 +166,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def run_long_task(
-    *, task: LongTask, acting_user: AbstractBaseUser | None = None, worker: str = ""
-) -> LongTask:
+def run_long_task(*, task: LongTask, acting_user: User | None = None, worker: str = "") -> LongTask:
     """Run ``task``'s remaining chunks in this process, then return it as it stands.
 
     ``acting_user`` is a person retrying (the chunks then run as them and the
@@ -214,7 +212,7 @@ def _lease_until() -> Any:
 
 
 @transaction.atomic
-def _claim(task_pk: int, worker: str, acting_user: AbstractBaseUser | None) -> bool:
+def _claim(task_pk: int, worker: str, acting_user: User | None) -> bool:
     """Take the lease: free, expired, or after a failure. False when someone else runs it."""
     task = LongTask.objects.select_for_update(skip_locked=True).filter(pk=task_pk).first()
     if task is None or task.status == LongTaskStatus.DONE:

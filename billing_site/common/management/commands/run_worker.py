@@ -115,7 +115,7 @@ class Command(db_worker.Command):
             help="How often to look for long tasks whose worker died (default: %(default)s)",
         )
 
-    def handle(
+    def handle(  # type: ignore[override]
         self,
         *,
         verbosity: int,
