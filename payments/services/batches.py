@@ -294,7 +294,12 @@ def lockbox_post_pending(*, batch: RemittanceBatch, acting_user: Any) -> Remitta
 
 
 def lockbox_chunk(*, task: LongTask, number: int, acting_user: Any) -> ChunkResult:
-    """Chunk ``number`` of a lockbox task (run by the task runner in its transaction)."""
+    """Chunk ``number`` of a lockbox task (run by the task runner in its transaction).
+
+    The permission is checked again for every chunk: a resumed task runs as the
+    person who started or retried it, who may have lost the role since.
+    """
+    require_perm(acting_user, PERM, "ledger.post_transaction")
     return _post_chunk(int(task.subject_id), number, task.chunk_size, acting_user)
 
 

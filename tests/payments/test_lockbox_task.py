@@ -133,3 +133,18 @@ def test_it_refuses_the_import_progress_to_a_field_technician(
     task = batches.lockbox_task(batch)
     shared = reverse("common:task_progress", args=[task.pk])
     assert client.get(shared, headers={"HX-Request": "true"}).status_code == 403
+
+
+def test_it_fails_a_resumed_import_whose_starter_lost_the_role(
+    bob, account, business_day, small_chunks, django_capture_on_commit_callbacks
+) -> None:
+    batch = _import_five(bob, account)
+    task = batches.lockbox_task(batch)
+    _worker_dies_after_first_chunk(task)
+    bob.groups.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        long_tasks.requeue_stuck_tasks()
+    task.refresh_from_db()
+    assert (task.status, task.done) == (LongTaskStatus.FAILED, 2)
+    assert task.last_error == "You do not have permission to do that."
+    assert balance(account) == D("-20.00")
