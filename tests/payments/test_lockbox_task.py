@@ -148,3 +148,16 @@ def test_it_fails_a_resumed_import_whose_starter_lost_the_role(
     assert (task.status, task.done) == (LongTaskStatus.FAILED, 2)
     assert task.last_error == "You do not have permission to do that."
     assert balance(account) == D("-20.00")
+
+
+def test_it_says_how_many_rows_were_skipped_as_imported_before(bob, account, business_day) -> None:
+    first = lockbox_file([(account.number, "10.00")])
+    services.lockbox_import(file_name="one.csv", data=first, acting_user=bob)
+    again = lockbox_file([(account.number, "10.00"), (account.number, "4.00")])
+    batch = services.lockbox_import(file_name="two.csv", data=again, acting_user=bob)
+    tasks.lockbox_post.enqueue(batch.pk, bob.pk)
+    client = Client()
+    client.force_login(bob)
+    page = client.get(reverse("payments:batch", args=[batch.pk])).content.decode()
+    assert "Imported: <span data-rows-done>1</span> of 1 rows" in page
+    assert "(1 already imported before, skipped)" in page
