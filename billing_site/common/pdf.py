@@ -182,7 +182,7 @@ def render_many(jobs: Sequence[PdfJob], *, processes: int | None = None) -> list
     workers = min(processes or os.cpu_count() or 1, len(jobs))
     if workers <= 1:
         return [render_job(job) for job in jobs]
-    initargs = (os.environ.get("DJANGO_SETTINGS_MODULE", ""), connection.settings_dict["NAME"])
+    initargs = (settings.SETTINGS_MODULE or "", connection.settings_dict["NAME"])
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=multiprocessing.get_context("spawn"),
