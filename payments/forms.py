@@ -1,8 +1,8 @@
 """Payment, drawer and void forms: they only validate what was typed.
 
 Every form here refuses text that looks like a card number in ANY field
-(``CardSafeForm``); the message appears next to that field and the rest of the
-form comes back as typed.
+(``billing_site.common.cards.CardSafeForm``); the message appears next to that
+field, the field comes back empty and the rest of the form as typed.
 """
 
 from __future__ import annotations
@@ -13,36 +13,15 @@ from typing import Any
 from django import forms
 
 from accounts.selectors import account_by_number
+from billing_site.common.cards import CardSafeForm
 from billing_site.common.money import parse_amount
 
-from .cards import CARD_NUMBER_MESSAGE, looks_like_card_number
 from .choices import DENOMINATION_LABELS, DENOMINATIONS, CardBrand, TenderKind
 from .models import MiscRevenueItem
 from .services import AccountPart, MiscPart, TenderIn
 
 ACCOUNT_ROWS = 4
 CHECK_NUMBER_CHARS = 30  # as a check tender's number
-_NOT_CHECKED = {"csrfmiddlewaretoken", "token"}
-
-
-class CardSafeForm(forms.Form):
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        refused = [
-            name
-            for name in self.data
-            if name not in _NOT_CHECKED
-            and any(looks_like_card_number(v) for v in self.data.getlist(name))
-        ]
-        if refused:
-            # Never echo a card number back into the page: the refused field comes back empty.
-            data = self.data.copy()
-            for name in refused:
-                data.setlist(name, [""])
-            self.data = data
-        for name in refused:
-            self.add_error(name if name in self.fields else None, CARD_NUMBER_MESSAGE)
-        return cleaned
 
 
 def _amount_field(label: str, **kwargs: Any) -> forms.CharField:

@@ -18,13 +18,13 @@ from djmoney.money import Money
 
 from accounts.choices import AccountStatus
 from accounts.models import Account
+from billing_site.common.cards import CARD_NUMBER_MESSAGE, looks_like_card_number
 from billing_site.common.money import CURRENCY, ZERO
 from billing_site.common.numbering import next_number
 from billing_site.common.roles import require_perm
 from ledger.choices import GLRole, TransactionKind
 from ledger.services import Line, payment_lines, writer_for
 
-from ..cards import CARD_NUMBER_MESSAGE, looks_like_card_number
 from ..choices import CASH_ONLY_TENDERS, TenderKind
 from ..models import Drawer, MiscRevenueItem, Payment, PaymentLine, Tender
 from ..selectors import is_cash_only

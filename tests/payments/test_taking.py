@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 
 from accounts import services as account_services
 from accounts.choices import AccountStatus, FlagKind
+from billing_site.common.cards import looks_like_card_number
 from payments import services
-from payments.cards import looks_like_card_number
 from payments.choices import TenderKind
 from payments.services import AccountPart, TenderIn
 from tests.factories import make_account
