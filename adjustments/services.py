@@ -22,6 +22,7 @@ from djmoney.money import Money
 from accounts.choices import AccountStatus
 from accounts.models import Account
 from accounts.services import system_note
+from billing_site.common.cards import refuse_card_numbers
 from billing_site.common.money import CURRENCY, ZERO, format_money
 from billing_site.common.numbering import next_number
 from billing_site.common.roles import require_perm
@@ -52,6 +53,7 @@ def checked_amount(amount: Decimal, *, field: str, what: str = "Amount") -> Deci
 
 def clean_memo(memo: str) -> str:
     text = " ".join((memo or "").split())
+    refuse_card_numbers(memo=text)
     if not text:
         raise ValidationError({"memo": "Say what the request is for."})
     if len(text) > 500:
@@ -281,6 +283,7 @@ def request_approve(
 ) -> AdjustmentRequest:
     """Approve and post in one transaction; refused unless the approver may, right now."""
     require_perm(acting_user, "adjustments.approve_request")
+    refuse_card_numbers(reason=note)
     req = _locked(adjustment_request)
     refusal = approval_refusal(req, acting_user)
     if refusal:
@@ -296,6 +299,7 @@ def request_approve(
 
 def _reason(reason: str, *, field: str, ask: str) -> str:
     text = " ".join((reason or "").split())
+    refuse_card_numbers(**{field: text})
     if not text:
         raise ValidationError({field: ask})
     return text[:500]
