@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import account_by_number, flags_in_force, search_accounts
+from billing_site.common.cards import CARD_NUMBER_MESSAGE, looks_like_card_number
 from billing_site.common.formflow import submit, token_for
 from billing_site.common.pdf import render_pdf
 from ledger.selectors import open_business_day
@@ -88,6 +89,8 @@ def _lookups(form: PaymentForm) -> list[dict[str, object]]:
 
 
 def _lookup_context(text: str) -> dict[str, object]:
+    if looks_like_card_number(text):  # never searched for, never shown back
+        return {"card_message": CARD_NUMBER_MESSAGE}
     day = open_business_day()
     account = account_by_number(text)
     if account is None:
