@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from accounts.models import Account
 from accounts.selectors import account_by_number
 from billing_site.common.cards import CardSafeForm
-from billing_site.common.money import MAX_AMOUNT, format_money, parse_amount
+from billing_site.common.money import parse_amount
 from ledger.choices import CUSTOMER_ROLES
 from ledger.models import GLAccount, Service
 
@@ -46,10 +46,6 @@ class AmountField(forms.CharField):
             raise ValidationError(str(error)) from None
         if amount <= 0:
             raise ValidationError("Enter an amount more than zero; the direction is chosen above.")
-        if amount > MAX_AMOUNT:
-            raise ValidationError(
-                f"That is more than the ledger accepts ({format_money(MAX_AMOUNT)})."
-            )
         return amount
 
 

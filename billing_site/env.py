@@ -7,6 +7,8 @@ typo in a deployment never silently falls back to a default.
 from __future__ import annotations
 
 import os
+import re
+from decimal import Decimal
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -54,3 +56,15 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if raw is None:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
+def env_decimal(name: str, default: str) -> Decimal:
+    """A non-negative amount such as ``10000.00`` (ASCII digits, no sign, no exponent)."""
+    raw = os.environ.get(name)
+    text = default if raw is None else raw.strip()
+    if not _DECIMAL.fullmatch(text):
+        raise ImproperlyConfigured(f"{name} must be an amount like 10000.00, got {text!r}.")
+    return Decimal(text)

@@ -115,8 +115,6 @@ def _row(line: int, fields: list[str]) -> LockboxRow:
         value = parse_amount(amount)
     except ValueError as error:
         raise LockboxFormatError(f"Line {line}: amount {amount!r}: {error}") from None
-    if abs(value) >= Decimal("10000000000"):
-        raise LockboxFormatError(f"Line {line}: amount {amount!r} is too large.")
     return LockboxRow(
         line=line,
         deposit_date=deposit_date,

@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.utils.csp import CSP
 
-from billing_site.env import env_bool, env_int, env_list, env_str
+from billing_site.env import env_bool, env_decimal, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -167,6 +167,10 @@ STORAGES = {
 
 # How long a process may reuse the services and GL roles it read (ledger.reference).
 LEDGER_CHART_CACHE_SECONDS = env_int("LEDGER_CHART_CACHE_SECONDS", 30, minimum=0)
+
+# A counter payment (applied or tendered) above this asks the clerk to tick
+# "I confirm this amount" before it posts (payments.forms.TenderFieldsForm).
+PAYMENTS_CONFIRM_OVER = env_decimal("PAYMENTS_CONFIRM_OVER", "10000.00")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
