@@ -343,8 +343,8 @@ def item_post_to(*, item: RemittanceItem, account: Account, acting_user: Any) ->
 def item_reject(*, item: RemittanceItem, reason: str, acting_user: Any) -> RemittanceItem:
     """Resolve an exception by rejecting the row (the payment goes back to the remitter)."""
     require_perm(acting_user, PERM)
-    item = _exception(item)
     refuse_card_numbers(reason=reason)
+    item = _exception(item)
     if not reason.strip():
         raise refuse("reason", "Say why the row is rejected.")
     item.status = ItemStatus.REJECTED
