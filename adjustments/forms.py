@@ -211,9 +211,6 @@ class GLLineForm(CardSafeForm):
         return debit if debit is not None else (-credit if credit is not None else None)
 
 
-GLLineFormSet = forms.formset_factory(GLLineForm, extra=0, max_num=40, absolute_max=40)
-
-
 class RegisterFilterForm(CardSafeForm):
     date_from = forms.DateField(
         required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})

@@ -29,6 +29,12 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms.formsets import (
+    INITIAL_FORM_COUNT,
+    MAX_NUM_FORM_COUNT,
+    MIN_NUM_FORM_COUNT,
+    TOTAL_FORM_COUNT,
+)
 
 from billing_site.common.numbering import luhn_check_digit
 
@@ -129,6 +135,27 @@ class CardSafeMixin:
     def _holds_card(self, key: str) -> bool:
         values = self.data.getlist(key) if hasattr(self.data, "getlist") else [self.data[key]]
         return any(isinstance(v, str) and looks_like_card_number(v) for v in values)
+
+
+class CardSafeFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    """A formset whose management form never shows a card number back.
+
+    Its forms are card-safe forms and refuse the number themselves; the hidden
+    counts (``lines-TOTAL_FORMS`` ...) are Django's own form, so a number posted
+    there is blanked (the formset then reports its data as tampered with).
+    """
+
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(data, *args, **kwargs)
+        if not self.is_bound:
+            return
+        names = [TOTAL_FORM_COUNT, INITIAL_FORM_COUNT, MIN_NUM_FORM_COUNT, MAX_NUM_FORM_COUNT]
+        keys = [f"{self.prefix}-{name}" for name in names]
+        refused = [k for k in keys if k in self.data and looks_like_card_number(self.data[k])]
+        if refused:
+            self.data = self.data.copy()
+            for key in refused:
+                self.data[key] = ""
 
 
 class CardSafeForm(CardSafeMixin, forms.Form):

@@ -126,8 +126,9 @@ UNBOUND_FIELDS = frozenset({"token", "csrfmiddlewaretoken"})
 def sent_digest(request: HttpRequest, purpose: str) -> str:
     """The digest of this submission (``idempotency.form_digest``).
 
-    The object is what the URL names (``resolver_match.kwargs``, e.g. the
-    receipt's ``payment_pk``); uploads count by name and size.
+    The object is what the URL names: its view (approve and reject share one
+    token, but are not the same submission) and its arguments, e.g. the
+    receipt's ``payment_pk``. Uploads count by name and size.
     """
     match = request.resolver_match
     fields = [(k, request.POST.getlist(k)) for k in request.POST if k not in UNBOUND_FIELDS]
@@ -135,7 +136,7 @@ def sent_digest(request: HttpRequest, purpose: str) -> str:
         (f"file:{k}", [f"{f.name}:{f.size}" for f in request.FILES.getlist(k)])
         for k in request.FILES
     ]
-    bound_to = dict(match.kwargs) if match is not None else {}
+    bound_to = {"view": match.view_name, **match.kwargs} if match is not None else {}
     return form_digest(purpose=purpose, bound_to=bound_to, fields=fields)
 
 

@@ -16,10 +16,13 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
+from adjustments import services as adjustment_services
+from adjustments.choices import Direction, RequestStatus
+from adjustments.models import AdjustmentReason, AdjustmentRequest
 from payments.choices import DrawerStatus, PaymentStatus
 from payments.models import Drawer, Payment
-from tests.factories import make_account, make_user
-from tests.payments.helpers import balance, open_drawer, pay
+from tests.factories import make_account, make_user, service
+from tests.payments.helpers import balance, charge, open_drawer, pay
 
 D = Decimal
 REUSED = "This form was already sent with different details; nothing was posted."
@@ -121,3 +124,27 @@ def test_it_refuses_a_token_sent_by_someone_it_was_not_issued_to(clerk, account)
     assert response.status_code == 400
     assert "not issued to you" in response.content.decode()
     assert not Payment.objects.exists()
+
+
+def test_it_refuses_a_rejection_sent_with_the_token_of_an_approval(
+    alice, bob, carol, account, business_day
+) -> None:
+    charge(account, bob, water="100.00")
+    request = adjustment_services.request_adjustment(
+        account=account,
+        direction=Direction.CREDIT,
+        reason=AdjustmentReason.objects.get(code="LEAK"),
+        amounts=[(service("WATER"), D("5.00"))],
+        memo="Leak at the meter pit",
+        acting_user=alice,
+    )
+    supervisor = _client(carol)
+    detail = supervisor.get(reverse("adjustments:detail", args=[request.pk])).content.decode()
+    data = {"token": _token(detail), "reason": "Checked the meter photos"}
+    approved = supervisor.post(reverse("adjustments:approve", args=[request.pk]), data)
+    assert approved.status_code == 302
+
+    rejected = supervisor.post(reverse("adjustments:reject", args=[request.pk]), data)
+
+    assert REUSED in rejected.content.decode()
+    assert AdjustmentRequest.objects.get(pk=request.pk).status == RequestStatus.POSTED
