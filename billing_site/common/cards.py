@@ -153,9 +153,10 @@ class CardSafeFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
         keys = [f"{self.prefix}-{name}" for name in names]
         refused = [k for k in keys if k in self.data and looks_like_card_number(self.data[k])]
         if refused:
-            self.data = self.data.copy()
+            blanked: Any = self.data.copy()  # type: ignore[attr-defined]
             for key in refused:
-                self.data[key] = ""
+                blanked[key] = ""
+            self.data = blanked
 
 
 class CardSafeForm(CardSafeMixin, forms.Form):

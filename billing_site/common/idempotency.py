@@ -88,7 +88,12 @@ def claim(*, token: str, user: object, purpose: str, digest: str = "") -> Claim:
     key = read_token(token, user_id=user.pk, purpose=purpose)  # type: ignore[attr-defined]
     try:
         with transaction.atomic():
-            IdempotencyKey.objects.create(key=key, user=user, purpose=purpose, digest=digest)
+            IdempotencyKey.objects.create(
+                key=key,
+                user=user,  # type: ignore[misc]
+                purpose=purpose,
+                digest=digest,
+            )
     except IntegrityError:
         used = IdempotencyKey.objects.get(key=key)
         if used.digest and digest and used.digest != digest:
