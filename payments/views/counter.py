@@ -70,7 +70,8 @@ def take(request: HttpRequest) -> HttpResponse:
 def account_query(request: HttpRequest) -> str:
     """The account number a link asked to pay (``?account=``): digits only, else nothing."""
     text = request.GET.get("account", "").strip()
-    return text if text.isascii() and text.isdigit() and len(text) <= 20 else ""
+    number = text.isascii() and text.isdigit() and len(text) <= 20
+    return text if number and not looks_like_card_number(text) else ""
 
 
 def _lookups_for(wanted: str) -> list[dict[str, object]]:

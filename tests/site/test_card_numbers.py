@@ -485,3 +485,12 @@ def test_it_never_echoes_a_card_number_typed_in_a_refused_form(world: World) -> 
         not RemittanceBatch.objects.exists()
         and not AccountNote.objects.filter(text__contains="4111").exists()
     )
+
+
+def test_it_never_echoes_a_card_number_sent_as_the_account_to_pay(world: World) -> None:
+    world.drawer  # noqa: B018 (open alice's drawer)
+    client = Client()
+    client.force_login(world.alice)
+    response = client.get(reverse("payments:take"), {"account": CARD.replace(" ", "")})
+    assert response.status_code == 200
+    assert "4111" not in response.content.decode()
