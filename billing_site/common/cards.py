@@ -2,7 +2,8 @@
 
 A *card number* is a run of 13 to 19 digits, optionally with single spaces or
 dashes between them, that passes the Luhn check, wherever it appears in a text
-("paid with 4111-1111-1111-1111 today" holds one). Digits of other scripts and
+("paid with 4111-1111-1111-1111 today" holds one, and so does a line of checks
+"1001 4111 1111 1111 1111"). Digits of other scripts and
 full-width digits count as the digits they stand for, so full-width 4111... is one too.
 
 One rule, used in three places:
@@ -49,12 +50,41 @@ NOT_TYPED = frozenset({"csrfmiddlewaretoken", "token"})
 
 
 def card_numbers_in(text: str | None) -> Iterator[str]:
-    """The card numbers found in ``text``, as plain ASCII digits."""
+    """The card numbers found in ``text``, as plain ASCII digits.
+
+    In a run of digit groups ("1001 4111 1111 1111 1111 5.00") every stretch of
+    whole groups is tried, longest first, so a number typed next to another one
+    is still found; a group is never split (a 24-digit bank reference is not a
+    card number).
+    """
     for match in _DIGIT_RUN.finditer(text or ""):
-        run = _SEPARATORS.sub("", match.group())
-        digits = "".join(str(unicodedata.decimal(ch)) for ch in run)
-        if 13 <= len(digits) <= 19 and luhn_check_digit(digits[:-1]) == int(digits[-1]):
+        groups = [_ascii(g) for g in _SEPARATORS.split(match.group())]
+        start = 0
+        while start < len(groups):
+            found = _longest_card(groups, start)
+            if found is None:
+                start += 1
+                continue
+            end, digits = found
             yield digits
+            start = end
+
+
+def _longest_card(groups: list[str], start: int) -> tuple[int, str] | None:
+    """The longest card number made of ``groups[start:end]``, with ``end``."""
+    best = None
+    digits = ""
+    for end in range(start + 1, len(groups) + 1):
+        digits += groups[end - 1]
+        if len(digits) > 19:
+            break
+        if len(digits) >= 13 and luhn_check_digit(digits[:-1]) == int(digits[-1]):
+            best = (end, digits)
+    return best
+
+
+def _ascii(digits: str) -> str:
+    return "".join(str(unicodedata.decimal(ch)) for ch in digits)
 
 
 def looks_like_card_number(text: str | None) -> bool:

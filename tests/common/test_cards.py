@@ -34,8 +34,12 @@ VISA = "4111 1111 1111 1111"
         ("card: 4111-1111-1111-1111, exp 12/29", True),
         ("\uff14\uff11\uff11\uff11" + "\uff11" * 12, True),  # full-width digits
         ("\u0664\u0661\u0661\u0661 " + "\u0661\u0661\u0661\u0661 " * 3, True),  # Arabic-Indic
-        ("6011 0009 9013 9424 123", False),  # 19 digits failing Luhn
+        ("6011 0009 9013 9424 123", True),  # a Discover number, then three digits
         ("4111  1111 1111 1111", False),  # a double space splits the run
+        ("1001 4111 1111 1111 1111", True),  # typed next to a check number
+        ("4111 1111 1111 1111 5.00", True),  # ... or before an amount
+        ("41111111111111111234", False),  # one 20-digit group is never split
+        ("1042 85.00", False),
         ("", False),
         (None, False),
     ],
