@@ -128,3 +128,13 @@ def test_it_reads_the_confirmation_limit_strictly(monkeypatch) -> None:
         monkeypatch.setenv("PAYMENTS_CONFIRM_OVER", bad)
         with pytest.raises(ImproperlyConfigured, match="PAYMENTS_CONFIRM_OVER"):
             env_decimal("PAYMENTS_CONFIRM_OVER", "10000.00")
+
+
+def test_it_keeps_the_confirmation_ticked_when_something_else_is_refused(clerk, account) -> None:
+    typed = {"account_0": account.number, "amount_0": "12000", "cash_amount": "11000"}
+    response = _post(clerk, **typed, confirm_amount="on")  # cash short of the amount applied
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "less than the" in html
+    assert re.search(r'<input type="checkbox" name="confirm_amount"[^>]* checked', html)
+    assert not Payment.objects.exists()
