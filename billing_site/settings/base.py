@@ -191,6 +191,11 @@ PAYMENTS_DEPOSIT_BANK_ACCOUNTS = env_mapping("PAYMENTS_DEPOSIT_BANK_ACCOUNTS", {
 ADJUSTMENT_ATTACHMENT_MAX_BYTES = env_int(
     "ADJUSTMENT_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024
 )
+# A counter payment (applied or tendered) above this asks the clerk to tick
+# "I confirm this amount" before it posts (payments.forms.TenderFieldsForm).
+PAYMENTS_CONFIRM_OVER = env_decimal(
+    "PAYMENTS_CONFIRM_OVER", Decimal("10000.00"), minimum=Decimal("0.00")
+)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Long tasks (billing_site.common.tasks): a worker that sends no heartbeat for this

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from djmoney.money import Money
 
+from billing_site.common.cards import refuse_card_numbers
 from billing_site.common.money import CURRENCY, ZERO
 from billing_site.common.roles import require_perm
 from ledger.choices import GLRole, TransactionKind
@@ -69,6 +70,7 @@ def drawer_close(
     if drawer.status != DrawerStatus.OPEN:
         raise refuse(None, f"Drawer {drawer.pk} is already closed.")
     for number, amount in checks:
+        refuse_card_numbers(checks=number)
         if not number.strip():
             raise refuse("checks", "Each listed check needs its number.")
         amount_for("checks", amount, what=f"Check {number}")

@@ -18,13 +18,17 @@ from djmoney.money import Money
 
 from accounts.choices import AccountStatus
 from accounts.models import Account
+from billing_site.common.cards import (
+    CARD_NUMBER_MESSAGE,
+    looks_like_card_number,
+    refuse_card_numbers,
+)
 from billing_site.common.money import CURRENCY, ZERO
 from billing_site.common.numbering import next_number
 from billing_site.common.roles import require_perm
 from ledger.choices import GLRole, TransactionKind
 from ledger.services import Line, payment_lines, writer_for
 
-from ..cards import CARD_NUMBER_MESSAGE, looks_like_card_number
 from ..choices import CASH_ONLY_TENDERS, TenderKind
 from ..models import Drawer, MiscRevenueItem, Payment, PaymentLine, Tender
 from ..selectors import is_cash_only
@@ -76,6 +80,7 @@ def payment_take(
 ) -> Payment:
     """Post one receipt: accounts (by payment order) or misc revenue, paid by ``tenders``."""
     require_perm(acting_user, "payments.take_payment")
+    refuse_card_numbers(payer=payer)
     drawer = own_open_drawer(drawer, acting_user)
     total = _check_parts(accounts, misc)
     change = _check_tenders(tenders, total)
@@ -127,6 +132,7 @@ def _check_parts(accounts: Sequence[AccountPart], misc: Sequence[MiscPart]) -> D
         seen.add(part.account.pk)
         amount_for(part.field.replace("account", "amount"), part.amount, what="Amount")
     for item in misc:
+        refuse_card_numbers(description=item.description)
         amount_for("amount", item.amount)
     return sum((p.amount for p in accounts), ZERO) + sum((m.amount for m in misc), ZERO)
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from billing_site.common.cards import refuse_card_numbers
 from billing_site.common.roles import require_perm
 from ledger.services import reverse_transaction
 
@@ -19,6 +20,7 @@ from ._common import refuse, today
 @transaction.atomic
 def payment_void(*, payment: Payment, reason: str, acting_user: Any) -> Payment:
     require_perm(acting_user, "payments.void_payment")
+    refuse_card_numbers(reason=reason)
     payment = Payment.objects.select_for_update().select_related("drawer").get(pk=payment.pk)
     if payment.taken_by_id == acting_user.pk:
         raise refuse(None, "You took this payment: another supervisor must approve its void.")

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.choices import AccountStatus
 from accounts.selectors import account_by_number, flags_in_force, search_accounts
+from billing_site.common.cards import CARD_NUMBER_MESSAGE, looks_like_card_number
 from billing_site.common.formflow import submit, token_for
 from billing_site.common.pdf import pdf_response
 from ledger.selectors import open_business_day
@@ -71,7 +72,8 @@ def take(request: HttpRequest) -> HttpResponse:
 def account_query(request: HttpRequest) -> str:
     """The account number a link asked to pay (``?account=``): digits only, else nothing."""
     text = request.GET.get("account", "").strip()
-    return text if text.isascii() and text.isdigit() and len(text) <= 20 else ""
+    number = text.isascii() and text.isdigit() and len(text) <= 20
+    return text if number and not looks_like_card_number(text) else ""
 
 
 def _lookups_for(wanted: str) -> list[dict[str, object]]:
@@ -90,6 +92,8 @@ def _lookups(form: PaymentForm) -> list[dict[str, object]]:
 
 
 def _lookup_context(text: str) -> dict[str, object]:
+    if looks_like_card_number(text):  # never searched for, never shown back
+        return {"card_message": CARD_NUMBER_MESSAGE}
     day = open_business_day()
     account = account_by_number(text)
     if account is None:
