@@ -57,7 +57,7 @@ def test_a_number_prefix_reads_a_range_of_the_number_index(obriens) -> None:
     found = numbers(selectors.search_accounts(prefix))
     assert target in found
     assert found[0].startswith(prefix)  # number matches come before other matches
-    assert selectors._number_prefix_ids("9999", 20) == []  # an all-nines prefix: no upper bound
+    assert selectors._number_prefix_rows("9999", 20) == []  # an all-nines prefix: no upper bound
     # Superscript and full-width digits fold to plain ones, then search as numbers.
     assert selectors.search_accounts("²³") == selectors.search_accounts("23")
     assert selectors.search_accounts("\uff10\uff11") == selectors.search_accounts("01")
