@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from django.db import connection
+from django.db import ProgrammingError, connection
 from django.db.models import QuerySet, TextChoices
 from djmoney.money import Money
 
@@ -152,10 +154,9 @@ def _number_prefix_rows(prefix: str, limit: int) -> list[AccountRow]:
     if prefix.strip("9"):  # an all-nines prefix has no upper bound
         where += " AND number < %s"
         params.append(str(int(prefix) + 1).zfill(len(prefix)))
-    hits = f"(SELECT id FROM accounts_account WHERE {where} ORDER BY number LIMIT %s) h"
-    return _fetch(
-        f"SELECT {_ROW_COLUMNS} FROM {hits} {_ROW_JOINS} ORDER BY a.number", [*params, limit]
-    )
+    hits = f"(SELECT id FROM accounts_account WHERE {where} ORDER BY number LIMIT {limit:d}) h"
+    sql = f"SELECT {_ROW_COLUMNS} FROM {hits} {_ROW_JOINS} ORDER BY a.number"
+    return [_row(r) for r in _query(sql, params)]
 
 
 def _matches(tokens: list[str], alias: str) -> tuple[str, list[str]]:
@@ -184,10 +185,10 @@ def _text_rows(tokens: list[str], limit: int, *, exclude: list[int]) -> list[Acc
     where, params = _matches(tokens, "x")
     hits = (
         f"(SELECT id, {_RANK_SQL} AS rk, number FROM accounts_account x WHERE {where}"
-        " AND x.id <> ALL(%s) ORDER BY rk, number LIMIT %s) h"
+        f" AND x.id <> ALL(%s::bigint[]) ORDER BY rk, number LIMIT {limit:d}) h"
     )
     sql = f"SELECT {_ROW_COLUMNS} FROM {hits} {_ROW_JOINS} ORDER BY h.rk, h.number"
-    return _fetch(sql, [*params, exclude, limit])
+    return [_row(r) for r in _query(sql, [*params, exclude])]
 
 
 def _walk_then_gather(
@@ -205,12 +206,12 @@ def _walk_then_gather(
     sql = (
         "WITH walked AS MATERIALIZED (SELECT w.id, w.rk, w.number FROM (SELECT id,"
         f" search_document, {_RANK_SQL} AS rk, number FROM accounts_account"
-        f" ORDER BY {_RANK_SQL}, number LIMIT %s) w"
-        f" WHERE {walked_where} AND w.id <> ALL(%s) LIMIT %s),"
-        " seen AS (SELECT count(*) = %s OR NOT EXISTS"
-        " (SELECT 1 FROM accounts_account OFFSET %s) AS done FROM walked)"
+        f" ORDER BY {_RANK_SQL}, number LIMIT {walk:d}) w"
+        f" WHERE {walked_where} AND w.id <> ALL(%s::bigint[]) LIMIT {limit:d}),"
+        f" seen AS (SELECT count(*) = {limit:d} OR NOT EXISTS"
+        f" (SELECT 1 FROM accounts_account OFFSET {walk:d}) AS done FROM walked)"
     )
-    params: list[Any] = [walk, *walked_params, exclude, limit, limit, walk]
+    params: list[Any] = [*walked_params, exclude]
     hits = "SELECT id, rk, number FROM walked WHERE (SELECT done FROM seen)"
     gathered = "0"
     if gather:
@@ -218,32 +219,60 @@ def _walk_then_gather(
         sql += (
             f", gathered AS MATERIALIZED (SELECT id, {_RANK_SQL} AS rk, number"
             f" FROM accounts_account g WHERE NOT (SELECT done FROM seen) AND {where}"
-            " AND g.id <> ALL(%s) LIMIT %s)"
+            f" AND g.id <> ALL(%s::bigint[]) LIMIT {CANDIDATE_CAP + 1:d})"
         )
-        params += [*where_params, exclude, CANDIDATE_CAP + 1]
+        params += [*where_params, exclude]
         hits += (
-            " UNION ALL (SELECT id, rk, number FROM gathered"
-            " WHERE (SELECT count(*) FROM gathered) <= %s ORDER BY rk, number LIMIT %s)"
+            " UNION ALL (SELECT id, rk, number FROM gathered WHERE (SELECT count(*)"
+            f" FROM gathered) <= {CANDIDATE_CAP:d} ORDER BY rk, number LIMIT {limit:d})"
         )
-        params += [CANDIDATE_CAP, limit]
         gathered = "(SELECT count(*) FROM gathered)"
     # One row even without hits, so the flags always come back.
     sql += (
         f", hits AS ({hits}) SELECT (SELECT done FROM seen), {gathered}, {_ROW_COLUMNS}"
         f" FROM (SELECT 1) one LEFT JOIN (hits h {_ROW_JOINS}) ON true ORDER BY h.rk, h.number"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        result = cursor.fetchall()
+    result = _query(sql, params)
     done, gathered_count = result[0][:2]
     complete = done or (gather and gathered_count <= CANDIDATE_CAP)
     return [_row(r[2:]) for r in result if r[2] is not None], complete
 
 
-def _fetch(sql: str, params: list[Any]) -> list[AccountRow]:
+# Prepared statements per database connection: {psycopg connection: {sql: name}}.
+_prepared: WeakKeyDictionary[Any, set[str]] = WeakKeyDictionary()
+
+
+def _query(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Run one search statement as a prepared statement of this database session.
+
+    Planning these statements costs more than running them for most words
+    typed (about 0.5 ms against 1), and a clerk's keystrokes repeat a dozen
+    shapes, so each shape is prepared once per connection (``PREPARE``; the
+    knobs are literals in the text, only the words and ids are parameters)
+    and then only executed. A session that lost its statements (a pooler's
+    ``DISCARD ALL``) gets them prepared again, outside a transaction block.
+    """
+    connection.ensure_connection()
+    known = _prepared.setdefault(connection.connection, set())
+    name = "account_search_" + hashlib.sha256(sql.encode()).hexdigest()[:20]
+    placeholders = ", ".join(["%s"] * len(params))
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [_row(r) for r in cursor.fetchall()]
+        if name not in known:
+            numbered = iter(range(1, len(params) + 1))
+            cursor.execute(
+                f"PREPARE {name} AS " + re.sub("%s", lambda _: f"${next(numbered)}", sql)
+            )
+            known.add(name)
+        try:
+            cursor.execute(
+                f"EXECUTE {name}({placeholders})" if params else f"EXECUTE {name}", params
+            )
+        except ProgrammingError as error:
+            if connection.in_atomic_block or "does not exist" not in str(error):
+                raise
+            known.clear()  # the session forgot them: prepare again
+            return _query(sql, params)
+        return cursor.fetchall()
 
 
 def account_by_number(text: str) -> Account | None:
