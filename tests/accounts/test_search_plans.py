@@ -98,7 +98,7 @@ def test_it_prepares_each_statement_once_per_connection(obriens) -> None:
     assert [q["sql"].split()[0] for q in again.captured_queries] == ["EXECUTE"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_prepares_again_when_the_session_forgot_them(bob) -> None:
     from django.db import connection
 
