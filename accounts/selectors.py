@@ -63,7 +63,8 @@ class CustomerRow:
     last_name: str
     organisation_name: str
     phone: str
-    display_name = property(Customer.display_name.fget)  # the model's own rule, not a copy
+    # The model's own rule, not a copy of it.
+    display_name = property(Customer.display_name.fget)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True, slots=True)
