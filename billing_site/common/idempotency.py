@@ -12,7 +12,8 @@ import secrets
 from dataclasses import dataclass
 
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import connection
+from django.utils import timezone
 
 from .models import IdempotencyKey
 
@@ -45,14 +46,24 @@ def read_token(token: str, *, user_id: int, purpose: str) -> str:
 
 
 def claim(*, token: str, user: object, purpose: str) -> Claim:
-    """Claim the token inside the caller's transaction (call within ``atomic``)."""
+    """Claim the token inside the caller's transaction (call within ``atomic``).
+
+    ``ON CONFLICT DO NOTHING`` instead of catching an ``IntegrityError``: no
+    savepoint is needed, and a replay still waits behind an uncommitted first
+    submission (then finds the key taken, or takes it if the first rolled back).
+    """
     key = read_token(token, user_id=user.pk, purpose=purpose)  # type: ignore[attr-defined]
-    try:
-        with transaction.atomic():
-            IdempotencyKey.objects.create(key=key, user=user, purpose=purpose)
-    except IntegrityError:
-        used = IdempotencyKey.objects.get(key=key)
-        return Claim(key=key, replay_url=used.result_url or "/")
+    table = IdempotencyKey._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (key, user_id, purpose, result_url, created_at) "
+            "VALUES (%s, %s, %s, '', %s) ON CONFLICT (key) DO NOTHING RETURNING key",
+            [key, user.pk, purpose, timezone.now()],  # type: ignore[attr-defined]
+        )
+        taken = cursor.fetchone() is None
+    if taken:
+        used = IdempotencyKey.objects.values_list("result_url", flat=True).get(key=key)
+        return Claim(key=key, replay_url=used or "/")
     return Claim(key=key, replay_url=None)
 
 

@@ -37,14 +37,25 @@ def drawer_open(*, counts: dict[str, int], acting_user: Any) -> Drawer:
     )
 
 
-def own_open_drawer(drawer: Drawer, acting_user: Any) -> Drawer:
-    """Lock ``drawer`` and refuse it unless it is the acting user's open drawer today."""
-    drawer = Drawer.objects.select_for_update().get(pk=drawer.pk)
+def own_open_drawer(drawer: Drawer | None, acting_user: Any, *, on: Any = None) -> Drawer:
+    """Lock and return the acting user's open drawer for business day ``on``; refuse others.
+
+    ``drawer`` None means "the acting user's open drawer", found and locked in the
+    same one query; ``on`` is the open business date when the caller already
+    read it (the payment post reads it once, with the ledger writer).
+    """
+    found = Drawer.objects.select_for_update()
+    if drawer is None:
+        drawer = found.filter(clerk=acting_user, status=DrawerStatus.OPEN).first()
+        if drawer is None:
+            raise refuse(None, "Open your drawer with its starting float first.")
+    else:
+        drawer = found.get(pk=drawer.pk)
     if drawer.clerk_id != acting_user.pk:
         raise refuse(None, "This is not your drawer: nobody works in someone else's drawer.")
     if drawer.status != DrawerStatus.OPEN:
         raise refuse(None, f"Drawer {drawer.pk} is closed.")
-    if drawer.business_date != today():
+    if drawer.business_date != (on or today()):
         raise refuse(None, f"Drawer {drawer.pk} belongs to {drawer.business_date}; close it.")
     return drawer
 

@@ -7,11 +7,12 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import account_by_number, flags_in_force, search_accounts
 from billing_site.common.formflow import submit, token_for
+from billing_site.common.idempotency import issue_token
 from billing_site.common.pdf import render_pdf
 from ledger.selectors import open_business_day
 
@@ -36,12 +37,18 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @permission_required("payments.take_payment", raise_exception=True)
 def take(request: HttpRequest) -> HttpResponse:
-    drawer = selectors.open_drawer_for(request.user)
+    """The payment screen. One htmx POST per payment answers with the receipt and a new form.
+
+    Without htmx the POST redirects to the receipt page (POST-redirect-GET). With
+    htmx it answers with the pay screen fragment (the receipt panel above a
+    fresh form with a new one-time token) and pushes the receipt's URL, so a
+    refresh shows that receipt. A replay answers with the first receipt. The
+    POST leaves finding and locking the drawer to the service: one read.
+    """
     wanted = account_query(request)
-    if drawer is None:
-        messages.info(request, "Open your drawer with its starting float first.")
-        url = reverse("payments:drawer_open")
-        return redirect(f"{url}?account={wanted}" if wanted else url)
+    drawer = None if request.method == "POST" else selectors.open_drawer_for(request.user)
+    if request.method != "POST" and drawer is None:
+        return _to_drawer_open(request, wanted)
     form = PaymentForm(request.POST or None, initial={"account_0": wanted})
 
     def post() -> str:
@@ -56,14 +63,52 @@ def take(request: HttpRequest) -> HttpResponse:
 
     sent = submit(request, purpose=TAKE, form=form, action=post)
     if sent.done:
-        return sent.done
+        return _posted(request, sent.done) if _pay_screen_request(request) else sent.done
+    drawer = drawer or selectors.open_drawer_for(request.user)
+    if drawer is None:
+        return _to_drawer_open(request, wanted)
     context = {
         "form": form,
         "drawer": drawer,
         "token": sent.token,
         "lookups": _lookups(form) if form.is_bound else _lookups_for(wanted),
     }
-    return render(request, "payments/take.html", context, status=400 if form.errors else 200)
+    page = "payments/partials/_pay_screen.html" if _pay_screen_request(request) else TAKE_PAGE
+    return render(request, page, context, status=400 if form.errors else 200)
+
+
+TAKE_PAGE = "payments/take.html"
+
+
+def _pay_screen_request(request: HttpRequest) -> bool:
+    """An htmx request for the pay screen fragment (a history restore wants the whole page)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request and htmx.target == "pay-screen"
+
+
+def _posted(request: HttpRequest, done: HttpResponse) -> HttpResponse:
+    """The pay screen after a payment (or its replay): its receipt above a fresh form."""
+    url = done["Location"]
+    payment = selectors.payment_for_receipt(resolve(url).kwargs["payment_pk"])
+    context = {
+        "form": PaymentForm(),
+        "drawer": payment.drawer,
+        "token": issue_token(user_id=request.user.pk, purpose=TAKE),
+        "lookups": [],
+        "payment": payment,
+    }
+    response = render(request, "payments/partials/_pay_screen.html", context)
+    response["HX-Push-Url"] = url
+    return response
+
+
+def _to_drawer_open(request: HttpRequest, wanted: str) -> HttpResponse:
+    messages.info(request, "Open your drawer with its starting float first.")
+    url = reverse("payments:drawer_open")
+    url = f"{url}?account={wanted}" if wanted else url
+    if getattr(request, "htmx", None):
+        return HttpResponse(headers={"HX-Redirect": url})
+    return redirect(url)
 
 
 def account_query(request: HttpRequest) -> str:

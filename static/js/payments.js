@@ -11,6 +11,9 @@
  * - [data-post-once]: the button is disabled after the first submit (the server's
  *   one-time token is what really guarantees a single posting).
  * - [data-print-now]: opens the browser's print dialog.
+ * - #pay-screen: the payment form posts by htmx; the answer (receipt panel and a
+ *   fresh form, or the form with its errors, sent as 400) replaces the screen and
+ *   the focus goes to the first field in error, else the first account box.
  */
 (function () {
   "use strict";
@@ -89,6 +92,37 @@
       }
     }
     if (target.closest("[data-print-now]")) window.print();
+  });
+
+  function isPayScreen(el) {
+    return Boolean(el && el.id === "pay-screen");
+  }
+
+  // A refused payment comes back as 400 with the form and its errors: show it.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail || {};
+    if (isPayScreen(detail.target) && detail.xhr && detail.xhr.status === 400) {
+      detail.shouldSwap = true;
+      detail.isError = false;
+    }
+  });
+
+  // The request failed (network, server error): let the clerk send the form again.
+  function releaseForm(event) {
+    var form = event.target && event.target.closest && event.target.closest("form[data-pay-form]");
+    if (!form) return;
+    form.removeAttribute("data-submitted");
+    form.querySelectorAll("[data-post-once]").forEach(function (b) { b.disabled = false; });
+  }
+  document.addEventListener("htmx:responseError", releaseForm);
+  document.addEventListener("htmx:sendError", releaseForm);
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var screen = document.getElementById("pay-screen");
+    if (!screen || !isPayScreen(event.detail && event.detail.target)) return;
+    var first = screen.querySelector('[aria-invalid="true"]') || screen.querySelector("[autofocus]");
+    if (first) first.focus();
+    refreshTotals();
   });
 
   document.addEventListener("htmx:afterSwap", function (event) {

@@ -278,3 +278,90 @@ def test_the_receipt_shows_each_accounts_balance_after_the_payment(clerk, bob, a
     charge(account, bob, water="5.00")  # later activity does not change what the receipt says
     html = clerk.get(url).content.decode()
     assert "Balance after this payment $50.00" in html
+
+
+HTMX = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "pay-screen"}
+
+
+def _hx_post(client: Client, data: dict[str, str]):
+    return client.post(reverse("payments:take"), data, **HTMX)
+
+
+def test_it_posts_by_htmx_and_answers_with_the_receipt_and_a_fresh_form(
+    clerk, bob, account
+) -> None:
+    charge(account, bob, water="42.50")
+    data = _form(clerk, account_0=account.number, amount_0="42.50", cash_amount="50")
+    response = _hx_post(clerk, data)
+    html = response.content.decode()
+    payment = Payment.objects.get()
+    assert response.status_code == 200
+    assert response.headers["HX-Push-Url"] == reverse("payments:receipt", args=[payment.pk])
+    assert 'id="receipt-panel"' in html and payment.receipt_label in html
+    assert "Change due: $7.50" in html
+    assert "<html" not in html  # a fragment, not a page
+    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    assert token != data["token"]  # the next payment gets its own one-time token
+    assert f'value="{account.number}"' not in html  # and an empty form
+    again = _hx_post(clerk, {**data, "token": token, "amount_0": "1.00", "cash_amount": "1.00"})
+    assert again.status_code == 200 and Payment.objects.count() == 2
+    assert clerk.get(response.headers["HX-Push-Url"]).status_code == 200  # refresh after Post
+
+
+def test_it_answers_an_htmx_replay_with_the_first_receipt(clerk, account) -> None:
+    data = _form(clerk, account_0=account.number, amount_0="10.00", cash_amount="10.00")
+    first = _hx_post(clerk, data)
+    second = _hx_post(clerk, data)  # double Enter, or a retry after a dropped answer
+    payment = Payment.objects.get()
+    assert first.headers["HX-Push-Url"] == second.headers["HX-Push-Url"]
+    assert payment.receipt_label in second.content.decode()
+    assert balance(account) == D("-10.00")
+
+
+def test_it_shows_an_htmx_refusal_next_to_the_field_in_the_fragment(clerk, account) -> None:
+    data = _form(clerk, account_0=account.number, amount_0="50.00", cash_amount="40.00")
+    response = _hx_post(clerk, data)
+    html = response.content.decode()
+    assert response.status_code == 400 and "HX-Push-Url" not in response.headers
+    assert "<html" not in html and 'id="id_cash_amount_error"' in html
+    assert f'value="{account.number}"' in html and f'value="{data["token"]}"' in html
+    assert Payment.objects.count() == 0
+
+
+def test_it_refuses_the_htmx_post_to_a_user_who_takes_no_payments(erin, account) -> None:
+    auditor = Client()
+    auditor.force_login(erin)
+    assert _hx_post(auditor, {"account_0": account.number}).status_code == 403
+
+
+def test_it_sends_a_clerk_without_a_drawer_to_open_one(alice, business_day, account) -> None:
+    client = Client()
+    client.force_login(alice)
+    response = _hx_post(client, {"account_0": account.number, "amount_0": "5", "cash_amount": "5"})
+    assert response.headers["HX-Redirect"] == reverse("payments:drawer_open")
+    assert Payment.objects.count() == 0
+
+
+def test_the_htmx_post_reads_drawer_day_and_number_once(clerk, bob, account) -> None:
+    """Pins the statements of one payment by htmx (before: 27 plus 4 savepoint statements,
+    then a GET of the receipt page, 13, and of a new form, 6)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    charge(account, bob, water="42.50")
+    _hx_post(clerk, _form(clerk, account_0=account.number, amount_0="1.00", cash_amount="1"))
+    data = _form(clerk, account_0=account.number, amount_0="2.00", cash_amount="5")
+    with CaptureQueriesContext(connection) as queries:
+        assert _hx_post(clerk, data).status_code == 200
+    statements = [q["sql"] for q in queries.captured_queries]
+    print("\n".join(s[:160] for s in statements))
+
+    def count(pattern: str) -> int:
+        return sum(1 for s in statements if re.search(pattern, s))
+
+    assert count(r'FROM "payments_drawer"') == 1
+    assert count(r'FROM "ledger_businessday"') == 1
+    assert count(r"common_numbersequence") == 1
+    assert count(r"UPDATE .*common_numbersequence|ON CONFLICT \(name\) DO UPDATE") == 1
+    assert count(r"^SAVEPOINT") == 2  # the test's own transaction, and payment_take's
+    assert len(statements) == 33  # the POST 25 (2 savepoints), the receipt panel 8
