@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import resolve, reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import account_by_number, flags_in_force, search_accounts
 from billing_site.common.formflow import submit, token_for
@@ -194,22 +194,33 @@ def receipt(request: HttpRequest, payment_pk: int) -> HttpResponse:
 
 
 def _print_context(request: HttpRequest, pk: int) -> dict[str, object]:
+    """What a print shows. A GET is a preview and changes nothing; only a POST prints.
+
+    The clerk who took the payment prints the original once (the first POST);
+    every later print, and any print by someone else, says COPY.
+    """
     payment = selectors.payment_for_receipt(pk)
-    if payment.taken_by_id != request.user.pk:  # a supervisor or auditor looking: a copy
-        return {"payment": payment, "copy": True}
+    if request.method != "POST":
+        return {"payment": payment, "preview": True}
+    if payment.taken_by_id != request.user.pk:  # a supervisor or auditor printing: a copy
+        return {"payment": payment, "copy": True, "printing": True}
     original = services.receipt_printed(payment=payment, acting_user=request.user)
-    return {"payment": payment, "copy": not original}
+    return {"payment": payment, "copy": not original, "printing": True}
 
 
+@require_http_methods(["GET", "POST"])
 @permission_required("payments.view_payment", raise_exception=True)
 def receipt_print(request: HttpRequest, payment_pk: int) -> HttpResponse:
-    """The browser print view (CSS @media print); a second print says COPY."""
+    """The browser print view (CSS @media print): GET previews, POST prints (a reprint: COPY)."""
     return render(request, "payments/receipt_print.html", _print_context(request, payment_pk))
 
 
+@require_http_methods(["GET", "POST"])
 @permission_required("payments.view_payment", raise_exception=True)
 def receipt_pdf(request: HttpRequest, payment_pk: int) -> HttpResponse:
-    size = "80mm" if request.GET.get("size") == "80mm" else "letter"
+    """The receipt as PDF: GET previews (marked PREVIEW), POST prints (a reprint: COPY)."""
+    asked = request.POST.get("size") if request.method == "POST" else request.GET.get("size")
+    size = "80mm" if asked == "80mm" else "letter"
     context = {**_print_context(request, payment_pk), "size": size}
     pdf = render_pdf("payments/pdf/receipt.html", context, stylesheet="payments/pdf/receipt.css")
     response = HttpResponse(pdf, content_type="application/pdf")

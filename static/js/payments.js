@@ -10,7 +10,8 @@
  * - [data-count]: running total of a count by denomination.
  * - [data-post-once]: the button is disabled after the first submit (the server's
  *   one-time token is what really guarantees a single posting).
- * - [data-print-now]: opens the browser's print dialog.
+ * - [data-print-now]: opens the browser's print dialog; [data-print-auto] opens it once
+ *   the page is loaded (the page a Print button's POST answers with).
  * - #pay-screen: the payment form posts by htmx; the answer (receipt panel and a
  *   fresh form, or the form with its errors, sent as 400) replaces the screen and
  *   the focus goes to the first field in error, else the first account box.
@@ -171,6 +172,9 @@
 
   document.addEventListener("input", refreshTotals);
   document.addEventListener("DOMContentLoaded", refreshTotals);
+  window.addEventListener("load", function () {
+    if (document.querySelector("[data-print-auto]")) window.print();
+  });
 
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -87,6 +87,8 @@ def test_it_posts_two_payments_by_keyboard_without_a_page_load(live_server, brow
 
     page.reload()  # a refresh shows the receipt the URL names
     expect(page.locator("h1")).to_contain_text(two.receipt_label)
-    page.click("#print-receipt")
+    page.click("#print-receipt")  # a POST: the original, and the print dialog opens
     expect(page.locator(".receipt [data-receipt-number]")).to_have_text(two.receipt_label)
+    expect(page.locator(".receipt")).not_to_contain_text("COPY")
+    assert Payment.objects.get(pk=two.pk).prints == 1
     assert not errors

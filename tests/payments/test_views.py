@@ -135,20 +135,35 @@ def test_the_lookup_shows_balance_and_alerts(clerk, bob, account) -> None:
     )
 
 
-def test_receipt_pdfs_read_back_and_reprints_say_copy(clerk, carol, account) -> None:
+def test_it_prints_the_original_once_by_post_and_a_preview_changes_nothing(
+    clerk, carol, dave, account
+) -> None:
     data = _form(clerk, account_0=account.number, amount_0="10.00", cash_amount="20.00")
     url = clerk.post(reverse("payments:take"), data).headers["Location"]
     pk = int(url.rstrip("/").split("/")[-1])
     payment = Payment.objects.get(pk=pk)
+    pdf_url = reverse("payments:receipt_pdf", args=[pk])
+    print_url = reverse("payments:receipt_print", args=[pk])
     looker = Client()
-    looker.force_login(carol)  # a supervisor looking at it first sees a copy, and uses nothing up
-    assert "COPY" in pdf_text(looker.get(reverse("payments:receipt_pdf", args=[pk])).content)
-    first = pdf_text(clerk.get(reverse("payments:receipt_pdf", args=[pk])).content)
-    assert payment.receipt_label in first and "10.00" in first and "COPY" not in first
-    again = pdf_text(clerk.get(reverse("payments:receipt_pdf", args=[pk]) + "?size=80mm").content)
+    looker.force_login(carol)  # a supervisor printing it gets a copy and uses nothing up
+    assert "COPY" in pdf_text(looker.post(pdf_url).content)
+    # Viewing or previewing, as anyone, says PREVIEW and uses up nothing.
+    for who in (looker, clerk):
+        assert "PREVIEW" in pdf_text(who.get(pdf_url).content)
+        assert "PREVIEW" in who.get(print_url).content.decode()
+    assert Payment.objects.get(pk=pk).prints == 0
+    first = pdf_text(clerk.post(pdf_url).content)  # the explicit Print: the original
+    assert payment.receipt_label in first and "10.00" in first
+    assert "COPY" not in first and "PREVIEW" not in first
+    again = pdf_text(clerk.post(pdf_url, {"size": "80mm"}).content)
     assert "COPY" in again and "Change" in again
-    page = clerk.get(reverse("payments:receipt_print", args=[pk])).content.decode()
-    assert "COPY" in page
+    page = clerk.post(print_url).content.decode()
+    assert "COPY" in page and "data-print-auto" in page
+    assert Payment.objects.get(pk=pk).prints == 3
+    technician = Client()
+    technician.force_login(dave)
+    assert technician.post(print_url).status_code == 403
+    assert Payment.objects.get(pk=pk).prints == 3
 
 
 def test_a_clerk_cannot_post_a_void_but_a_supervisor_can(clerk, carol, account) -> None:
