@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
 from djmoney.models.fields import MoneyField
+from simple_history.models import HistoricalRecords
 
 from billing_site.common.money import CURRENCY, DECIMAL_PLACES, MAX_DIGITS
 
@@ -58,6 +59,8 @@ class Drawer(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Opening, closing and a supervisor's reopening for a recount, each with who and why.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-business_date", "id"]

@@ -17,7 +17,7 @@ from billing_site.common.money import ZERO
 from ledger.choices import GLRole
 from ledger.models import GLAccount
 
-from .choices import UTILITY_SLIP, DrawerStatus, PaymentStatus, TenderKind
+from .choices import DENOMINATIONS, UTILITY_SLIP, DrawerStatus, PaymentStatus, TenderKind
 from .models import Closeout, Drawer, Payment, Tender
 
 
@@ -130,6 +130,32 @@ def drawers_of_day(business_date: date) -> list[tuple[Drawer, Expected]]:
     return [(d, expected[d.pk]) for d in drawers]
 
 
+@dataclass(frozen=True)
+class DayTotals:
+    """What a closeout will close: the day's drawers and receipts, summed."""
+
+    drawers: int
+    receipts: int
+    cash: Decimal
+    checks: Decimal
+    cards: Decimal
+    over_short: Decimal
+
+
+def day_totals(drawers: list[tuple[Drawer, Expected]]) -> DayTotals:
+    def total(values: Any) -> Decimal:
+        return sum(values, ZERO)
+
+    return DayTotals(
+        drawers=len(drawers),
+        receipts=sum(e.receipts for _d, e in drawers),
+        cash=total(e.cash for _d, e in drawers),
+        checks=total(e.checks for _d, e in drawers),
+        cards=total(e.cards for _d, e in drawers),
+        over_short=total(d.over_short.amount for d, _e in drawers if d.over_short is not None),
+    )
+
+
 def is_cash_only(account: Account, *, on: date) -> bool:
     return any(f.kind == FlagKind.CASH_ONLY for f in flags_in_force(account, today=on))
 
@@ -189,6 +215,36 @@ def drawer_tender_rows(drawer: Drawer, expected: Expected) -> list[TenderRow]:
         ),
         TenderRow("Cards (settled by the processor)", expected.cards, None, None),
     ]
+
+
+@dataclass(frozen=True)
+class CountReview:
+    """A count against what the drawer should hold, before the clerk confirms the close."""
+
+    rows: list[TenderRow]
+    difference: Decimal
+
+
+def count_review(
+    drawer: Drawer, counts: dict[str, int], checks: list[tuple[str, Decimal]]
+) -> CountReview:
+    expected = drawer_expected(drawer)
+    values = dict(DENOMINATIONS)
+    cash = sum((values[name] * n for name, n in counts.items() if name in values), ZERO)
+    paper = sum((amount for _number, amount in checks), ZERO)
+    rows = [
+        TenderRow("Cash (float included)", expected.cash, cash, cash - expected.cash),
+        TenderRow("Checks and money orders", expected.checks, paper, paper - expected.checks),
+    ]
+    return CountReview(rows=rows, difference=sum((r.difference or ZERO for r in rows), ZERO))
+
+
+def drawer_reopenable(drawer: Drawer) -> bool:
+    """Closed, and its day not yet closed out: a supervisor may reopen it for a recount."""
+    return (
+        drawer.status == DrawerStatus.CLOSED
+        and not Closeout.objects.filter(business_date=drawer.business_date).exists()
+    )
 
 
 def misc_item_of(payment: Payment) -> Any:

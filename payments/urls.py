@@ -11,6 +11,7 @@ urlpatterns = [
     path("drawer/open/", views.drawer_open, name="drawer_open"),
     path("drawer/close/", views.drawer_close, name="drawer_close"),
     path("drawer/<int:drawer_pk>/", views.drawer_detail, name="drawer"),
+    path("drawer/<int:drawer_pk>/reopen/", views.drawer_reopen, name="drawer_reopen"),
     path("take/", views.take, name="take"),
     path("take/lookup/", views.lookup, name="lookup"),
     path("misc/", views.misc, name="misc"),

@@ -15,7 +15,7 @@ from .batches import (
     lockbox_post_pending,
 )
 from .closeout import closeout_run, next_business_date
-from .drawers import drawer_close, drawer_open
+from .drawers import drawer_close, drawer_open, drawer_reopen
 from .returns import payment_return
 from .taking import AccountPart, MiscPart, TenderIn, payment_take, receipt_printed
 from .voids import payment_void
@@ -31,6 +31,7 @@ __all__ = [
     "closeout_run",
     "drawer_close",
     "drawer_open",
+    "drawer_reopen",
     "item_post_to",
     "item_reject",
     "lockbox_import",

@@ -16,7 +16,7 @@ from .batches import (
 )
 from .closeout import closeout, closeout_detail, deposit_slip
 from .counter import index, lookup, misc, receipt, receipt_pdf, receipt_print, take, void
-from .drawers import drawer_close, drawer_detail, drawer_open
+from .drawers import drawer_close, drawer_detail, drawer_open, drawer_reopen
 from .reports import report, reports
 from .returns import return_item, return_payment
 
@@ -34,6 +34,7 @@ __all__ = [
     "drawer_close",
     "drawer_detail",
     "drawer_open",
+    "drawer_reopen",
     "exceptions",
     "index",
     "item_resolve",

@@ -8,6 +8,9 @@
  *   the account box reaches the matches, ArrowUp/ArrowDown move between them.
  * - [data-pay-form]: live totals (applied, tendered, change due).
  * - [data-count]: running total of a count by denomination.
+ * - form[data-enter-moves] (drawer counts): Enter in a field moves to the next
+ *   field instead of submitting; only the button submits. A reflex Enter after
+ *   typing one count must not open or close a drawer.
  * - [data-post-once]: the button is disabled after the first submit (the server's
  *   one-time token is what really guarantees a single posting).
  * - [data-print-now]: opens the browser's print dialog; [data-print-auto] opens it once
@@ -72,9 +75,22 @@
     if (next) { event.preventDefault(); next.focus(); }
   }
 
+  function onCountEnter(event, target) {
+    var form = target.form;
+    if (event.key !== "Enter" || !form || !form.hasAttribute("data-enter-moves")) return;
+    if (target.tagName === "TEXTAREA" || target.tagName === "BUTTON") return;
+    event.preventDefault();
+    var fields = Array.prototype.filter.call(form.elements, function (el) {
+      return el.type !== "hidden" && !el.disabled && el.tagName !== "FIELDSET";
+    });
+    var next = fields[fields.indexOf(target) + 1];
+    if (next) next.focus();
+  }
+
   document.addEventListener("keydown", function (event) {
     var target = event.target;
     if (!(target instanceof HTMLElement)) return;
+    onCountEnter(event, target);
     if (target.hasAttribute("data-pay-account")) onAccountEnter(event, target);
     onArrow(event, target);
   });

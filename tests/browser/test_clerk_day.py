@@ -154,6 +154,8 @@ def test_a_clerks_day_and_the_closeout(live_server, browser) -> None:
     page.fill("#id_d5", "1")
     page.fill("#id_d1", "4")
     page.fill("#id_checks", "1042 25.00")
+    page.click("#review-count")
+    expect(page.locator("#review-over-short")).to_contain_text("$1.00 short")
     page.click("#close-drawer")
     expect(page.locator("#over-short")).to_contain_text("-$1.00")
     assert Drawer.objects.get().over_short.amount == D("-1.00")
@@ -161,6 +163,7 @@ def test_a_clerks_day_and_the_closeout(live_server, browser) -> None:
     # The supervisor's closeout: deposit slips and the closed day.
     sup.goto(f"{base}/payments/closeout/")
     sup.click("#run-closeout")
+    sup.click("#confirm-closeout")
     sup.wait_for_url("**/payments/closeout/*/")
     assert BusinessDay.objects.get(date=dt.date(2026, 11, 23)).status == "closed"
     slips = {d.label: d for d in Deposit.objects.all()}

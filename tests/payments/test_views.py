@@ -189,7 +189,8 @@ def test_the_closeout_page_closes_the_day_and_serves_slips(
     sup = Client()
     sup.force_login(carol)
     refused = sup.post(
-        reverse("payments:closeout"), {"token": _token(sup, reverse("payments:closeout"))}
+        reverse("payments:closeout"),
+        {"token": _token(sup, reverse("payments:closeout")), "confirmed": "1"},
     )
     assert refused.status_code == 400 and "Drawers still open" in refused.content.decode()
     close = {
@@ -197,10 +198,12 @@ def test_the_closeout_page_closes_the_day_and_serves_slips(
         "d20": "5",
         "d10": "1",
         "d5": "1",
+        "confirmed": "1",
     }
     assert clerk.post(reverse("payments:drawer_close"), close).status_code == 302
     done = sup.post(
-        reverse("payments:closeout"), {"token": _token(sup, reverse("payments:closeout"))}
+        reverse("payments:closeout"),
+        {"token": _token(sup, reverse("payments:closeout")), "confirmed": "1"},
     )
     assert done.status_code == 302
     html = sup.get(done.headers["Location"]).content.decode()
@@ -380,3 +383,96 @@ def test_the_htmx_post_reads_drawer_day_and_number_once(clerk, bob, account) -> 
     assert count(r"UPDATE .*common_numbersequence|ON CONFLICT \(name\) DO UPDATE") == 1
     assert count(r"^SAVEPOINT") == 2  # the test's own transaction, and payment_take's
     assert len(statements) == 33  # the POST 25 (2 savepoints), the receipt panel 8
+
+
+def test_it_closes_a_drawer_only_after_the_count_is_reviewed_and_confirmed(clerk) -> None:
+    from payments.models import Drawer
+
+    url = reverse("payments:drawer_close")
+    count = {"token": _token(clerk, url), "d20": "6", "checks": ""}
+    review = clerk.post(url, count)  # Enter, or "Review the count": nothing is posted
+    html = review.content.decode()
+    assert review.status_code == 200 and Drawer.objects.get().status == "open"
+    assert 'id="review-over-short"' in html and "$20.00 over" in html
+    assert "$100.00" in html and "$120.00" in html  # expected against counted
+    assert 'name="d20" value="6"' in html  # the count travels to the confirm
+    back = clerk.post(url, {**count, "edit": "1"}).content.decode()
+    assert 'id="review-count"' in back and Drawer.objects.get().status == "open"
+    done = clerk.post(url, {**count, "confirmed": "1"})
+    drawer = Drawer.objects.get()
+    assert done.status_code == 302 and drawer.status == "closed"
+    assert drawer.over_short.amount == D("20.00")
+
+
+def test_it_closes_the_day_only_after_confirming_what_will_be_closed(
+    alice, carol, clerk, account
+) -> None:
+    from ledger.models import BusinessDay
+
+    clerk.post(
+        reverse("payments:take"),
+        _form(clerk, account_0=account.number, amount_0="15.00", cash_amount="15.00"),
+    )
+    url = reverse("payments:drawer_close")
+    clerk.post(
+        url, {"token": _token(clerk, url), "d20": "5", "d10": "1", "d5": "1", "confirmed": "1"}
+    )
+    sup = Client()
+    sup.force_login(carol)
+    token = _token(sup, reverse("payments:closeout"))
+    asked = sup.post(reverse("payments:closeout"), {"token": token})
+    html = asked.content.decode()
+    assert asked.status_code == 200 and 'id="closeout-confirm"' in html
+    assert "Close Monday, Nov 23, 2026?" in html and "$115.00" in html
+    assert BusinessDay.objects.get(date="2026-11-23").status == "open"
+    done = sup.post(reverse("payments:closeout"), {"token": token, "confirmed": "1"})
+    assert done.status_code == 302
+    assert BusinessDay.objects.get(date="2026-11-23").status == "closed"
+
+
+def test_a_supervisor_reopens_a_closed_drawer_for_a_recount(alice, carol, clerk) -> None:
+    from payments.models import Drawer
+
+    url = reverse("payments:drawer_close")
+    clerk.post(url, {"token": _token(clerk, url), "d20": "6", "confirmed": "1"})
+    drawer = Drawer.objects.get()
+    assert drawer.over_short.amount == D("20.00")
+    detail = reverse("payments:drawer", args=[drawer.pk])
+    reopen = reverse("payments:drawer_reopen", args=[drawer.pk])
+    assert clerk.post(reopen, {"reason": "Miscounted"}).status_code == 403  # not the clerk
+    sup = Client()
+    sup.force_login(carol)
+    data = {"token": _token(sup, detail), "reason": "Clerk found a $20 bill in the tray"}
+    assert sup.post(reopen, data).status_code == 302
+    drawer.refresh_from_db()
+    assert drawer.status == "open" and drawer.over_short is None
+    reason = drawer.history.first().history_change_reason
+    assert "Reopened for recount by carol: Clerk found" in reason
+    assert "Clerk found a $20 bill" in sup.get(detail).content.decode()
+    # The recount closes it again and posts its own over/short; the first was reversed.
+    clerk.post(url, {"token": _token(clerk, url), "d20": "5", "confirmed": "1"})
+    drawer.refresh_from_db()
+    assert drawer.status == "closed" and drawer.over_short.amount == D("0.00")
+    from ledger.models import JournalTransaction
+
+    assert JournalTransaction.objects.filter(kind="reversal").count() == 1
+
+
+def test_a_supervisor_cannot_reopen_an_own_drawer_or_one_closed_out(
+    alice, carol, business_day
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    from payments import services
+
+    from .returns_helpers import close_day
+
+    own = open_drawer(carol)
+    services.drawer_close(drawer=own, counts={"d20": 5}, checks=[], acting_user=carol)
+    with pytest.raises(ValidationError, match="Another supervisor"):
+        services.drawer_reopen(drawer=own, reason="Recount", acting_user=carol)
+    theirs = open_drawer(alice)
+    close_day(alice)
+    theirs.refresh_from_db()
+    with pytest.raises(ValidationError, match="closeout"):
+        services.drawer_reopen(drawer=theirs, reason="Recount", acting_user=carol)

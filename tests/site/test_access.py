@@ -54,6 +54,7 @@ ALLOWED: dict[str, set[str]] = {
     "payments:drawer_open": {CLERK, COORD, SUP},
     "payments:drawer_close": {CLERK, COORD, SUP},
     "payments:drawer": {COORD, SUP, AUDIT},  # a clerk sees only an own drawer
+    "payments:drawer_reopen": {SUP},
     "payments:take": {CLERK, COORD, SUP},
     "payments:lookup": {CLERK, COORD, SUP},
     "payments:misc": {CLERK, COORD, SUP},
