@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from accounts.choices import FlagKind
@@ -94,6 +94,55 @@ def drawer_payments(drawer: Drawer) -> QuerySet[Payment]:
         .prefetch_related("tenders", "lines__account__customer", "lines__misc_item")
         .order_by("receipt_number")
     )
+
+
+def receipts_of_day(*, user: Any, business_date: date, q: str = "") -> QuerySet[Payment]:
+    """The day's receipts a user may look back at, newest first, searched by ``q``.
+
+    A clerk sees the receipts of their own drawers; whoever reads the cash
+    reports sees every drawer's. ``q`` is a receipt number ("3-00012" or "12"),
+    an account number, or an amount ("42.50").
+    """
+    found = Payment.objects.filter(business_date=business_date)
+    if not user.has_perm("payments.view_cash_reports"):
+        found = found.filter(drawer__clerk=user)
+    return (
+        _search_receipts(found, q.strip())
+        .select_related("taken_by")
+        .prefetch_related("lines__account", "lines__misc_item", "tenders")
+        .order_by("-taken_at", "-id")[:200]
+    )
+
+
+def _search_receipts(found: QuerySet[Payment], q: str) -> QuerySet[Payment]:
+    if not q or not q.isascii():
+        return found
+    drawer, dash, number = q.partition("-")
+    if dash and drawer.isdigit() and number.isdigit():
+        return found.filter(drawer_id=int(drawer), receipt_number=int(number))
+    if "." in q or q.startswith("$"):
+        text = q.lstrip("$").replace(",", "")
+        try:
+            return found.filter(total=Decimal(text)) if Decimal(text).is_finite() else found.none()
+        except ArithmeticError:
+            return found.none()
+    if q.isdigit():
+        by_number = Q(receipt_number=int(q)) if len(q) <= 9 else Q(pk__in=[])
+        return found.filter(by_number | Q(lines__account__number=q)).distinct()
+    return found.none()
+
+
+def receipts_for_transactions(ids: list[int]) -> dict[int, Payment]:
+    """The receipt behind each journal transaction (its posting or its void), by id."""
+    payments = Payment.objects.filter(Q(transaction_id__in=ids) | Q(void_transaction_id__in=ids))
+    found: dict[int, Payment] = {}
+    for payment in payments.only(
+        "pk", "drawer_id", "receipt_number", "transaction_id", "void_transaction_id"
+    ):
+        found[payment.transaction_id] = payment
+        if payment.void_transaction_id:
+            found[payment.void_transaction_id] = payment
+    return found
 
 
 def payment_for_receipt(pk: int) -> Payment:

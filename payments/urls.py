@@ -15,6 +15,7 @@ urlpatterns = [
     path("take/", views.take, name="take"),
     path("take/lookup/", views.lookup, name="lookup"),
     path("misc/", views.misc, name="misc"),
+    path("receipts/", views.receipts, name="receipts"),
     path("receipts/<int:payment_pk>/", views.receipt, name="receipt"),
     path("receipts/<int:payment_pk>/print/", views.receipt_print, name="receipt_print"),
     path("receipts/<int:payment_pk>/pdf/", views.receipt_pdf, name="receipt_pdf"),

@@ -15,7 +15,17 @@ from .batches import (
     lockbox_upload,
 )
 from .closeout import closeout, closeout_detail, deposit_slip
-from .counter import index, lookup, misc, receipt, receipt_pdf, receipt_print, take, void
+from .counter import (
+    index,
+    lookup,
+    misc,
+    receipt,
+    receipt_pdf,
+    receipt_print,
+    receipts,
+    take,
+    void,
+)
 from .drawers import drawer_close, drawer_detail, drawer_open, drawer_reopen
 from .reports import report, reports
 from .returns import return_item, return_payment
@@ -44,6 +54,7 @@ __all__ = [
     "receipt",
     "receipt_pdf",
     "receipt_print",
+    "receipts",
     "report",
     "reports",
     "return_item",

@@ -181,6 +181,16 @@ def misc(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("payments.view_payment", raise_exception=True)
+def receipts(request: HttpRequest) -> HttpResponse:
+    """Today's receipts (a clerk's own drawers; every drawer for supervisors), searchable."""
+    day = open_business_day()
+    q = request.GET.get("q", "")[:40]
+    found = selectors.receipts_of_day(user=request.user, business_date=day.date, q=q) if day else []
+    context = {"day": day, "q": q, "receipts": found}
+    return render(request, "payments/receipts.html", context)
+
+
+@permission_required("payments.view_payment", raise_exception=True)
 def receipt(request: HttpRequest, payment_pk: int) -> HttpResponse:
     payment = selectors.payment_for_receipt(payment_pk)
     void_form = VoidForm() if request.user.has_perm("payments.void_payment") else None

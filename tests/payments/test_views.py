@@ -476,3 +476,44 @@ def test_a_supervisor_cannot_reopen_an_own_drawer_or_one_closed_out(
     theirs.refresh_from_db()
     with pytest.raises(ValidationError, match="closeout"):
         services.drawer_reopen(drawer=theirs, reason="Recount", acting_user=carol)
+
+
+def test_it_lists_todays_receipts_of_the_clerks_drawer_and_finds_one(
+    clerk, alice, carol, bob, account
+) -> None:
+    from tests.factories import make_account, make_user
+
+    from .helpers import pay
+
+    other_account = make_account(bob)
+    from payments.models import Drawer
+
+    alice_drawer = Drawer.objects.get(clerk=alice)
+    mine = pay(alice, alice_drawer, account, "42.50")
+    pay(alice, alice_drawer, other_account, "7.00")
+    someone = make_user("zoe", "Clerk")
+    theirs = pay(someone, open_drawer(someone), other_account, "9.99")
+    url = reverse("payments:receipts")
+    html = clerk.get(url).content.decode()
+    assert mine.receipt_label in html and theirs.receipt_label not in html  # own drawer only
+    for q in (mine.receipt_label, account.number, "42.50", "$42.50"):
+        found = clerk.get(url, {"q": q}).content.decode()
+        assert mine.receipt_label in found, q
+        assert f"{alice_drawer.pk}-00002" not in found, q
+    assert "No receipt today matches" in clerk.get(url, {"q": "zzz"}).content.decode()
+    sup = Client()
+    sup.force_login(carol)  # a supervisor sees every drawer's receipts
+    assert theirs.receipt_label in sup.get(url).content.decode()
+
+
+def test_the_account_activity_links_each_receipt(clerk, alice, bob, account) -> None:
+    from payments.models import Drawer
+
+    from .helpers import pay
+
+    payment = pay(alice, Drawer.objects.get(clerk=alice), account, "12.00")
+    coordinator = Client()
+    coordinator.force_login(bob)
+    html = coordinator.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    link = f'<a href="{reverse("payments:receipt", args=[payment.pk])}" data-activity-receipt>'
+    assert f"{link}Receipt {payment.receipt_label}</a>" in html

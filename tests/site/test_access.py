@@ -59,6 +59,7 @@ ALLOWED: dict[str, set[str]] = {
     "payments:lookup": {CLERK, COORD, SUP},
     "payments:misc": {CLERK, COORD, SUP},
     "payments:receipt": {CLERK, COORD, SUP, AUDIT},
+    "payments:receipts": {CLERK, COORD, SUP, AUDIT},
     "payments:receipt_print": {CLERK, COORD, SUP, AUDIT},
     "payments:receipt_pdf": {CLERK, COORD, SUP, AUDIT},
     "payments:void": {SUP},
