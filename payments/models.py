@@ -124,6 +124,12 @@ class Payment(models.Model):
     )
     voided_at = models.DateTimeField(null=True, blank=True)
     void_reason = models.CharField(max_length=500, blank=True)
+    # A clerk asks for a void; a supervisor (a second person) approves it or declines.
+    void_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    void_requested_at = models.DateTimeField(null=True, blank=True)
+    void_request_reason = models.CharField(max_length=500, blank=True)
     void_transaction = models.OneToOneField(
         "ledger.JournalTransaction",
         null=True,

@@ -132,6 +132,15 @@ def _search_receipts(found: QuerySet[Payment], q: str) -> QuerySet[Payment]:
     return found.none()
 
 
+def voids_waiting() -> QuerySet[Payment]:
+    """Receipts whose void a clerk requested, still posted: the supervisors' queue."""
+    return (
+        Payment.objects.filter(void_requested_at__isnull=False, status=PaymentStatus.POSTED)
+        .select_related("void_requested_by", "taken_by")
+        .order_by("void_requested_at")
+    )
+
+
 def receipts_for_transactions(ids: list[int]) -> dict[int, Payment]:
     """The receipt behind each journal transaction (its posting or its void), by id."""
     payments = Payment.objects.filter(Q(transaction_id__in=ids) | Q(void_transaction_id__in=ids))

@@ -18,7 +18,7 @@ from .closeout import closeout_run, next_business_date
 from .drawers import drawer_close, drawer_open, drawer_reopen
 from .returns import payment_return
 from .taking import AccountPart, MiscPart, TenderIn, payment_take, receipt_printed
-from .voids import payment_void
+from .voids import payment_void, payment_void_decline, payment_void_request
 
 __all__ = [
     "AccountPart",
@@ -40,5 +40,7 @@ __all__ = [
     "payment_return",
     "payment_take",
     "payment_void",
+    "payment_void_decline",
+    "payment_void_request",
     "receipt_printed",
 ]

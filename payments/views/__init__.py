@@ -25,6 +25,9 @@ from .counter import (
     receipts,
     take,
     void,
+    void_decline,
+    void_queue,
+    void_request,
 )
 from .drawers import drawer_close, drawer_detail, drawer_open, drawer_reopen
 from .reports import report, reports
@@ -61,4 +64,7 @@ __all__ = [
     "return_payment",
     "take",
     "void",
+    "void_decline",
+    "void_queue",
+    "void_request",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import resolve, reverse
@@ -197,6 +197,8 @@ def receipt(request: HttpRequest, payment_pk: int) -> HttpResponse:
     context = {
         "payment": payment,
         "void_form": void_form,
+        "request_form": VoidForm(),
+        "request_token": token_for(request, VOID_REQUEST),
         "token": token_for(request, VOID),
         "business_date": getattr(open_business_day(), "date", None),
     }
@@ -262,3 +264,52 @@ def void(request: HttpRequest, payment_pk: int) -> HttpResponse:
         "business_date": getattr(open_business_day(), "date", None),
     }
     return render(request, "payments/receipt.html", context, status=400)
+
+
+VOID_REQUEST = "payments.void_request"
+
+
+@require_POST
+@permission_required("payments.take_payment", raise_exception=True)
+def void_request(request: HttpRequest, payment_pk: int) -> HttpResponse:
+    """A clerk asks for a void; the receipt joins the supervisors' queue."""
+    payment = get_object_or_404(Payment, pk=payment_pk)
+    form = VoidForm(request.POST)
+
+    def post() -> str:
+        services.payment_void_request(
+            payment=payment, reason=form.cleaned_data["reason"], acting_user=request.user
+        )
+        return reverse("payments:receipt", args=[payment.pk])
+
+    done = f"A supervisor is asked to void receipt {payment.receipt_label}."
+    sent = submit(request, purpose=VOID_REQUEST, form=form, action=post, success=done)
+    if sent.done:
+        return sent.done
+    context = {
+        "payment": selectors.payment_for_receipt(payment.pk),
+        "request_form": form,
+        "request_token": sent.token,
+        "business_date": getattr(open_business_day(), "date", None),
+    }
+    return render(request, "payments/receipt.html", context, status=400)
+
+
+@require_POST
+@permission_required("payments.void_payment", raise_exception=True)
+def void_decline(request: HttpRequest, payment_pk: int) -> HttpResponse:
+    payment = get_object_or_404(Payment, pk=payment_pk)
+    try:
+        services.payment_void_decline(payment=payment, acting_user=request.user)
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    else:
+        messages.success(request, f"The void of receipt {payment.receipt_label} is declined.")
+    return redirect("payments:void_queue")
+
+
+@permission_required("payments.void_payment", raise_exception=True)
+def void_queue(request: HttpRequest) -> HttpResponse:
+    """Voids waiting for a supervisor, oldest first."""
+    context = {"waiting": selectors.voids_waiting()}
+    return render(request, "payments/void_queue.html", context)

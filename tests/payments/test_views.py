@@ -517,3 +517,45 @@ def test_the_account_activity_links_each_receipt(clerk, alice, bob, account) -> 
     html = coordinator.get(reverse("accounts:detail", args=[account.pk])).content.decode()
     link = f'<a href="{reverse("payments:receipt", args=[payment.pk])}" data-activity-receipt>'
     assert f"{link}Receipt {payment.receipt_label}</a>" in html
+
+
+def test_a_clerk_asks_for_a_void_and_a_supervisor_works_the_queue(clerk, carol, account) -> None:
+    data = _form(clerk, account_0=account.number, amount_0="10.00", cash_amount="10.00")
+    receipt_url = clerk.post(reverse("payments:take"), data).headers["Location"]
+    pk = int(receipt_url.rstrip("/").split("/")[-1])
+    assert clerk.get(reverse("payments:void_queue")).status_code == 403  # not a supervisor
+    assert clerk.post(reverse("payments:void_decline", args=[pk])).status_code == 403
+    token = re.search(
+        r'void/request/".*?name="token" value="([^"]+)"',
+        clerk.get(receipt_url).content.decode(),
+        re.S,
+    ).group(1)
+    asked = clerk.post(
+        reverse("payments:void_request", args=[pk]), {"token": token, "reason": "Wrong account"}
+    )
+    assert asked.status_code == 302
+    assert "Void requested by alice" in clerk.get(receipt_url).content.decode()
+    sup = Client()
+    sup.force_login(carol)
+    home = sup.get(reverse("payments:void_queue")).content.decode()
+    assert re.search(r'id="nav-voids">Voids <span class="badge">1</span>', home)
+    assert "Wrong account" in home and Payment.objects.get(pk=pk).status == "posted"
+    void_token = _token(sup, receipt_url)
+    sup.post(reverse("payments:void", args=[pk]), {"reason": "Wrong account", "token": void_token})
+    assert Payment.objects.get(pk=pk).status == "void"
+    assert "No voids are waiting." in sup.get(reverse("payments:void_queue")).content.decode()
+
+
+def test_a_supervisor_declines_a_requested_void(clerk, alice, carol, account) -> None:
+    from payments import services
+    from payments.models import Drawer
+
+    from .helpers import pay
+
+    payment = pay(alice, Drawer.objects.get(clerk=alice), account, "5.00")
+    services.payment_void_request(payment=payment, reason="Typo", acting_user=alice)
+    sup = Client()
+    sup.force_login(carol)
+    assert sup.post(reverse("payments:void_decline", args=[payment.pk])).status_code == 302
+    payment.refresh_from_db()
+    assert payment.status == "posted" and payment.void_requested_at is None
