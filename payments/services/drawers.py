@@ -148,9 +148,8 @@ def drawer_reopen(*, drawer: Drawer, reason: str, acting_user: Any) -> Drawer:
             acting_user=acting_user,
         )
     _clear_count(drawer)
-    drawer._change_reason = f"Reopened for recount by {acting_user.username}: {reason.strip()}"[
-        :100
-    ]  # type: ignore[attr-defined]
+    why = f"Reopened for recount by {acting_user.username}: {reason.strip()}"
+    drawer._change_reason = why[:100]  # type: ignore[attr-defined]
     drawer.save()
     return drawer
 
