@@ -208,6 +208,8 @@ class CountForm(CardSafeForm):
                 required=False,
                 widget=forms.NumberInput(attrs={"data-denomination": str(_value)}),
             )
+        first = self.fields[DENOMINATIONS[0][0]]
+        first.widget.attrs["autofocus"] = True  # the count starts at the largest bill
 
     def counts(self) -> dict[str, int]:
         return {name: self.cleaned_data.get(name) or 0 for name, _v in DENOMINATIONS}
@@ -246,6 +248,10 @@ class DrawerCloseForm(CountForm):
                 raise forms.ValidationError(f"Line {n}: the amount must be more than zero.")
             listed.append((parts[0], amount))
         return listed
+
+
+class ReopenForm(CardSafeForm):
+    reason = forms.CharField(label="Why is it counted again?", max_length=200)
 
 
 class VoidForm(CardSafeForm):

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import connection
+from django.utils import timezone
 
 from .models import IdempotencyKey
 
@@ -85,23 +86,26 @@ def claim(*, token: str, user: User | AnonymousUser, purpose: str, digest: str =
 
     ``digest`` (from :func:`form_digest`) binds the token to what was sent; a
     claim without one (or a key claimed before digests were kept) binds nothing.
+    ``ON CONFLICT DO NOTHING`` instead of catching an ``IntegrityError``: no
+    savepoint is needed, and a replay still waits behind an uncommitted first
+    submission (then finds the key taken, or takes it if the first rolled back).
     """
     if not isinstance(user, User):  # every money form is behind login; never claim for nobody
         raise StaleToken("This form was not issued to you. Reload the page and try again.")
     key = read_token(token, user_id=user.pk, purpose=purpose)
-    try:
-        with transaction.atomic():
-            IdempotencyKey.objects.create(
-                key=key,
-                user=user,  # type: ignore[misc]
-                purpose=purpose,
-                digest=digest,
-            )
-    except IntegrityError:
-        used = IdempotencyKey.objects.get(key=key)
-        if used.digest and digest and used.digest != digest:
-            raise TokenReused(REUSED_MESSAGE) from None
-        return Claim(key=key, replay_url=used.result_url or "/")
+    table = IdempotencyKey._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (key, user_id, purpose, result_url, digest, created_at) "
+            "VALUES (%s, %s, %s, '', %s, %s) ON CONFLICT (key) DO NOTHING RETURNING key",
+            [key, user.pk, purpose, digest, timezone.now()],
+        )
+        taken = cursor.fetchone() is None
+    if taken:
+        url, used_digest = IdempotencyKey.objects.values_list("result_url", "digest").get(key=key)
+        if used_digest and digest and used_digest != digest:
+            raise TokenReused(REUSED_MESSAGE)
+        return Claim(key=key, replay_url=url or "/")
     return Claim(key=key, replay_url=None)
 
 

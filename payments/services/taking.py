@@ -71,20 +71,24 @@ class TenderIn:
 @transaction.atomic
 def payment_take(
     *,
-    drawer: Drawer,
+    drawer: Drawer | None,
     tenders: Sequence[TenderIn],
     acting_user: Any,
     accounts: Sequence[AccountPart] = (),
     misc: Sequence[MiscPart] = (),
     payer: str = "",
 ) -> Payment:
-    """Post one receipt: accounts (by payment order) or misc revenue, paid by ``tenders``."""
+    """Post one receipt: accounts (by payment order) or misc revenue, paid by ``tenders``.
+
+    ``drawer`` None is the acting clerk's open drawer. The drawer, the business
+    day and the receipt number are each read once (the day by the ledger writer).
+    """
     require_perm(acting_user, "payments.take_payment")
     refuse_card_numbers(payer=payer)
-    drawer = own_open_drawer(drawer, acting_user)
     total = _check_parts(accounts, misc)
     change = _check_tenders(tenders, total)
     writer = writer_for(acting_user)
+    drawer = own_open_drawer(drawer, acting_user, on=writer.business_date)
     locked = writer.lock([p.account for p in accounts])
     _check_accounts(accounts, locked, tenders, writer.business_date)
     number = next_number(f"payments.receipt.drawer.{drawer.pk}")

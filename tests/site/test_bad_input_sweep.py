@@ -724,7 +724,7 @@ FORMS: dict[str, Form] = {
         url=_url("payments:drawer_close"),
         role="alice",
         purpose=_fixed("payments.drawer_close"),
-        baseline=lambda w: {**_counts(d20="5", d10="1"), "checks": ""},
+        baseline=lambda w: {**_counts(d20="5", d10="1"), "checks": "", "confirmed": "1"},
         attack=[
             *fields(COUNT, *SAMPLED_COUNTS),
             # One line per check: "number amount"; each part gets the bad values.
@@ -816,7 +816,7 @@ FORMS: dict[str, Form] = {
         url=_url("payments:closeout"),
         role="carol",
         purpose=_fixed("payments.closeout"),
-        baseline=lambda w: {},
+        baseline=lambda w: {"confirmed": "1"},  # the confirm step's POST
         attack=[Field("token", TOKEN, required=True)],
         rows=(Closeout, BusinessDay),
         context="",
@@ -950,7 +950,7 @@ def _app_frames(error: BaseException) -> str:
 
 def _echoed(name: str) -> bool:
     """Whether the page shows a field's typed value back (buttons and bookkeeping do not)."""
-    return name not in ("token", "action") and not name.endswith("_FORMS")
+    return name not in ("token", "action", "confirmed") and not name.endswith("_FORMS")
 
 
 def _label(value: Any) -> str:
