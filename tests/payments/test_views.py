@@ -7,7 +7,9 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -363,8 +365,6 @@ def test_it_sends_a_clerk_without_a_drawer_to_open_one(alice, business_day, acco
 def test_the_htmx_post_reads_drawer_day_and_number_once(clerk, bob, account) -> None:
     """Pins the statements of one payment by htmx (before: 27 plus 4 savepoint statements,
     then a GET of the receipt page, 13, and of a new form, 6)."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     charge(account, bob, water="42.50")
     _hx_post(clerk, _form(clerk, account_0=account.number, amount_0="1.00", cash_amount="1"))
@@ -382,7 +382,7 @@ def test_the_htmx_post_reads_drawer_day_and_number_once(clerk, bob, account) -> 
     assert count(r"common_numbersequence") == 1
     assert count(r"UPDATE .*common_numbersequence|ON CONFLICT \(name\) DO UPDATE") == 1
     assert count(r"^SAVEPOINT") == 2  # the test's own transaction, and payment_take's
-    assert len(statements) == 33  # the POST 25 (2 savepoints), the receipt panel 8
+    assert len(statements) == 30  # the POST 22 (2 savepoints; permissions cached), the panel 8
 
 
 def test_it_closes_a_drawer_only_after_the_count_is_reviewed_and_confirmed(clerk) -> None:
