@@ -133,6 +133,7 @@ def drawer_reopen(*, drawer: Drawer, reason: str, acting_user: Any) -> Drawer:
     decision to allow it a second person's.
     """
     require_perm(acting_user, "payments.run_closeout")
+    refuse_card_numbers(reason=reason)
     drawer = Drawer.objects.select_for_update().get(pk=drawer.pk)
     if not reason.strip():
         raise refuse("reason", "Say why the drawer is counted again.")

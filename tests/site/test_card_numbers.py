@@ -219,6 +219,12 @@ PATHS: dict[str, Path] = {
     "void_reason": lambda w, f: payment_services.payment_void(
         payment=w.payment, reason=IN_TEXT, acting_user=w.carol
     ),
+    "void_request_reason": lambda w, f: payment_services.payment_void_request(
+        payment=w.payment, reason=IN_TEXT, acting_user=w.alice
+    ),
+    "drawer_reopen_reason": lambda w, f: payment_services.drawer_reopen(
+        drawer=w.drawer, reason=IN_TEXT, acting_user=w.carol
+    ),
     "return_reason": lambda w, f: payment_services.payment_return(
         kind=ReturnKind.RETURNED_CHECK, reason=IN_TEXT, payment=w.payment, acting_user=w.bob
     ),
@@ -269,6 +275,8 @@ TYPED: dict[str, tuple[str, str]] = {
     "adjustments.HistoricalAdjustmentRequest.history_change_reason": ("reject_reason", "reason"),
     "payments.Payment.payer": ("payer", "payer"),
     "payments.Payment.void_reason": ("void_reason", "reason"),
+    "payments.Payment.void_request_reason": ("void_request_reason", "reason"),
+    "payments.HistoricalDrawer.history_change_reason": ("drawer_reopen_reason", "reason"),
     "payments.PaymentLine.description": ("misc_description", "description"),
     "payments.Tender.reference": ("tender_reference", "check_number"),
     "payments.RemittanceBatch.file_name": ("lockbox_file_name", "file"),
