@@ -97,10 +97,9 @@ def payment_take(
     kind = TransactionKind.PAYMENT if accounts else TransactionKind.MISC_REVENUE
     who = ", ".join(a.number for a in locked) or ", ".join(m.item.name for m in misc)
     try:
-        pending = writer.post(
+        posted = writer.post_now(
             kind=kind, lines=lines, memo=f"Receipt {label}: {who}", source=f"receipt {label}"
         )
-        writer.flush()
     except PostingRefused as refused:
         raise refuse(None, refused.message) from None
     payment = Payment.objects.create(
@@ -112,7 +111,7 @@ def payment_take(
         tendered=Money(sum((t.amount for t in tenders), ZERO), CURRENCY),
         change_due=Money(change, CURRENCY),
         payer=payer.strip()[:200],
-        transaction=pending.saved,
+        transaction=posted,
     )
     _save_lines(payment, accounts, misc)
     _save_tenders(payment, tenders)
