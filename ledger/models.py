@@ -171,7 +171,7 @@ class JournalTransaction(models.Model):
     )
     # Set by a trigger to the inserting database transaction; entries may only be
     # added by that same database transaction (no appending to an old journal).
-    posted_txid = models.BigIntegerField(null=True, editable=False)
+    posted_txid = models.BigIntegerField(null=True, editable=False, db_index=True)
 
     class Meta:
         ordering = ["-id"]
