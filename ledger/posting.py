@@ -16,15 +16,14 @@ the writer's books and queue are its own.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.db import connection, transaction
-from django.utils import timezone
 from djmoney.money import Money
 
 from accounts.choices import AccountStatus
@@ -34,9 +33,16 @@ from billing_site.common.money import CURRENCY, DECIMAL_PLACES, MAX_DIGITS, ZERO
 from .allocation import AccountBook, OpenAmounts, credit_moves
 from .choices import CUSTOMER_ROLES, GLRole, TransactionKind
 from .errors import PostingRefused
-from .models import AccountOpen, DepositHeld, GLAccount, JournalEntry, JournalTransaction, Service
+from .models import (
+    DepositHeld,
+    GLAccount,
+    JournalEntry,
+    JournalTransaction,
+    Service,
+)
 from .reference import chart
 from .selectors import current_business_date
+from .writing import FlushArrays, write_flush
 
 # The journal column holds MAX_DIGITS digits; quantize() raises on larger numbers.
 LINE_LIMIT = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES)
@@ -72,6 +78,37 @@ class _Pending:
     saved: JournalTransaction | None = None
 
 
+@cache
+def _lock_sql() -> tuple[str, str, list[str]]:
+    fields = Account._meta.concrete_fields
+    columns = ", ".join(f.column for f in fields)
+    table = Account._meta.db_table
+    lock = f"SELECT {columns} FROM {table} WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE"
+    rows = "FROM ledger_accountopen o WHERE o.account_id = v.id ORDER BY o.id"
+    open_amounts = (
+        f"SELECT v.id, ARRAY(SELECT o.service_id {rows}), ARRAY(SELECT o.amount {rows}),"
+        " (SELECT d.date FROM ledger_businessday d WHERE d.status = 'open')"
+        " FROM unnest(%s::bigint[]) AS v(id)"
+    )
+    return lock, open_amounts, [f.attname for f in fields]
+
+
+def _book(account: Any) -> AccountBook:
+    book = AccountBook(balance=account.balance.amount)
+    for service_id, amount in zip(
+        account.ledger_open_services, account.ledger_open_amounts, strict=True
+    ):
+        if service_id is None:
+            book.unapplied = amount
+        else:
+            book.open_by_service[service_id] = amount
+    return book
+
+
+def _no_open_day() -> date:
+    raise PostingRefused("No business day is open. A supervisor must open one first.")
+
+
 class LedgerWriter:
     """Collects postings for one database transaction and writes them on flush()."""
 
@@ -79,7 +116,7 @@ class LedgerWriter:
         if not transaction.get_connection().in_atomic_block:
             raise RuntimeError("LedgerWriter must run inside transaction.atomic()")
         self.user = acting_user
-        self.business_date = business_date or current_business_date()
+        self._business_date = business_date  # read with the first lock when not given
         self._accounts: dict[int, Account] = {}
         self._books: dict[int, AccountBook] = {}
         self._pending: list[_Pending] = []
@@ -94,12 +131,43 @@ class LedgerWriter:
         ids = [a if isinstance(a, int) else a.pk for a in accounts]
         missing = sorted(set(ids) - self._accounts.keys())
         if missing:
-            locked = Account.objects.select_for_update().filter(pk__in=missing).order_by("pk")
-            for account in locked:
+            for account in self._lock_query(missing):
                 self._accounts[account.pk] = account
-                self._books[account.pk] = AccountBook(balance=account.balance.amount)
-            self._load_books(missing)
+                self._books[account.pk] = _book(account)
+                if self._business_date is None:
+                    self._business_date = account.ledger_open_day or _no_open_day()
         return [self._accounts[i] for i in ids]
+
+    def _lock_query(self, ids: list[int]) -> list[Any]:
+        """The rows locked in key order, then their open amounts and the open business day.
+
+        Plain SQL built once per process (compiling the ORM query cost more than
+        running it). Two statements, not one: a statement reads from the snapshot
+        it started with, so open amounts read beside ``FOR UPDATE`` could predate
+        the posting that held the lock; the second statement starts after the
+        lock is ours and sees everything committed before.
+        """
+        lock_sql, open_sql, names = _lock_sql()
+        with connection.cursor() as cursor:
+            cursor.execute(lock_sql, [ids])
+            rows = cursor.fetchall()
+            cursor.execute(open_sql, [ids])
+            opened = {pk: (services, amounts, day) for pk, services, amounts, day in cursor}
+        accounts = []
+        for row in rows:
+            account = Account.from_db(connection.alias, names, row)
+            services, amounts, day = opened[account.pk]
+            account.ledger_open_services, account.ledger_open_amounts = services, amounts
+            account.ledger_open_day = day
+            accounts.append(account)
+        return accounts
+
+    @property
+    def business_date(self) -> date:
+        """The open business day every posting of this writer is dated into."""
+        if self._business_date is None:
+            self._business_date = current_business_date()
+        return self._business_date
 
     def account(self, account: Account | int) -> Account:
         """The locked account row (as it is now, under this writer's lock)."""
@@ -111,19 +179,6 @@ class LedgerWriter:
     def open_amounts(self, account: Account | int) -> OpenAmounts:
         """A locked account's balance, credit and open services, including queued postings."""
         return OpenAmounts.of(self._books[self.account(account).pk])
-
-    def _load_books(self, ids: list[int]) -> None:
-        # Kept current by PostgreSQL (migration 0010): a few rows per account,
-        # however long its history.
-        rows = AccountOpen.objects.filter(account_id__in=ids).values_list(
-            "account_id", "service_id", "amount"
-        )
-        for account_id, service_id, amount in rows:
-            book = self._books[account_id]
-            if service_id is None:
-                book.unapplied = amount
-            else:
-                book.open_by_service[service_id] = amount
 
     def service(self, code: str) -> Service:
         for service in self.services:
@@ -309,77 +364,66 @@ class LedgerWriter:
 
     # -- writing -------------------------------------------------------------
     def flush(self) -> list[JournalTransaction]:
-        """Write every queued transaction, its entries, balances and history rows."""
-        if not self._pending:
-            return []
+        """Write every queued transaction, its entries, balances and history rows.
+
+        One statement (``ledger.writing``) however many postings are queued.
+        """
         todo = [p for p in self._pending if p.saved is None]
-        saved = JournalTransaction.objects.bulk_create(
-            [
-                JournalTransaction(
-                    business_date=self.business_date,
-                    kind=p.kind,
-                    memo=p.memo,
-                    source=p.source,
-                    created_by=self.user,
-                    reversal_of=p.reversal_of,
-                )
-                for p in todo
-            ]
-        )
-        for p, txn in zip(todo, saved, strict=True):
-            p.saved = txn
-        JournalEntry.objects.bulk_create(
-            [
-                JournalEntry(
-                    transaction=p.saved,
-                    gl_account=line.gl_account,
-                    amount=Money(line.amount, CURRENCY),
-                    account=line.account,
-                    service=line.service,
-                    deposit_account=line.deposit_account,
-                )
-                for p in todo
-                for line in p.lines
-            ]
-        )
-        self._write_balances(todo)
+        if not todo:
+            return []
+        arrays = FlushArrays()
+        for ord_, p in enumerate(todo, start=1):
+            arrays.kinds.append(p.kind)
+            arrays.memos.append(p.memo)
+            arrays.sources.append(p.source)
+            arrays.reversals.append(p.reversal_of.pk if p.reversal_of else None)
+            for line in p.lines:
+                arrays.e_ord.append(ord_)
+                arrays.e_gl.append(line.gl_account.pk)
+                arrays.e_amount.append(line.amount)
+                arrays.e_account.append(line.account.pk if line.account else None)
+                arrays.e_service.append(line.service.pk if line.service else None)
+                arrays.e_deposit.append(line.deposit_account.pk if line.deposit_account else None)
+        self._balance_arrays(todo, arrays)
+        rows = write_flush(arrays, user=self.user, business_date=self.business_date)
+        for p, (pk, created_at) in zip(todo, rows, strict=True):
+            p.saved = self._saved(p, pk, created_at)
         self._write_deposits(todo)
         return [p.saved for p in todo if p.saved is not None]
 
-    def _write_balances(self, todo: list[_Pending]) -> None:
-        snapshots: list[Account] = []
-        now = timezone.now()
+    def _saved(self, p: _Pending, pk: int, created_at: datetime) -> JournalTransaction:
+        txn = JournalTransaction(
+            pk=pk,
+            business_date=self.business_date,
+            kind=p.kind,
+            memo=p.memo,
+            source=p.source,
+            created_by=self.user,
+            created_at=created_at,
+            reversal_of=p.reversal_of,
+        )
+        txn._state.adding = False
+        txn._state.db = connection.alias
+        return txn
+
+    def _balance_arrays(self, todo: list[_Pending], arrays: FlushArrays) -> None:
+        """Final balances that changed, and one history row per transaction that moved one."""
         last: dict[int, Decimal] = {}
-        for p in todo:
+        for ord_, p in enumerate(todo, start=1):
             for account_id, balance in p.balances_after.items():
                 before = last.get(account_id, self._accounts[account_id].balance.amount)
                 last[account_id] = balance
-                if balance == before:
-                    continue
-                snap = copy.copy(self._accounts[account_id])
-                snap.balance = Money(balance, CURRENCY)
-                snap._history_user = self.user
-                snap._change_reason = f"Transaction #{p.saved.pk} ({p.kind}): {p.memo}"  # type: ignore[union-attr]
-                snap._history_date = now
-                snapshots.append(snap)
-        changed = []
+                if balance != before:
+                    arrays.h_account.append(account_id)
+                    arrays.h_ord.append(ord_)
+                    arrays.h_balance.append(balance)
+                    arrays.h_reason.append(f"({p.kind}): {p.memo}")
         for account_id, balance in last.items():
             account = self._accounts[account_id]
             if account.balance.amount != balance:
                 account.balance = Money(balance, CURRENCY)
-                changed.append(account)
-        # One UPDATE for all the accounts (a lockbox chunk touches hundreds); the
-        # history rows for each change are written just below, one per transaction.
-        if changed:
-            table = Account._meta.db_table
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {table} AS a SET balance = v.balance "
-                    "FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, balance) WHERE a.id = v.id",
-                    ([a.pk for a in changed], [a.balance.amount for a in changed]),
-                )
-        if snapshots:
-            Account.history.bulk_history_create(snapshots, update=True)
+                arrays.b_account.append(account_id)
+                arrays.b_balance.append(balance)
 
     def _write_deposits(self, todo: list[_Pending]) -> None:
         """Each change of a deposit held, saved with its history row (deposits are rare)."""
