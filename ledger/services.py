@@ -8,12 +8,12 @@ billing, collections) call these; nothing else writes ledger rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from accounts.models import Account
 from billing_site.common.money import ZERO
@@ -30,7 +30,7 @@ from .business_calendar import (
 from .choices import GLRole, TransactionKind
 from .deposits import deposit_apply, deposit_refund, deposit_take
 from .errors import PostingRefused
-from .models import GLAccount, JournalTransaction, Service
+from .models import AccountOpen, GLAccount, JournalEntry, JournalTransaction, Service
 from .posting import LedgerWriter, Line, OpenAmounts, Queued
 
 __all__ = [
@@ -52,8 +52,10 @@ __all__ = [
     "payment_lines",
     "post_charges",
     "post_charges_bulk",
+    "post_charges_in_chunks",
     "post_payment",
     "queue_charges",
+    "refresh_planner_statistics",
     "reverse_part",
     "reverse_transaction",
 ]
@@ -122,6 +124,56 @@ def post_charges_bulk(
     queued = queue_charges(writer, bills, kind=kind)
     writer.flush()
     return [writer.transaction_of(q) for q in queued]
+
+
+def post_charges_in_chunks(
+    *,
+    bills: Iterable[AccountCharges],
+    acting_user: Any,
+    chunk_size: int = 10_000,
+    kind: str = TransactionKind.CHARGE,
+) -> int:
+    """:func:`post_charges_bulk` chunk by chunk, each chunk its own database transaction.
+
+    For a run too large for one transaction (a bill run of 100,000 accounts):
+    a chunk is all or nothing; chunks posted before a failure stay posted.
+    After the first chunk the ledger's planner statistics are refreshed, so the
+    later chunks (and the triggers' cached plans) do not keep plans made while
+    the tables looked empty. Returns how many bills were posted.
+    """
+    posted = 0
+    chunk: list[AccountCharges] = []
+    for bill in bills:
+        chunk.append(bill)
+        if len(chunk) == chunk_size:
+            posted += len(post_charges_bulk(bills=chunk, acting_user=acting_user, kind=kind))
+            chunk = []
+            if posted == chunk_size:
+                refresh_planner_statistics()
+    if chunk:
+        posted += len(post_charges_bulk(bills=chunk, acting_user=acting_user, kind=kind))
+    return posted
+
+
+def refresh_planner_statistics() -> None:
+    """ANALYZE the tables every posting reads and writes (after a large first chunk).
+
+    PostgreSQL plans queries from table statistics; a database that was nearly
+    empty when the trigger functions first planned their queries keeps those
+    plans until statistics change, and bulk posting then slows chunk by chunk.
+    The role running it needs the MAINTAIN privilege on these tables (PostgreSQL
+    17+; the owner has it); without it PostgreSQL skips them with a warning and
+    autovacuum's analyze catches up later.
+    """
+    tables = [
+        JournalTransaction._meta.db_table,
+        JournalEntry._meta.db_table,
+        AccountOpen._meta.db_table,
+        Account._meta.db_table,
+    ]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")
 
 
 @transaction.atomic

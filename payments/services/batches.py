@@ -32,7 +32,12 @@ from billing_site.common.numbering import next_number
 from billing_site.common.roles import require_perm
 from ledger.choices import GLRole, TransactionKind
 from ledger.errors import PostingRefused
-from ledger.services import LedgerWriter, payment_lines, writer_for
+from ledger.services import (
+    LedgerWriter,
+    payment_lines,
+    refresh_planner_statistics,
+    writer_for,
+)
 
 from ..choices import BatchKind, BatchStatus, ItemStatus
 from ..lockbox import LockboxFormatError, file_hash, parse_lockbox
@@ -247,8 +252,11 @@ def lockbox_post_pending(*, batch: RemittanceBatch, acting_user: Any) -> Remitta
     require_perm(acting_user, PERM, "ledger.post_transaction")
     if batch.kind != BatchKind.LOCKBOX:  # a mail batch posts only through its control check
         raise refuse(None, f"Batch {batch.number} is not a lockbox file.")
+    chunks = 0
     while _post_chunk(batch.pk, acting_user):
-        pass
+        chunks += 1
+        if chunks == 1 and batch.rows_total > CHUNK:  # stale plans slow every later chunk
+            refresh_planner_statistics()
     return RemittanceBatch.objects.get(pk=batch.pk)
 
 

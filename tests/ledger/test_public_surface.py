@@ -140,3 +140,24 @@ def test_it_names_the_saved_transaction_only_after_flush(alice, account, busines
         assert writer.transaction_of(queued) == saved
         with pytest.raises(PostingRefused, match="Lock the account"):
             writer.open_amounts(account.pk + 1000)
+
+
+def test_it_posts_a_run_in_chunks_each_all_or_nothing(alice, bob, business_day):
+    accounts = [make_account(bob) for _ in range(5)]
+    water = service("WATER")
+    good = [
+        services.AccountCharges(account=a, charges=[(water, D("10.00"))], memo=f"Bill {n}")
+        for n, a in enumerate(accounts)
+    ]
+
+    assert services.post_charges_in_chunks(bills=good, acting_user=alice, chunk_size=2) == 5
+    assert [balance(a) for a in accounts] == [D("10.00")] * 5
+
+    bad = [
+        *good[:2],
+        services.AccountCharges(account=accounts[2], charges=[(water, D("0"))], memo="x"),
+    ]
+    with pytest.raises(PostingRefused, match="more than zero"):
+        services.post_charges_in_chunks(bills=bad, acting_user=alice, chunk_size=2)
+    # The first chunk (two bills) committed; the chunk with the zero charge did not.
+    assert [balance(a) for a in accounts] == [D("20.00")] * 2 + [D("10.00")] * 3
