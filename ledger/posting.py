@@ -418,9 +418,10 @@ class LedgerWriter:
                     arrays.h_ord.append(ord_)
                     arrays.h_balance.append(balance)
                     arrays.h_reason.append(f"({p.kind}): {p.memo}")
+        moved = set(arrays.h_account)
         for account_id, balance in last.items():
             account = self._accounts[account_id]
-            if account.balance.amount != balance:
+            if account.balance.amount != balance or account_id in moved:
                 account.balance = Money(balance, CURRENCY)
                 arrays.b_account.append(account_id)
                 arrays.b_balance.append(balance)

@@ -9,10 +9,11 @@ bill run's chunk of 10,000 accounts):
 * transaction ids come from the table's sequence, one per posting in order;
 * ``INSERT ... SELECT FROM unnest`` for transactions and entries (ids ascend
   in posting order, lines in the order they were given);
-* one ``UPDATE ... FROM unnest`` for the accounts whose balance changed;
+* one ``UPDATE ... FROM unnest`` for the accounts whose balance moved (every
+  account with a history row, even if it ends where it began);
 * one ``INSERT ... SELECT`` for the history rows, one per transaction that
   changed an account's balance, naming the transaction and the acting user,
-  the account's other columns copied from its row (the columns are read from
+  the account's other columns copied from the updated row (the columns are read from
   the historical model, so a new ``Account`` field is carried without edits).
 
 The database's triggers see exactly what they saw before (statement-level
@@ -96,6 +97,7 @@ WITH ids AS MATERIALIZED (
     UPDATE {Account._meta.db_table} AS b SET balance = v.balance
     FROM unnest(%(b_account)s::bigint[], %(b_balance)s::numeric[]) AS v(id, balance)
     WHERE b.id = v.id
+    RETURNING b.*
 ), history AS (
     INSERT INTO {history._meta.db_table}
         ({", ".join(columns)}, history_date, history_change_reason, history_type)
@@ -103,7 +105,7 @@ WITH ids AS MATERIALIZED (
     FROM unnest(%(h_account)s::bigint[], %(h_ord)s::bigint[], %(h_balance)s::numeric[],
                 %(h_reason)s::text[]) WITH ORDINALITY AS h(account, ord, balance, reason, n)
     JOIN ids USING (ord)
-    JOIN {Account._meta.db_table} AS a ON a.id = h.account
+    JOIN balances AS a ON a.id = h.account
     ORDER BY h.n
 )
 SELECT id, created_at FROM txn ORDER BY id"""
