@@ -10,8 +10,11 @@ Design overview
   open (see migration 0002). Corrections are reversing transactions.
 * Entries on receivable and unapplied-credit GL accounts carry the customer
   account; ``Account.balance`` is their sum, kept by ``ledger.services`` in the
-  same database transaction under a row lock, and checked again by a deferred
-  trigger at commit.
+  same database transaction under a row lock. PostgreSQL keeps each account's
+  open amount per service in :class:`AccountOpen` (a statement trigger, migration
+  0010), and one deferred check per database transaction (migration 0011)
+  proves, for what it touched, that transactions sum to zero and balances equal
+  the kept open amounts: no posting and no check sums an account's history.
 * A customer's security deposit is a liability held for the account, not
   something the customer owes: its lines are on the deposits-held GL account and
   name the account in ``deposit_account`` (never ``account``), so they stay out
