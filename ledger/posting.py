@@ -81,7 +81,7 @@ class _Pending:
 @cache
 def _lock_sql() -> tuple[str, str, list[str]]:
     fields = Account._meta.concrete_fields
-    columns = ", ".join(f.column for f in fields)
+    columns = ", ".join(str(f.column) for f in fields)
     table = Account._meta.db_table
     lock = f"SELECT {columns} FROM {table} WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE"
     rows = "FROM ledger_accountopen o WHERE o.account_id = v.id ORDER BY o.id"
@@ -93,11 +93,9 @@ def _lock_sql() -> tuple[str, str, list[str]]:
     return lock, open_amounts, [f.attname for f in fields]
 
 
-def _book(account: Any) -> AccountBook:
-    book = AccountBook(balance=account.balance.amount)
-    for service_id, amount in zip(
-        account.ledger_open_services, account.ledger_open_amounts, strict=True
-    ):
+def _book(account: Account, services: list[int | None], amounts: list[Decimal]) -> AccountBook:
+    book = AccountBook(balance=account.balance.amount)  # type: ignore[attr-defined]
+    for service_id, amount in zip(services, amounts, strict=True):
         if service_id is None:
             book.unapplied = amount
         else:
@@ -131,14 +129,14 @@ class LedgerWriter:
         ids = [a if isinstance(a, int) else a.pk for a in accounts]
         missing = sorted(set(ids) - self._accounts.keys())
         if missing:
-            for account in self._lock_query(missing):
+            for account, book, day in self._lock_query(missing):
                 self._accounts[account.pk] = account
-                self._books[account.pk] = _book(account)
+                self._books[account.pk] = book
                 if self._business_date is None:
-                    self._business_date = account.ledger_open_day or _no_open_day()
+                    self._business_date = day or _no_open_day()
         return [self._accounts[i] for i in ids]
 
-    def _lock_query(self, ids: list[int]) -> list[Any]:
+    def _lock_query(self, ids: list[int]) -> list[tuple[Account, AccountBook, date | None]]:
         """The rows locked in key order, then their open amounts and the open business day.
 
         Plain SQL built once per process (compiling the ORM query cost more than
@@ -153,14 +151,12 @@ class LedgerWriter:
             rows = cursor.fetchall()
             cursor.execute(open_sql, [ids])
             opened = {pk: (services, amounts, day) for pk, services, amounts, day in cursor}
-        accounts = []
+        locked = []
         for row in rows:
             account = Account.from_db(connection.alias, names, row)
             services, amounts, day = opened[account.pk]
-            account.ledger_open_services, account.ledger_open_amounts = services, amounts
-            account.ledger_open_day = day
-            accounts.append(account)
-        return accounts
+            locked.append((account, _book(account, services, amounts), day))
+        return locked
 
     @property
     def business_date(self) -> date:

@@ -283,7 +283,8 @@ def _post_reversal(
         if amount > whole:
             raise PostingRefused(f"Transaction #{original.pk} moved only {whole}.")
         undone = [*_take_back(debits, amount), *_take_back(credits, amount)]
-    writer.lock(sorted({e.account_id or e.deposit_account_id for e in entries} - {None}))
+    named = {e.account_id or e.deposit_account_id for e in entries}
+    writer.lock(sorted(pk for pk in named if pk is not None))
     lines = [
         Line(
             gl_account=e.gl_account,
