@@ -17,10 +17,9 @@ from django.core.exceptions import ValidationError
 from accounts.choices import AccountStatus
 from accounts.models import Account
 from billing_site.common.money import ZERO, format_money
-from ledger.allocation import allocate
 from ledger.choices import CUSTOMER_ROLES, TransactionKind
 from ledger.models import JournalTransaction
-from ledger.services import LedgerWriter, Line
+from ledger.services import LedgerWriter, Line, allocate
 
 from .choices import Direction, RequestKind, TransferOf
 from .models import AdjustmentRequest

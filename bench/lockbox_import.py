@@ -46,7 +46,7 @@ def prepare() -> tuple[int, list[str]]:
     from billing_site.common import roles
     from ledger import services
     from ledger.choices import TransactionKind
-    from ledger.posting import Line
+    from ledger.services import Line
 
     user = User.objects.create_user("bench-coordinator")
     user.groups.add(Group.objects.get(name=roles.COORDINATOR))

@@ -40,6 +40,7 @@ __all__ = [
     "OpenAmounts",
     "PostingRefused",
     "Queued",
+    "allocate",
     "business_day_close",
     "business_day_open",
     "charge_lines",
