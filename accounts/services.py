@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -21,7 +22,7 @@ from .text import fold, joined_words
 ACCOUNT_NUMBER_START = 100_000
 
 
-def _with_history(obj: Any, *, acting_user: Any, reason: str) -> Any:
+def _with_history(obj: Any, *, acting_user: User, reason: str) -> Any:
     obj._history_user = acting_user
     obj._change_reason = reason
     return obj
@@ -62,7 +63,7 @@ def refresh_search_documents(
 
 
 @transaction.atomic
-def customer_create(*, acting_user: Any, **fields: Any) -> Customer:
+def customer_create(*, acting_user: User, **fields: Any) -> Customer:
     require_perm(acting_user, "accounts.add_customer")
     customer = Customer(**fields)
     refuse_card_numbers_in(customer)
@@ -73,7 +74,7 @@ def customer_create(*, acting_user: Any, **fields: Any) -> Customer:
 
 @transaction.atomic
 def customer_update(
-    *, customer: Customer, acting_user: Any, reason: str, **fields: Any
+    *, customer: Customer, acting_user: User, reason: str, **fields: Any
 ) -> Customer:
     require_perm(acting_user, "accounts.change_customer")
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
@@ -89,7 +90,7 @@ def customer_update(
 
 
 @transaction.atomic
-def premise_create(*, acting_user: Any, **fields: Any) -> Premise:
+def premise_create(*, acting_user: User, **fields: Any) -> Premise:
     require_perm(acting_user, "accounts.add_premise")
     premise = Premise(**fields)
     refuse_card_numbers_in(premise)
@@ -104,7 +105,7 @@ def account_open(
     customer: Customer,
     premise: Premise,
     account_class: str,
-    acting_user: Any,
+    acting_user: User,
     start_date: date | None = None,
     master: Account | None = None,
     is_master: bool = False,
@@ -137,7 +138,7 @@ def _check_can_be_master_of(master: Account) -> None:
 
 
 @transaction.atomic
-def account_change_status(*, account: Account, to: str, acting_user: Any, reason: str) -> Account:
+def account_change_status(*, account: Account, to: str, acting_user: User, reason: str) -> Account:
     """Move along pending -> active -> final -> closed; closing needs a zero balance."""
     perm = "accounts.close_account" if to == AccountStatus.CLOSED else "accounts.change_account"
     require_perm(acting_user, perm)
@@ -172,7 +173,7 @@ def _check_can_close(account: Account) -> None:
 
 
 @transaction.atomic
-def account_set_master(*, account: Account, is_master: bool, acting_user: Any) -> Account:
+def account_set_master(*, account: Account, is_master: bool, acting_user: User) -> Account:
     require_perm(acting_user, "accounts.manage_master_account")
     account = Account.objects.select_for_update().get(pk=account.pk)
     if is_master and account.master_id:
@@ -187,7 +188,7 @@ def account_set_master(*, account: Account, is_master: bool, acting_user: Any) -
 
 @transaction.atomic
 def account_attach_sub(
-    *, master: Account, sub: Account | None, acting_user: Any, detach: bool = False
+    *, master: Account, sub: Account | None, acting_user: User, detach: bool = False
 ) -> Account:
     """Attach ``sub`` under ``master`` (or detach it when ``detach``)."""
     require_perm(acting_user, "accounts.manage_master_account")
@@ -216,7 +217,7 @@ def account_attach_sub(
 
 @transaction.atomic
 def note_add(
-    *, account: Account, text: str, acting_user: Any, kind: str = NoteKind.NOTE
+    *, account: Account, text: str, acting_user: User, kind: str = NoteKind.NOTE
 ) -> AccountNote:
     require_perm(acting_user, "accounts.add_accountnote")
     if kind == NoteKind.SYSTEM:
@@ -228,7 +229,7 @@ def note_add(
     return note
 
 
-def system_note(*, account: Account, text: str, acting_user: Any) -> AccountNote:
+def system_note(*, account: Account, text: str, acting_user: User) -> AccountNote:
     """A note the application writes about something it did (no permission of its own)."""
     return AccountNote.objects.create(
         account=account, text=text[:4000], kind=NoteKind.SYSTEM, author=acting_user
@@ -237,7 +238,7 @@ def system_note(*, account: Account, text: str, acting_user: Any) -> AccountNote
 
 @transaction.atomic
 def flag_set(
-    *, account: Account, kind: str, reason: str, acting_user: Any, expires_on: date | None = None
+    *, account: Account, kind: str, reason: str, acting_user: User, expires_on: date | None = None
 ) -> AccountFlag:
     require_perm(acting_user, "accounts.manage_account_flags")
     if kind in FLAGS_NEEDING_EXPIRY and expires_on is None:
@@ -256,7 +257,7 @@ def flag_set(
 
 
 @transaction.atomic
-def flag_clear(*, flag: AccountFlag, reason: str, acting_user: Any) -> AccountFlag:
+def flag_clear(*, flag: AccountFlag, reason: str, acting_user: User) -> AccountFlag:
     require_perm(acting_user, "accounts.manage_account_flags")
     refuse_card_numbers(reason=reason)
     flag = AccountFlag.objects.select_for_update().get(pk=flag.pk)

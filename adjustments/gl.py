@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -60,7 +60,7 @@ def _check_lines(lines: Sequence[DraftLine]) -> None:
         checked_amount(abs(line.amount), field="__all__", what=f"Line {index + 1}")
 
 
-def _owned_draft(draft: AdjustmentRequest, acting_user: Any) -> AdjustmentRequest:
+def _owned_draft(draft: AdjustmentRequest, acting_user: User) -> AdjustmentRequest:
     locked = AdjustmentRequest.objects.select_for_update().get(pk=draft.pk)
     if locked.kind != RequestKind.GL_ADJUSTMENT or locked.status != RequestStatus.DRAFT:
         raise ValidationError(f"{locked} is not a GL adjustment draft.")
@@ -75,7 +75,7 @@ def gl_draft_save(
     draft: AdjustmentRequest | None,
     memo: str,
     lines: Sequence[DraftLine],
-    acting_user: Any,
+    acting_user: User,
 ) -> AdjustmentRequest:
     """Create or replace a GL adjustment draft; it need not balance yet."""
     require_perm(acting_user, "adjustments.draft_gl_adjustment")
@@ -104,7 +104,7 @@ def gl_draft_save(
 
 
 @transaction.atomic
-def gl_draft_submit(*, draft: AdjustmentRequest, acting_user: Any) -> AdjustmentRequest:
+def gl_draft_submit(*, draft: AdjustmentRequest, acting_user: User) -> AdjustmentRequest:
     """Send a balanced draft to the approval queue."""
     require_perm(acting_user, "adjustments.draft_gl_adjustment")
     req = _owned_draft(draft, acting_user)

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -67,7 +68,7 @@ def _fresh(account: Account) -> Account:
     return Account.objects.select_related("customer").get(pk=account.pk)
 
 
-def new_request(*, acting_user: Any, **fields: Any) -> AdjustmentRequest:
+def new_request(*, acting_user: User, **fields: Any) -> AdjustmentRequest:
     now = timezone.now()
     req = AdjustmentRequest(
         number=next_number("adjustment_request", start=NUMBER_START),
@@ -79,7 +80,7 @@ def new_request(*, acting_user: Any, **fields: Any) -> AdjustmentRequest:
     return req
 
 
-def save(req: AdjustmentRequest, *, acting_user: Any, why: str) -> AdjustmentRequest:
+def save(req: AdjustmentRequest, *, acting_user: User, why: str) -> AdjustmentRequest:
     req._history_user = acting_user  # type: ignore[attr-defined]
     req._change_reason = why  # type: ignore[attr-defined]
     req.full_clean()
@@ -106,7 +107,7 @@ def accounts_of(req: AdjustmentRequest) -> list[Account]:
     return found
 
 
-def _note_all(req: AdjustmentRequest, text: str, acting_user: Any) -> None:
+def _note_all(req: AdjustmentRequest, text: str, acting_user: User) -> None:
     for account in accounts_of(req):
         system_note(account=account, text=text, acting_user=acting_user)
 
@@ -147,7 +148,7 @@ def request_adjustment(
     reason: AdjustmentReason | None,
     amounts: Sequence[tuple[Service, Decimal]],
     memo: str,
-    acting_user: Any,
+    acting_user: User,
     attachment: UploadedFile | None = None,
 ) -> AdjustmentRequest:
     """Ask for a credit or debit to ``account``, service by service, for approval."""
@@ -216,7 +217,7 @@ def request_transfer(
     transfer_of: str,
     amount: Decimal,
     memo: str,
-    acting_user: Any,
+    acting_user: User,
     attachment: UploadedFile | None = None,
 ) -> AdjustmentRequest:
     """Ask to move a balance owed, or a credit, from one account to another."""
@@ -243,7 +244,7 @@ def request_transfer(
 
 
 @transaction.atomic
-def request_consolidation(*, master: Account, memo: str, acting_user: Any) -> AdjustmentRequest:
+def request_consolidation(*, master: Account, memo: str, acting_user: User) -> AdjustmentRequest:
     """Ask to move every sub-account's balance onto the master, as one transaction."""
     require_perm(acting_user, "adjustments.request_consolidation")
     master = Account.objects.select_for_update().get(pk=master.pk)
@@ -279,12 +280,12 @@ class AdjustmentApprovals(AdjustmentApprovalRules):
     """Maker-checker for adjustment requests: approval posts the request to the ledger,
     and every decision leaves a note on each customer account involved."""
 
-    def on_approve(self, subject: AdjustmentRequest, acting_user: Any) -> str:
+    def on_approve(self, subject: AdjustmentRequest, acting_user: User) -> str:
         subject.posting = post_request(writer_for(acting_user), subject)
         return f"Approved; posted as transaction #{subject.posting.pk}"
 
     def after(
-        self, subject: AdjustmentRequest, *, event: str, previous: Any, acting_user: Any
+        self, subject: AdjustmentRequest, *, event: str, previous: Any, acting_user: User
     ) -> None:
         if event == "approved":
             _note_all(subject, wording.approved_note(subject), acting_user)
@@ -293,7 +294,7 @@ class AdjustmentApprovals(AdjustmentApprovalRules):
         elif previous != RequestStatus.DRAFT:  # a withdrawn draft was never announced
             _note_all(subject, wording.withdrawn_note(subject), acting_user)
 
-    def save(self, subject: AdjustmentRequest, *, acting_user: Any, why: str) -> None:
+    def save(self, subject: AdjustmentRequest, *, acting_user: User, why: str) -> None:
         save(subject, acting_user=acting_user, why=why)
 
 
@@ -302,7 +303,7 @@ APPROVALS = AdjustmentApprovals()
 
 @transaction.atomic
 def request_approve(
-    *, adjustment_request: AdjustmentRequest, acting_user: Any, note: str = ""
+    *, adjustment_request: AdjustmentRequest, acting_user: User, note: str = ""
 ) -> AdjustmentRequest:
     """Approve and post in one transaction; refused unless the approver may, right now."""
     refuse_card_numbers(reason=note)
@@ -313,7 +314,7 @@ def request_approve(
 
 @transaction.atomic
 def request_reject(
-    *, adjustment_request: AdjustmentRequest, reason: str, acting_user: Any
+    *, adjustment_request: AdjustmentRequest, reason: str, acting_user: User
 ) -> AdjustmentRequest:
     """Turn a request down, saying why; the requester and the account page see the reason."""
     return approvals.reject(
@@ -323,7 +324,7 @@ def request_reject(
 
 @transaction.atomic
 def request_withdraw(
-    *, adjustment_request: AdjustmentRequest, acting_user: Any
+    *, adjustment_request: AdjustmentRequest, acting_user: User
 ) -> AdjustmentRequest:
     """The requester takes back a request nobody has decided yet (theirs alone to withdraw)."""
     return approvals.withdraw(flow=APPROVALS, subject=adjustment_request, acting_user=acting_user)
@@ -331,7 +332,7 @@ def request_withdraw(
 
 @transaction.atomic
 def request_reverse(
-    *, adjustment_request: AdjustmentRequest, reason: str, acting_user: Any
+    *, adjustment_request: AdjustmentRequest, reason: str, acting_user: User
 ) -> AdjustmentRequest:
     """Correct a posted request with a linked reversing transaction; the posting stays."""
     require_perm(acting_user, "adjustments.reverse_request")

@@ -14,8 +14,8 @@ later than every closed day.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -48,7 +48,7 @@ def lock_open_business_day() -> BusinessDay | None:
 
 
 @transaction.atomic
-def business_day_open(*, on: date, acting_user: Any) -> BusinessDay:
+def business_day_open(*, on: date, acting_user: User) -> BusinessDay:
     """Open the business day ``on``; refused while another day is open or if it was closed."""
     require_perm(acting_user, OPEN_PERM)
     if lock_open_business_day() is not None:
@@ -64,7 +64,7 @@ def business_day_open(*, on: date, acting_user: Any) -> BusinessDay:
 
 @transaction.atomic
 def business_day_close(
-    *, day: BusinessDay, acting_user: Any, next_date: date | None = None
+    *, day: BusinessDay, acting_user: User, next_date: date | None = None
 ) -> BusinessDay:
     """Close the open ``day`` and open the next business date (or ``next_date``).
 

@@ -19,8 +19,8 @@ does not. Corrections are reversals, as for every posting.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from accounts.choices import AccountStatus
@@ -38,7 +38,7 @@ from .posting import LedgerWriter, Line
 MANAGE = "ledger.manage_deposits"
 
 
-def _writer(acting_user: Any, *perms: str) -> LedgerWriter:
+def _writer(acting_user: User, *perms: str) -> LedgerWriter:
     require_perm(acting_user, "ledger.post_transaction", *perms)
     return LedgerWriter(acting_user=acting_user)
 
@@ -63,7 +63,7 @@ def _amount(writer: LedgerWriter, account: Account, amount: Decimal | None) -> D
 
 @transaction.atomic
 def deposit_take(
-    *, account: Account, amount: Decimal, memo: str, acting_user: Any, source: str = ""
+    *, account: Account, amount: Decimal, memo: str, acting_user: User, source: str = ""
 ) -> JournalTransaction:
     """Hold ``amount`` as the account's security deposit (debit cash, credit deposits held)."""
     writer = _writer(acting_user)
@@ -80,7 +80,7 @@ def deposit_take(
 
 @transaction.atomic
 def deposit_apply(
-    *, account: Account, memo: str, acting_user: Any, amount: Decimal | None = None
+    *, account: Account, memo: str, acting_user: User, amount: Decimal | None = None
 ) -> JournalTransaction:
     """Apply the deposit (all of it, or ``amount``) to what the account owes, by payment order."""
     writer = _writer(acting_user, MANAGE)
@@ -96,7 +96,7 @@ def deposit_apply(
 
 @transaction.atomic
 def deposit_refund(
-    *, account: Account, memo: str, acting_user: Any, amount: Decimal | None = None
+    *, account: Account, memo: str, acting_user: User, amount: Decimal | None = None
 ) -> JournalTransaction:
     """Pay the deposit (all of it, or ``amount``) back to the customer out of cash."""
     writer = _writer(acting_user, MANAGE)

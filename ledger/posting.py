@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from djmoney.money import Money
 
@@ -110,7 +110,7 @@ def _no_open_day() -> date:
 class LedgerWriter:
     """Collects postings for one database transaction and writes them on flush()."""
 
-    def __init__(self, *, acting_user: Any, business_date: date | None = None) -> None:
+    def __init__(self, *, acting_user: User, business_date: date | None = None) -> None:
         if not transaction.get_connection().in_atomic_block:
             raise RuntimeError("LedgerWriter must run inside transaction.atomic()")
         self.user = acting_user

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 
 from accounts.models import Account
@@ -62,7 +63,7 @@ __all__ = [
 ]
 
 
-def writer_for(acting_user: Any) -> LedgerWriter:
+def writer_for(acting_user: User) -> LedgerWriter:
     """A LedgerWriter for someone allowed to post (call inside ``transaction.atomic``)."""
     require_perm(acting_user, "ledger.post_transaction")
     return LedgerWriter(acting_user=acting_user)
@@ -110,7 +111,7 @@ def queue_charges(
 def post_charges_bulk(
     *,
     bills: Sequence[AccountCharges],
-    acting_user: Any,
+    acting_user: User,
     kind: str = TransactionKind.CHARGE,
 ) -> list[JournalTransaction]:
     """Charge many accounts in one database transaction: one journal transaction each.
@@ -130,7 +131,7 @@ def post_charges_bulk(
 def post_charges_in_chunks(
     *,
     bills: Iterable[AccountCharges],
-    acting_user: Any,
+    acting_user: User,
     chunk_size: int = 10_000,
     kind: str = TransactionKind.CHARGE,
 ) -> int:
@@ -183,7 +184,7 @@ def post_charges(
     account: Account,
     charges: Sequence[tuple[Service, Decimal]],
     memo: str,
-    acting_user: Any,
+    acting_user: User,
     source: str = "",
     kind: str = TransactionKind.CHARGE,
 ) -> JournalTransaction:
@@ -214,7 +215,7 @@ def post_payment(
     account: Account,
     amount: Decimal,
     memo: str,
-    acting_user: Any,
+    acting_user: User,
     source: str = "",
 ) -> JournalTransaction:
     """Post a payment to pooled cash, allocated to the account by payment order."""
@@ -226,7 +227,7 @@ def post_payment(
 
 @transaction.atomic
 def reverse_transaction(
-    *, original: JournalTransaction, memo: str, acting_user: Any
+    *, original: JournalTransaction, memo: str, acting_user: User
 ) -> JournalTransaction:
     """Post the mirror image of ``original`` in the open day, linked to it."""
     return _post_reversal(original, None, memo, acting_user)
@@ -234,7 +235,7 @@ def reverse_transaction(
 
 @transaction.atomic
 def reverse_part(
-    *, original: JournalTransaction, amount: Decimal, memo: str, acting_user: Any
+    *, original: JournalTransaction, amount: Decimal, memo: str, acting_user: User
 ) -> JournalTransaction:
     """Reverse ``amount`` of ``original`` (a returned check beside cash that was kept).
 
@@ -261,7 +262,7 @@ def _take_back(entries: list[Any], amount: Decimal) -> list[tuple[Any, Decimal]]
 
 
 def _post_reversal(
-    original: JournalTransaction, amount: Decimal | None, memo: str, acting_user: Any
+    original: JournalTransaction, amount: Decimal | None, memo: str, acting_user: User
 ) -> JournalTransaction:
     """The reversal of all of ``original`` (``amount`` None) or of ``amount`` of it."""
     writer = writer_for(acting_user)

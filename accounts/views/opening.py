@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -44,7 +45,7 @@ def open_account(request: HttpRequest) -> HttpResponse:
 
 
 @transaction.atomic
-def open_from_form(form: OpenAccountForm, *, acting_user: Any) -> Account:
+def open_from_form(form: OpenAccountForm, *, acting_user: User) -> Account:
     """Create what is new and open the account, all or nothing."""
     data = form.cleaned_data
     customer = data["customer"]

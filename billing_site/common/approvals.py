@@ -52,6 +52,7 @@ from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Protocol, cast
 
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
@@ -137,7 +138,7 @@ class ApprovalFlow[S]:
         """The largest request ``user`` may approve: None if none, ``UNLIMITED`` if no cap."""
         raise NotImplementedError
 
-    def on_approve(self, subject: S, acting_user: Any) -> str:
+    def on_approve(self, subject: S, acting_user: User) -> str:
         """Do what approval means (post money ...); return the history reason.
 
         Runs inside the deciding transaction with the row locked; raise
@@ -145,7 +146,7 @@ class ApprovalFlow[S]:
         """
         return "Approved"
 
-    def after(self, subject: S, *, event: str, previous: Any, acting_user: Any) -> None:
+    def after(self, subject: S, *, event: str, previous: Any, acting_user: User) -> None:
         """After a decision is saved ("approved", "rejected", "withdrawn"): notes, mail."""
 
     def describe(self, subject: S) -> str:
@@ -163,7 +164,7 @@ class ApprovalFlow[S]:
             qs = qs.select_related(*self.lock_related)
         return cast("S", qs.get(pk=_fields(subject).pk))
 
-    def save(self, subject: S, *, acting_user: Any, why: str) -> None:
+    def save(self, subject: S, *, acting_user: User, why: str) -> None:
         """Validate and save, leaving a history row naming ``acting_user`` and ``why``."""
         row = cast("models.Model", subject)
         row._history_user = acting_user  # type: ignore[attr-defined]
@@ -228,7 +229,7 @@ def clean_reason(reason: str, *, field: str, ask: str) -> str:
 
 
 @transaction.atomic
-def submit[S](*, flow: ApprovalFlow[S], subject: S, acting_user: Any, why: str = "Requested") -> S:
+def submit[S](*, flow: ApprovalFlow[S], subject: S, acting_user: User, why: str = "Requested") -> S:
     """Put a new request in the queue in ``acting_user``'s name."""
     require_perm(acting_user)
     rec = _fields(subject)
@@ -239,7 +240,7 @@ def submit[S](*, flow: ApprovalFlow[S], subject: S, acting_user: Any, why: str =
 
 
 @transaction.atomic
-def approve[S](*, flow: ApprovalFlow[S], subject: S, acting_user: Any, note: str = "") -> S:
+def approve[S](*, flow: ApprovalFlow[S], subject: S, acting_user: User, note: str = "") -> S:
     """Approve and act in one transaction; refused unless the approver may, right now."""
     require_perm(acting_user, flow.approve_perm)
     locked = flow.lock(subject)
@@ -258,7 +259,7 @@ def approve[S](*, flow: ApprovalFlow[S], subject: S, acting_user: Any, note: str
 
 
 @transaction.atomic
-def reject[S](*, flow: ApprovalFlow[S], subject: S, reason: str, acting_user: Any) -> S:
+def reject[S](*, flow: ApprovalFlow[S], subject: S, reason: str, acting_user: User) -> S:
     """Turn a request down, saying why; the reason stays on the request."""
     require_perm(acting_user, flow.approve_perm)
     locked = flow.lock(subject)
@@ -276,7 +277,7 @@ def reject[S](*, flow: ApprovalFlow[S], subject: S, reason: str, acting_user: An
 
 
 @transaction.atomic
-def withdraw[S](*, flow: ApprovalFlow[S], subject: S, acting_user: Any) -> S:
+def withdraw[S](*, flow: ApprovalFlow[S], subject: S, acting_user: User) -> S:
     """The requester takes back a request nobody has decided yet (theirs alone to withdraw)."""
     require_perm(acting_user)  # an active user; ownership is checked below
     locked = flow.lock(subject)

@@ -76,11 +76,11 @@ class ChunkResult:
 
 
 class ChunkFunction(Protocol):
-    def __call__(self, *, task: LongTask, number: int, acting_user: Any) -> ChunkResult: ...
+    def __call__(self, *, task: LongTask, number: int, acting_user: User) -> ChunkResult: ...
 
 
 class FinishFunction(Protocol):
-    def __call__(self, *, task: LongTask, acting_user: Any) -> None: ...
+    def __call__(self, *, task: LongTask, acting_user: User) -> None: ...
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Max, Sum
 from django.utils import timezone
@@ -64,7 +65,7 @@ VIEW_BATCHES = "payments.view_remittancebatch"
 
 @transaction.atomic
 def batch_create(
-    *, control_count: int, control_total: Decimal, acting_user: Any
+    *, control_count: int, control_total: Decimal, acting_user: User
 ) -> RemittanceBatch:
     require_perm(acting_user, PERM)
     if control_count <= 0:
@@ -93,7 +94,7 @@ def batch_add_item(
     account_text: str,
     amount: Decimal,
     check_number: str,
-    acting_user: Any,
+    acting_user: User,
 ) -> RemittanceItem:
     """Key one stub; the account must exist, be open and accept checks."""
     require_perm(acting_user, PERM)
@@ -128,14 +129,14 @@ def _account_problem(account: Account) -> str:
 
 
 @transaction.atomic
-def batch_remove_item(*, item: RemittanceItem, acting_user: Any) -> None:
+def batch_remove_item(*, item: RemittanceItem, acting_user: User) -> None:
     require_perm(acting_user, PERM)
     _open_mail_batch(item.batch)
     RemittanceItem.objects.filter(pk=item.pk, status=ItemStatus.PENDING).delete()
 
 
 @transaction.atomic
-def batch_post(*, batch: RemittanceBatch, acting_user: Any) -> RemittanceBatch:
+def batch_post(*, batch: RemittanceBatch, acting_user: User) -> RemittanceBatch:
     """Post every stub of a mail batch, or nothing, once the control figures match."""
     require_perm(acting_user, PERM, "ledger.post_transaction")
     batch = _open_mail_batch(batch)
@@ -196,7 +197,7 @@ def _mark_posted(items: Sequence[RemittanceItem], business_date: Any) -> None:
         )
 
 
-def _finish(batch: RemittanceBatch, acting_user: Any, writer: LedgerWriter | None) -> None:
+def _finish(batch: RemittanceBatch, acting_user: User, writer: LedgerWriter | None) -> None:
     batch.status = BatchStatus.POSTED
     batch.posted_by = acting_user
     batch.posted_at = timezone.now()
@@ -208,7 +209,7 @@ def _finish(batch: RemittanceBatch, acting_user: Any, writer: LedgerWriter | Non
 
 
 @transaction.atomic
-def lockbox_import(*, file_name: str, data: bytes, acting_user: Any) -> RemittanceBatch:
+def lockbox_import(*, file_name: str, data: bytes, acting_user: User) -> RemittanceBatch:
     """Read and store a lockbox file as a batch of pending rows (posted by a task)."""
     require_perm(acting_user, PERM)
     refuse_card_numbers(file=file_name)  # the rows are checked by parse_lockbox
@@ -260,7 +261,7 @@ def lockbox_import(*, file_name: str, data: bytes, acting_user: Any) -> Remittan
     return batch
 
 
-def _start_lockbox_task(batch: RemittanceBatch, acting_user: Any) -> LongTask:
+def _start_lockbox_task(batch: RemittanceBatch, acting_user: User) -> LongTask:
     return start_long_task(
         kind=LOCKBOX_TASK,
         subject=batch,
@@ -279,7 +280,7 @@ def lockbox_task(batch: RemittanceBatch) -> LongTask | None:
     return long_task_for(kind=LOCKBOX_TASK, subject=batch)
 
 
-def lockbox_post_pending(*, batch: RemittanceBatch, acting_user: Any) -> RemittanceBatch:
+def lockbox_post_pending(*, batch: RemittanceBatch, acting_user: User) -> RemittanceBatch:
     """Post the batch's pending rows chunk by chunk; safe to run again after a failure.
 
     Runs the batch's long task here, as ``acting_user`` (a person retrying); it
@@ -296,7 +297,7 @@ def lockbox_post_pending(*, batch: RemittanceBatch, acting_user: Any) -> Remitta
     return RemittanceBatch.objects.get(pk=batch.pk)
 
 
-def lockbox_chunk(*, task: LongTask, number: int, acting_user: Any) -> ChunkResult:
+def lockbox_chunk(*, task: LongTask, number: int, acting_user: User) -> ChunkResult:
     """Chunk ``number`` of a lockbox task (run by the task runner in its transaction).
 
     The permission is checked again for every chunk: a resumed task runs as the
@@ -307,7 +308,7 @@ def lockbox_chunk(*, task: LongTask, number: int, acting_user: Any) -> ChunkResu
 
 
 @transaction.atomic
-def lockbox_finish(*, task: LongTask, acting_user: Any) -> None:
+def lockbox_finish(*, task: LongTask, acting_user: User) -> None:
     """Every chunk is done: the batch is posted (its exceptions wait for a person)."""
     batch = RemittanceBatch.objects.select_for_update().get(pk=int(task.subject_id))
     if batch.status == BatchStatus.IMPORTING:
@@ -315,7 +316,7 @@ def lockbox_finish(*, task: LongTask, acting_user: Any) -> None:
 
 
 @transaction.atomic
-def _post_chunk(batch_pk: int, number: int, size: int, acting_user: Any) -> ChunkResult:
+def _post_chunk(batch_pk: int, number: int, size: int, acting_user: User) -> ChunkResult:
     """Post the pending rows of chunk ``number`` (rows number*size.. in line order)."""
     batch = RemittanceBatch.objects.select_for_update().get(pk=batch_pk)
     if number == 1 and batch.rows_total > size:  # stale plans would slow every later chunk
@@ -385,7 +386,7 @@ def _exception(item: RemittanceItem) -> RemittanceItem:
 
 
 @transaction.atomic
-def item_post_to(*, item: RemittanceItem, account: Account, acting_user: Any) -> RemittanceItem:
+def item_post_to(*, item: RemittanceItem, account: Account, acting_user: User) -> RemittanceItem:
     """Resolve an exception by posting it to ``account`` (corrected or confirmed)."""
     require_perm(acting_user, PERM, "ledger.post_transaction")
     item = _exception(item)
@@ -404,7 +405,7 @@ def item_post_to(*, item: RemittanceItem, account: Account, acting_user: Any) ->
 
 
 @transaction.atomic
-def item_reject(*, item: RemittanceItem, reason: str, acting_user: Any) -> RemittanceItem:
+def item_reject(*, item: RemittanceItem, reason: str, acting_user: User) -> RemittanceItem:
     """Resolve an exception by rejecting the row (the payment goes back to the remitter)."""
     require_perm(acting_user, PERM)
     refuse_card_numbers(reason=reason)

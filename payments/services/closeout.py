@@ -14,9 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery, Sum
 from djmoney.money import Money
@@ -62,7 +62,7 @@ class SlipTotals:
 
 
 @transaction.atomic
-def closeout_run(*, acting_user: Any) -> Closeout:
+def closeout_run(*, acting_user: User) -> Closeout:
     """Close the open business day and open the next one."""
     require_perm(
         acting_user, "payments.run_closeout", "ledger.post_transaction", "ledger.close_business_day"

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from djmoney.money import Money
@@ -23,7 +24,7 @@ from ._common import amount_for, count_total, refuse, today
 
 
 @transaction.atomic
-def drawer_open(*, counts: dict[str, int], acting_user: Any) -> Drawer:
+def drawer_open(*, counts: dict[str, int], acting_user: User) -> Drawer:
     """Open the acting clerk's drawer for the open business day with a counted float."""
     require_perm(acting_user, "payments.use_drawer")
     business_date = today()
@@ -42,7 +43,7 @@ def drawer_open(*, counts: dict[str, int], acting_user: Any) -> Drawer:
     )
 
 
-def own_open_drawer(drawer: Drawer | None, acting_user: Any, *, on: Any = None) -> Drawer:
+def own_open_drawer(drawer: Drawer | None, acting_user: User, *, on: Any = None) -> Drawer:
     """Lock and return the acting user's open drawer for business day ``on``; refuse others.
 
     ``drawer`` None means "the acting user's open drawer", found and locked in the
@@ -71,7 +72,7 @@ def drawer_close(
     drawer: Drawer,
     counts: dict[str, int],
     checks: Sequence[tuple[str, Decimal]],
-    acting_user: Any,
+    acting_user: User,
 ) -> Drawer:
     """Count the drawer, record expected vs counted, and post any over/short on its own."""
     require_perm(acting_user, "payments.use_drawer")
@@ -104,7 +105,7 @@ def drawer_close(
     return drawer
 
 
-def _post_over_short(drawer: Drawer, difference: Decimal, acting_user: Any) -> Any:
+def _post_over_short(drawer: Drawer, difference: Decimal, acting_user: User) -> Any:
     """Over: debit cash, credit over/short. Short: the reverse. Never netted elsewhere."""
     writer = writer_for(acting_user)
     cash = writer.chart.gl(GLRole.CASH)
@@ -122,7 +123,7 @@ def _post_over_short(drawer: Drawer, difference: Decimal, acting_user: Any) -> A
 
 
 @transaction.atomic
-def drawer_reopen(*, drawer: Drawer, reason: str, acting_user: Any) -> Drawer:
+def drawer_reopen(*, drawer: Drawer, reason: str, acting_user: User) -> Drawer:
     """A supervisor reopens a closed drawer for a recount, before the day's closeout.
 
     The over/short posted at the close is reversed (the recount posts its own),

@@ -25,8 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from djmoney.money import Money
@@ -88,7 +88,7 @@ def payment_return(
     *,
     kind: str,
     reason: str,
-    acting_user: Any,
+    acting_user: User,
     payment: Payment | None = None,
     item: RemittanceItem | None = None,
 ) -> ReturnedPayment:
@@ -198,7 +198,7 @@ def active_schedule() -> ReturnFeeSchedule | None:
 
 
 def _charge_fee(
-    target: _Returnable, returned_amount: Decimal, kind: str, acting_user: Any
+    target: _Returnable, returned_amount: Decimal, kind: str, acting_user: User
 ) -> tuple[Decimal, Account | None, JournalTransaction | None]:
     schedule = active_schedule()
     account = _fee_account(target)
@@ -249,7 +249,7 @@ def returns_of_account(account: Account, *, since: date) -> int:
     )
 
 
-def _follow_up(target: _Returnable, returned: ReturnedPayment, acting_user: Any) -> bool:
+def _follow_up(target: _Returnable, returned: ReturnedPayment, acting_user: User) -> bool:
     """Note every account paid; flag cash only where the schedule's threshold is reached."""
     schedule = active_schedule()
     made = False
@@ -280,7 +280,7 @@ def _reaches_cash_only(account: Account, schedule: ReturnFeeSchedule, on: date) 
 
 
 def _flag_cash_only(
-    account: Account, schedule: ReturnFeeSchedule, on: date, acting_user: Any
+    account: Account, schedule: ReturnFeeSchedule, on: date, acting_user: User
 ) -> bool:
     current = AccountFlag.objects.filter(
         account=account, kind=FlagKind.CASH_ONLY, cleared_at__isnull=True

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
 from djmoney.money import Money
@@ -73,7 +74,7 @@ def payment_take(
     *,
     drawer: Drawer | None,
     tenders: Sequence[TenderIn],
-    acting_user: Any,
+    acting_user: User,
     accounts: Sequence[AccountPart] = (),
     misc: Sequence[MiscPart] = (),
     payer: str = "",
@@ -228,7 +229,7 @@ def _save_tenders(payment: Payment, tenders: Sequence[TenderIn]) -> None:
 
 
 @transaction.atomic
-def receipt_printed(*, payment: Payment, acting_user: Any) -> bool:
+def receipt_printed(*, payment: Payment, acting_user: User) -> bool:
     """Count a print of the receipt; True when it is the original (the first print)."""
     require_perm(acting_user, "payments.view_payment")
     Payment.objects.filter(pk=payment.pk).update(prints=F("prints") + 1)

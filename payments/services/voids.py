@@ -3,8 +3,7 @@ not take the payment. The receipt number stays, shown as VOID."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,7 +17,7 @@ from ._common import refuse, today
 
 
 @transaction.atomic
-def payment_void_request(*, payment: Payment, reason: str, acting_user: Any) -> Payment:
+def payment_void_request(*, payment: Payment, reason: str, acting_user: User) -> Payment:
     """A clerk asks a supervisor to void a receipt of today; it joins the supervisors' queue."""
     require_perm(acting_user, "payments.take_payment")
     refuse_card_numbers(reason=reason)
@@ -35,7 +34,7 @@ def payment_void_request(*, payment: Payment, reason: str, acting_user: Any) -> 
 
 
 @transaction.atomic
-def payment_void_decline(*, payment: Payment, acting_user: Any) -> Payment:
+def payment_void_decline(*, payment: Payment, acting_user: User) -> Payment:
     """A supervisor declines a requested void: the receipt stands and leaves the queue."""
     require_perm(acting_user, "payments.void_payment")
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
@@ -60,7 +59,7 @@ def _voidable(payment: Payment) -> Payment:
 
 
 @transaction.atomic
-def payment_void(*, payment: Payment, reason: str, acting_user: Any) -> Payment:
+def payment_void(*, payment: Payment, reason: str, acting_user: User) -> Payment:
     require_perm(acting_user, "payments.void_payment")
     refuse_card_numbers(reason=reason)
     payment = Payment.objects.select_for_update().select_related("drawer").get(pk=payment.pk)
