@@ -7,3 +7,8 @@ class CommonConfig(AppConfig):
     name = "billing_site.common"
     label = "common"
     verbose_name = "Common"
+
+    def ready(self) -> None:
+        from . import user_roles
+
+        user_roles.connect()
