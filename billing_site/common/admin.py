@@ -81,8 +81,10 @@ class RoleGuardedUserAdmin(UserAdmin):
             fields += [f for f in ("is_superuser", "is_staff") if f not in fields]
         return fields
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        return _role_form(super().get_form(request, obj, **kwargs), request)
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        return _role_form(super().get_form(request, obj, change=change, **kwargs), request)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
@@ -103,8 +105,10 @@ class RoleGuardedGroupAdmin(GroupAdmin):
             fields.append("permissions")  # nobody widens a role they hold
         return fields
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        return _role_form(super().get_form(request, obj, **kwargs), request)
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        return _role_form(super().get_form(request, obj, change=change, **kwargs), request)
 
 
 admin.site.unregister(User)
