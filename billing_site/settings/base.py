@@ -97,7 +97,12 @@ def _database_url() -> str:
     return embedded_database_url(env_str("EMBEDDED_DB_NAME", "billing"))
 
 
-DATABASES = {"default": dj_database_url.parse(_database_url(), conn_max_age=60)}
+# Health checks: a pooled connection that PostgreSQL dropped (restart, failover) is
+# replaced before the request's first query instead of failing it; a drop in the
+# middle of a request gets the 503 "send again" page (billing_site.common.db_unavailable).
+DATABASES = {
+    "default": dj_database_url.parse(_database_url(), conn_max_age=60, conn_health_checks=True)
+}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
