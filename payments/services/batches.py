@@ -6,7 +6,8 @@ match the control figures, then posts every stub in one database transaction
 (all or nothing); a posted batch never posts again.
 
 Lockbox: ``lockbox_import`` refuses a file already imported (SHA-256 of its
-bytes) and skips rows whose bank key (deposit date/batch/sequence) was imported
+bytes; concurrent uploads wait for each other, so the refusal holds under a
+race) and skips rows whose bank key (deposit date/batch/sequence) was imported
 before; ``lockbox_post_pending`` then posts the pending rows in chunks, each its
 own transaction under a lock on the batch row, so a retried or doubled task never
 posts a row twice. Rows that cannot post as they stand become exceptions.
@@ -193,11 +194,14 @@ def lockbox_import(*, file_name: str, data: bytes, acting_user: Any) -> Remittan
     """Read and store a lockbox file as a batch of pending rows (posted by a task)."""
     require_perm(acting_user, PERM)
     digest = file_hash(data)
+    _wait_for_other_imports()
     earlier = RemittanceBatch.objects.filter(file_sha256=digest).first()
     if earlier is not None:
+        when = timezone.localtime(earlier.created_at)
         raise refuse(
             "file",
-            f"This file was already imported as batch {earlier.number}; nothing was posted again.",
+            f"This file was already imported as batch {earlier.number} on "
+            f"{when:%b %d, %Y at %H:%M}; nothing was posted again.",
         )
     try:
         rows = parse_lockbox(data)
@@ -237,6 +241,19 @@ def lockbox_import(*, file_name: str, data: bytes, acting_user: Any) -> Remittan
         batch_size=2000,
     )
     return batch
+
+
+def _wait_for_other_imports() -> None:
+    """Take the lockbox-import lock for the rest of this transaction.
+
+    Two uploads of one file (a double click, two coordinators) would both find no
+    earlier batch and then collide on the unique file hash or row keys: an
+    IntegrityError instead of an answer. Under this lock the second waits for the
+    first to commit, then sees its batch (READ COMMITTED reads afresh per
+    statement) and is told in words. Imports are a few a day: one lock for all.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('payments.lockbox_import'))")
 
 
 def lockbox_post_pending(*, batch: RemittanceBatch, acting_user: Any) -> RemittanceBatch:
