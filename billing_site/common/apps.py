@@ -9,6 +9,7 @@ class CommonConfig(AppConfig):
     verbose_name = "Common"
 
     def ready(self) -> None:
-        from . import user_roles
+        from . import sessions, user_roles
 
         user_roles.connect()
+        sessions.connect()
