@@ -9,7 +9,7 @@ class CommonConfig(AppConfig):
     verbose_name = "Common"
 
     def ready(self) -> None:
-        from . import sessions, user_roles
+        from . import checks, sessions, user_roles  # noqa: F401 (checks registers itself)
 
         user_roles.connect()
         sessions.connect()

@@ -106,6 +106,9 @@ DATABASES = {
     "default": dj_database_url.parse(_database_url(), conn_max_age=60, conn_health_checks=True)
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Production: migrations connect as the owner role, the app as a role that owns nothing
+# (billing_site/common/db_roles.py, manage.py db_roles); empty: migrate as DATABASE_URL.
+DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
