@@ -11,7 +11,7 @@ run: $(STAMP)
 	$(PY) manage.py seed_demo
 	$(PY) manage.py collectstatic --noinput -v0
 	@echo "Background task worker (lockbox imports) started beside the server; its log: var/worker.log"
-	@$(PY) manage.py db_worker > var/worker.log 2>&1 & worker=$$!; \
+	@$(PY) manage.py run_worker > var/worker.log 2>&1 & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(PY) manage.py runserver 127.0.0.1:8000
 
@@ -34,7 +34,7 @@ bench: $(STAMP)
 	$(PY) -m bench
 
 worker: $(STAMP)
-	$(PY) manage.py db_worker
+	$(PY) manage.py run_worker
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

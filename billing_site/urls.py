@@ -21,5 +21,6 @@ urlpatterns = [
     path("accounts/", include(front_urls.accounts_urls)),
     path("adjustments/", include("adjustments.urls")),
     path("payments/", include("payments.urls")),
+    path("tasks/", include("billing_site.common.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -7,12 +7,9 @@ took it, in which drawer, with which tenders, and under which receipt number.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
-from django.utils import timezone
 from djmoney.models.fields import MoneyField
 
 from billing_site.common.money import CURRENCY, DECIMAL_PLACES, MAX_DIGITS
@@ -278,16 +275,6 @@ class RemittanceBatch(models.Model):
 
     def __str__(self) -> str:
         return f"Batch {self.number}"
-
-    @property
-    def waiting_for_worker(self) -> bool:
-        """Importing, nothing posted yet, and queued more than 15 seconds ago."""
-        return (
-            self.status == BatchStatus.IMPORTING
-            and self.rows_done == 0
-            and not self.last_error
-            and self.created_at < timezone.now() - timedelta(seconds=15)
-        )
 
 
 class RemittanceItem(models.Model):

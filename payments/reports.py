@@ -19,7 +19,7 @@ from typing import Any
 from django.db.models import Q, Sum
 
 from billing_site.common.money import ZERO
-from billing_site.common.pdf import render_pdf
+from billing_site.common.pdf import PdfJob, render_job
 from ledger.models import JournalEntry
 
 from .choices import DrawerStatus, ItemStatus, PaymentStatus, TenderKind
@@ -283,12 +283,17 @@ def deposit_slip_pdf(deposit: Any) -> bytes:
     """The bank deposit slip as a PDF: totals by kind, then every check listed.
 
     The check list is a fixed-width listing like the cash reports (not a table),
-    so a day with a thousand checks renders in about a second.
+    so a day with a thousand checks renders in about a second. Printing goes
+    through ``payments.documents``, which stores the slip and reprints it as stored.
     """
+    return render_job(deposit_slip_job(deposit))
+
+
+def deposit_slip_job(deposit: Any) -> PdfJob:
     lines = deposit_slip_lines(deposit)
     blocks = ["\n".join(lines[i : i + SLIP_BLOCK]) for i in range(0, len(lines), SLIP_BLOCK)]
     heading = f"{'Receipt':<22} {'Kind':<16} {'Number':<40} {'Amount':>14}"
-    return render_pdf(
+    return PdfJob(
         "payments/pdf/deposit_slip.html",
         {"deposit": deposit, "blocks": blocks, "heading": heading, "count": len(lines)},
         stylesheet="payments/pdf/report.css",

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from billing_site.common.csvutil import csv_response
 from billing_site.common.money import ZERO
-from billing_site.common.pdf import render_pdf
+from billing_site.common.pdf import pdf_response, render_pdf
 
 from .. import selectors
 from ..forms import RegisterFilterForm
@@ -87,7 +87,7 @@ def register(request: HttpRequest) -> HttpResponse:
         context["printed_at"] = timezone.now()
         context["printed_by"] = who(request.user)
         pdf = render_pdf("adjustments/pdf/register.html", context, stylesheet=STYLESHEET)
-        return _pdf_response(pdf, f"adjustments-register-{_file_stamp()}.pdf")
+        return pdf_response(pdf, f"adjustments-register-{_file_stamp()}.pdf")
     context["query"] = request.GET.urlencode() if form.is_bound else ""
     return render(request, "adjustments/register.html", context)
 
@@ -102,12 +102,6 @@ def _describe(filters: dict[str, Any]) -> list[str]:
         "kind": "Kind",
     }
     return [f"{labels[k]}: {v}" for k, v in filters.items() if k in labels]
-
-
-def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
 
 
 PENDING_HEADER = ["Request", "Submitted", "Age (days)", "Age band", "Kind", "Account", "Amount"]
@@ -142,5 +136,5 @@ def pending(request: HttpRequest) -> HttpResponse:
     if fmt == "pdf":
         context.update(printed_at=timezone.now(), printed_by=who(request.user))
         pdf = render_pdf("adjustments/pdf/pending.html", context, stylesheet=STYLESHEET)
-        return _pdf_response(pdf, f"approvals-pending-{_file_stamp()}.pdf")
+        return pdf_response(pdf, f"approvals-pending-{_file_stamp()}.pdf")
     return render(request, "adjustments/pending.html", context)

@@ -1,7 +1,8 @@
-"""Number sequences are shown read-only: editing a counter would break gap-free numbering.
+"""Read-only admin: editing a counter would break gap-free numbering, and tasks,
+documents and role changes are records of what happened.
 
 The user and group admins enforce who may grant which role
-(``billing_site.common.user_roles``); role changes are listed read-only.
+(``billing_site.common.user_roles``).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ from django.contrib.auth.models import Group, User
 from django.http import HttpRequest
 
 from . import user_roles
-from .models import NumberSequence, RoleChange
+from .models import Document, LongTask, NumberSequence, RoleChange
 
 _OWN_ROLE_FIELDS = ("is_superuser", "is_staff", "groups", "user_permissions")
 
 
 class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Written only by their services (tasks, documents, role-change signals); shown here."""
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -35,6 +38,20 @@ class _ReadOnlyAdmin(admin.ModelAdmin):
 class NumberSequenceAdmin(_ReadOnlyAdmin):
     list_display = ["name", "next_value"]
     search_fields = ["name"]
+
+
+@admin.register(LongTask)
+class LongTaskAdmin(_ReadOnlyAdmin):
+    list_display = ["label", "kind", "status", "done", "total", "errors", "created_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["label", "last_error"]
+
+
+@admin.register(Document)
+class DocumentAdmin(_ReadOnlyAdmin):
+    list_display = ["kind", "subject_id", "variant", "sha256", "created_by", "copies_printed"]
+    list_filter = ["kind"]
+    search_fields = ["subject_id", "sha256"]
 
 
 @admin.register(RoleChange)

@@ -206,6 +206,11 @@ ADJUSTMENT_ATTACHMENT_MAX_BYTES = env_int(
 )
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Long tasks (billing_site.common.tasks): a worker that sends no heartbeat for this
+# long has died and its task is resumed elsewhere; a chunk must finish well within it.
+LONG_TASK_LEASE_SECONDS = env_int("LONG_TASK_LEASE_SECONDS", 120, minimum=1)
+# Automatic resumes of one task before it is left STUCK for a person to retry.
+LONG_TASK_MAX_ATTEMPTS = env_int("LONG_TASK_MAX_ATTEMPTS", 5, minimum=1)
 
 CURRENCIES = ("USD",)
 DEFAULT_CURRENCY = "USD"

@@ -8,9 +8,12 @@ match the control figures, then posts every stub in one database transaction
 Lockbox: ``lockbox_import`` refuses a file already imported (SHA-256 of its
 bytes; concurrent uploads wait for each other, so the refusal holds under a
 race) and skips rows whose bank key (deposit date/batch/sequence) was imported
-before; ``lockbox_post_pending`` then posts the pending rows in chunks, each its
-own transaction under a lock on the batch row, so a retried or doubled task never
-posts a row twice. Rows that cannot post as they stand become exceptions.
+before, and records a long task (``billing_site.common.tasks``) for the rows;
+``lockbox_post_pending`` runs it: chunk N is rows N*CHUNK.. in line order, each
+chunk its own transaction (under a lock on the batch row) committed with the
+chunk's record, so a retried, doubled or resumed task never posts a row twice and
+a killed worker's task carries on from its last committed chunk. Rows that cannot
+post as they stand become exceptions (and the task's per-item errors).
 """
 
 from __future__ import annotations
@@ -28,9 +31,17 @@ from djmoney.money import Money
 from accounts.choices import AccountStatus
 from accounts.models import Account
 from accounts.selectors import account_by_number
+from billing_site.common.models import LongTask
 from billing_site.common.money import CURRENCY, ZERO
 from billing_site.common.numbering import next_number
 from billing_site.common.roles import require_perm
+from billing_site.common.tasks import (
+    ChunkResult,
+    ItemError,
+    long_task_for,
+    run_long_task,
+    start_long_task,
+)
 from ledger.choices import GLRole, TransactionKind
 from ledger.posting import LedgerWriter
 from ledger.services import payment_lines, writer_for
@@ -43,6 +54,8 @@ from ._common import amount_for, refuse, today
 
 PERM = "payments.manage_batches"
 CHUNK = 500
+LOCKBOX_TASK = "payments.lockbox_post"
+VIEW_BATCHES = "payments.view_remittancebatch"
 
 
 @transaction.atomic
@@ -240,6 +253,7 @@ def lockbox_import(*, file_name: str, data: bytes, acting_user: Any) -> Remittan
         ],
         batch_size=2000,
     )
+    _start_lockbox_task(batch, acting_user)
     return batch
 
 
@@ -256,25 +270,68 @@ def _wait_for_other_imports() -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('payments.lockbox_import'))")
 
 
+def _start_lockbox_task(batch: RemittanceBatch, acting_user: Any) -> LongTask:
+    return start_long_task(
+        kind=LOCKBOX_TASK,
+        subject=batch,
+        total=batch.rows_total,
+        chunk_size=CHUNK,
+        label=f"Lockbox import, batch {batch.number}",
+        view_permission=VIEW_BATCHES,
+        acting_user=acting_user,
+    )
+
+
+def lockbox_task(batch: RemittanceBatch) -> LongTask | None:
+    """The task posting a lockbox batch's rows (None for mail batches)."""
+    if batch.kind != BatchKind.LOCKBOX:
+        return None
+    return long_task_for(kind=LOCKBOX_TASK, subject=batch)
+
+
 def lockbox_post_pending(*, batch: RemittanceBatch, acting_user: Any) -> RemittanceBatch:
-    """Post the batch's pending rows chunk by chunk; safe to run again after a failure."""
+    """Post the batch's pending rows chunk by chunk; safe to run again after a failure.
+
+    Runs the batch's long task here, as ``acting_user`` (a person retrying); it
+    returns at once when another worker is running it.
+    """
     require_perm(acting_user, PERM, "ledger.post_transaction")
     if batch.kind != BatchKind.LOCKBOX:  # a mail batch posts only through its control check
         raise refuse(None, f"Batch {batch.number} is not a lockbox file.")
-    while _post_chunk(batch.pk, acting_user):
-        pass
+    task = lockbox_task(batch)
+    if task is None:  # imported before lockbox imports were long tasks
+        task = _start_lockbox_task(batch, acting_user)
+        LongTask.objects.filter(pk=task.pk).update(done=min(batch.rows_done, batch.rows_total))
+    run_long_task(task=task, acting_user=acting_user)
     return RemittanceBatch.objects.get(pk=batch.pk)
 
 
+def lockbox_chunk(*, task: LongTask, number: int, acting_user: Any) -> ChunkResult:
+    """Chunk ``number`` of a lockbox task (run by the task runner in its transaction).
+
+    The permission is checked again for every chunk: a resumed task runs as the
+    person who started or retried it, who may have lost the role since.
+    """
+    require_perm(acting_user, PERM, "ledger.post_transaction")
+    return _post_chunk(int(task.subject_id), number, task.chunk_size, acting_user)
+
+
 @transaction.atomic
-def _post_chunk(batch_pk: int, acting_user: Any) -> bool:
-    """Post up to CHUNK pending rows; False when none were left."""
+def lockbox_finish(*, task: LongTask, acting_user: Any) -> None:
+    """Every chunk is done: the batch is posted (its exceptions wait for a person)."""
+    batch = RemittanceBatch.objects.select_for_update().get(pk=int(task.subject_id))
+    if batch.status == BatchStatus.IMPORTING:
+        _finish(batch, acting_user, None)
+
+
+@transaction.atomic
+def _post_chunk(batch_pk: int, number: int, size: int, acting_user: Any) -> ChunkResult:
+    """Post the pending rows of chunk ``number`` (rows number*size.. in line order)."""
     batch = RemittanceBatch.objects.select_for_update().get(pk=batch_pk)
-    items = list(batch.items.filter(status=ItemStatus.PENDING).order_by("line_number")[:CHUNK])
+    in_chunk = batch.items.order_by("line_number", "pk")[number * size : (number + 1) * size]
+    items = [i for i in in_chunk if i.status == ItemStatus.PENDING]
     if not items:
-        if batch.status == BatchStatus.IMPORTING:
-            _finish(batch, acting_user, None)
-        return False
+        return ChunkResult(done=0)
     writer = writer_for(acting_user)
     by_number = {
         a.number: a for a in Account.objects.filter(number__in=[i.account_text for i in items])
@@ -296,7 +353,8 @@ def _post_chunk(batch_pk: int, acting_user: Any) -> bool:
         _post_items(writer, postable, batch)
     batch.rows_done += len(items)
     batch.save(update_fields=["rows_done"])
-    return True
+    errors = [ItemError(f"line {i.line_number}", i.problem) for i in items if i.problem]
+    return ChunkResult(done=len(items), errors=errors)
 
 
 def _row_problem(item: RemittanceItem, writer: LedgerWriter, cash_only: set[int]) -> str:

@@ -18,7 +18,7 @@ from .. import services, tasks
 from ..choices import BatchStatus, ItemStatus
 from ..forms_batches import BatchCreateForm, LockboxForm, ResolveForm, StubForm
 from ..models import RemittanceBatch, RemittanceItem
-from ..services.batches import batch_totals
+from ..services.batches import batch_totals, lockbox_task
 
 CREATE, STUB, POST, RESOLVE = (
     "payments.batch_create",
@@ -118,6 +118,7 @@ def batch(
         # A refused stub shows its message in the stub form; this box is the batch's.
         "error": getattr(error, "messages", None) if posted != STUB else None,
         "business_date": getattr(open_business_day(), "date", None),
+        "task": lockbox_task(found),
     }
     bad = bool(error) or (stub is not None and stub.errors)
     return render(request, "payments/batch.html", context, status=400 if bad else 200)
@@ -127,7 +128,8 @@ def batch(
 def batch_progress(request: HttpRequest, batch_pk: int) -> HttpResponse:
     """The progress bar partial; htmx polls it while the batch imports."""
     found = get_object_or_404(RemittanceBatch, pk=batch_pk)
-    response = render(request, "payments/partials/_progress.html", {"batch": found})
+    context = {"batch": found, "task": lockbox_task(found)}
+    response = render(request, "payments/partials/_progress.html", context)
     if request.htmx and found.status != BatchStatus.IMPORTING:
         response["HX-Refresh"] = "true"  # done: reload the page with its rows
     return response

@@ -8,12 +8,13 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from billing_site.common.formflow import submit
+from billing_site.common.pdf import pdf_response
 from ledger.selectors import open_business_day
 
 from .. import selectors, services
 from ..choices import DrawerStatus
+from ..documents import deposit_slip_document_pdf
 from ..models import Closeout, Deposit
-from ..reports import deposit_slip_pdf
 
 CLOSEOUT = "payments.closeout"
 
@@ -58,7 +59,5 @@ def closeout_detail(request: HttpRequest, closeout_pk: int) -> HttpResponse:
 @permission_required("payments.view_cash_reports", raise_exception=True)
 def deposit_slip(request: HttpRequest, deposit_pk: int) -> HttpResponse:
     deposit = get_object_or_404(Deposit.objects.select_related("closeout", "fund"), pk=deposit_pk)
-    pdf = deposit_slip_pdf(deposit)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="deposit-slip-{deposit.slip_number}.pdf"'
-    return response
+    pdf = deposit_slip_document_pdf(deposit=deposit, acting_user=request.user)
+    return pdf_response(pdf, f"deposit-slip-{deposit.slip_number}.pdf")

@@ -13,10 +13,11 @@ from django.views.decorators.http import require_POST
 from accounts.choices import AccountStatus
 from accounts.selectors import account_by_number, flags_in_force, search_accounts
 from billing_site.common.formflow import submit, token_for
-from billing_site.common.pdf import render_pdf
+from billing_site.common.pdf import pdf_response
 from ledger.selectors import open_business_day
 
 from .. import selectors, services
+from ..documents import receipt_document_pdf
 from ..forms import MiscPaymentForm, PaymentForm, VoidForm
 from ..models import Payment
 
@@ -166,12 +167,12 @@ def receipt_print(request: HttpRequest, payment_pk: int) -> HttpResponse:
 @permission_required("payments.view_payment", raise_exception=True)
 def receipt_pdf(request: HttpRequest, payment_pk: int) -> HttpResponse:
     size = "80mm" if request.GET.get("size") == "80mm" else "letter"
-    context = {**_print_context(request, payment_pk), "size": size}
-    pdf = render_pdf("payments/pdf/receipt.html", context, stylesheet="payments/pdf/receipt.css")
-    response = HttpResponse(pdf, content_type="application/pdf")
-    name = f"receipt-{context['payment'].receipt_label}-{size}.pdf"  # type: ignore[attr-defined]
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    context = _print_context(request, payment_pk)
+    payment: Payment = context["payment"]  # type: ignore[assignment]
+    pdf = receipt_document_pdf(
+        payment=payment, size=size, copy=bool(context["copy"]), acting_user=request.user
+    )
+    return pdf_response(pdf, f"receipt-{payment.receipt_label}-{size}.pdf")
 
 
 @require_POST

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from billing_site.common.csvutil import csv_response
-from billing_site.common.pdf import render_pdf
+from billing_site.common.pdf import pdf_response, render_pdf
 from ledger.selectors import open_business_day
 
 from .. import selectors
@@ -60,7 +60,5 @@ def report(request: HttpRequest, report: str) -> HttpResponse:
         pdf = render_pdf(
             "payments/pdf/cash_report.html", context, stylesheet="payments/pdf/report.css"
         )
-        response = HttpResponse(pdf, content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{stem}.pdf"'
-        return response
+        return pdf_response(pdf, f"{stem}.pdf")
     return render(request, "payments/report.html", context)

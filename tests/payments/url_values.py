@@ -7,6 +7,9 @@ from typing import Any
 
 from accounts.models import Account
 from payments import services
+from payments.services.batches import lockbox_task
+
+from .lockbox_files import lockbox_file
 
 
 def batch_url_values(coordinator: Any, account: Account) -> dict[str, Any]:
@@ -20,4 +23,11 @@ def batch_url_values(coordinator: Any, account: Account) -> dict[str, Any]:
         check_number="1",
         acting_user=coordinator,
     )
-    return {"batch_pk": batch.pk, "item_pk": item.pk, "report": "journal"}
+    lockbox = services.lockbox_import(
+        file_name="access.csv",
+        data=lockbox_file([(account.number, "1.00")], batch=77),
+        acting_user=coordinator,
+    )
+    task = lockbox_task(lockbox)
+    assert task is not None
+    return {"batch_pk": batch.pk, "item_pk": item.pk, "report": "journal", "task_pk": task.pk}

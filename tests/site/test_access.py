@@ -73,6 +73,7 @@ ALLOWED: dict[str, set[str]] = {
     "payments:batch": {COORD, SUP, AUDIT},
     "payments:batch_progress": {COORD, SUP, AUDIT},
     "payments:batch_retry": {COORD, SUP},
+    "common:task_progress": {COORD, SUP, AUDIT},  # the lockbox task's view permission
     "payments:batch_item_add": {COORD, SUP},
     "payments:batch_post": {COORD, SUP},
     "payments:batch_item_remove": {COORD, SUP},

@@ -1,0 +1,156 @@
+"""Stored documents: a generated PDF is kept once, with its SHA-256, and reprinted as stored.
+
+- ``document_render_and_store`` renders a template (outside any transaction, see
+  ``billing_site.common.pdf``) unless the document is already stored, then
+  stores it: the bytes under ``MEDIA_ROOT/documents/<first two hex>/<sha256>.pdf``
+  (the name is the checksum, so a file is never overwritten with other bytes),
+  the row in a short transaction of its own. Two people printing the same new
+  document at once end with one row; the second gets the first's bytes.
+- ``document_reprint`` returns the stored bytes, byte-identical, after checking
+  them against the checksum (``DocumentDamaged`` if the file changed), and counts
+  the copy. Kinds whose copies must say COPY (receipts) render the copy afresh
+  and call ``document_copy_counted`` on the stored original instead.
+- ``document_render_and_store_many`` does the same for a batch (bills, notices),
+  laying the missing ones out with ``render_many``, one process per core.
+
+Storage is Django's default storage: with several app servers and workers,
+MEDIA_ROOT must be shared (or STORAGES["default"] an object store).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, models, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .models import Document
+from .pdf import PdfJob, render_job, render_many
+
+
+class DocumentDamaged(Exception):
+    """A stored document's bytes no longer match its checksum."""
+
+
+@dataclass(frozen=True)
+class DocumentRequest:
+    """One document of a batch: what it is about and how to render it."""
+
+    subject: models.Model
+    job: PdfJob
+    variant: str = ""
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def stored_document(*, kind: str, subject: models.Model, variant: str = "") -> Document | None:
+    return Document.objects.filter(
+        kind=kind,
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=str(subject.pk),
+        variant=variant,
+    ).first()
+
+
+def document_bytes(document: Document) -> bytes:
+    """The stored bytes, checked against the checksum recorded when they were stored."""
+    with default_storage.open(document.file.name or "", "rb") as handle:
+        data = handle.read()
+    if sha256(data) != document.sha256:
+        raise DocumentDamaged(
+            f"The stored {document.kind} {document.subject_id} does not match its checksum."
+        )
+    return data
+
+
+def document_store(
+    *,
+    kind: str,
+    subject: models.Model,
+    data: bytes,
+    acting_user: User,
+    variant: str = "",
+    content_type: str = "application/pdf",
+) -> Document:
+    """Keep ``data`` as the document of (kind, subject, variant); the first stored one wins."""
+    digest = sha256(data)
+    name = f"documents/{digest[:2]}/{digest}.pdf"
+    if not default_storage.exists(name):
+        name = default_storage.save(name, ContentFile(data))
+    try:
+        with transaction.atomic():
+            return Document.objects.create(
+                kind=kind,
+                subject_type=ContentType.objects.get_for_model(subject),
+                subject_id=str(subject.pk),
+                variant=variant,
+                sha256=digest,
+                size=len(data),
+                file=name,
+                content_type=content_type,
+                created_by=acting_user,
+            )
+    except IntegrityError:  # stored meanwhile by someone else: theirs is the document
+        found = stored_document(kind=kind, subject=subject, variant=variant)
+        if found is None:
+            raise
+        return found
+
+
+def document_render_and_store(
+    *,
+    kind: str,
+    subject: models.Model,
+    job: PdfJob,
+    acting_user: User,
+    variant: str = "",
+) -> Document:
+    """The stored document, rendered and stored first if there is none yet."""
+    found = stored_document(kind=kind, subject=subject, variant=variant)
+    if found is not None:
+        return found
+    data = render_job(job)
+    return document_store(
+        kind=kind, subject=subject, variant=variant, data=data, acting_user=acting_user
+    )
+
+
+def document_render_and_store_many(
+    *, kind: str, requests: Sequence[DocumentRequest], acting_user: User
+) -> list[Document]:
+    """Every request's document, in order; the ones not stored yet rendered in parallel."""
+    found = [stored_document(kind=kind, subject=r.subject, variant=r.variant) for r in requests]
+    missing = [i for i, doc in enumerate(found) if doc is None]
+    rendered = render_many([requests[i].job for i in missing])
+    for i, data in zip(missing, rendered, strict=True):
+        r = requests[i]
+        found[i] = document_store(
+            kind=kind, subject=r.subject, variant=r.variant, data=data, acting_user=acting_user
+        )
+    return [doc for doc in found if doc is not None]
+
+
+@transaction.atomic
+def document_copy_counted(*, document: Document, acting_user: User) -> None:
+    """Count one more copy of ``document`` printed (by ``acting_user``, now)."""
+    Document.objects.filter(pk=document.pk).update(
+        copies_printed=F("copies_printed") + 1,
+        last_copy_at=timezone.now(),
+        last_copy_by=acting_user,
+    )
+
+
+def document_reprint(*, document: Document, acting_user: User) -> bytes:
+    """The stored bytes again (byte-identical), counted as a copy."""
+    data = document_bytes(document)
+    document_copy_counted(document=document, acting_user=acting_user)
+    return data
