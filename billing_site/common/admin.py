@@ -13,6 +13,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from . import user_roles
@@ -112,6 +113,12 @@ class RoleGuardedUserAdmin(UserAdmin):
         if obj is not None and obj.is_superuser and not request.user.is_superuser:
             return False
         return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        """The bulk delete action checks no object: refuse it when it holds a superuser."""
+        if not request.user.is_superuser and queryset.filter(is_superuser=True).exists():
+            raise PermissionDenied("Only a superuser can delete a superuser.")
+        super().delete_queryset(request, queryset)
 
 
 class RoleGuardedGroupAdmin(GroupAdmin):

@@ -113,6 +113,15 @@ def test_it_refuses_an_administrator_editing_a_superuser(frank, grace):
     assert grace.first_name == ""
 
 
+def test_it_refuses_an_administrator_bulk_deleting_a_superuser(frank, grace):
+    frank.user_permissions.add(Permission.objects.get(codename="delete_user"))
+    data = {"action": "delete_selected", "_selected_action": [grace.pk], "post": "yes"}
+    response = client_for(User.objects.get(pk=frank.pk)).post("/admin/auth/user/", data)
+
+    assert response.status_code == 403
+    assert User.objects.filter(pk=grace.pk).exists()
+
+
 def test_it_lets_an_administrator_give_the_administrator_role(frank, dave):
     response = _change(client_for(frank), dave, groups=[_group(roles.ADMINISTRATOR).pk])
 
