@@ -84,12 +84,19 @@ def _record(*, user: Any = None, group: Any = None, kind: str, granted: bool, wh
     )
 
 
+def _mark_raw(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    """A row loaded from a fixture or a test's serialized database (``raw``): its m2m rows
+    are set right after on this same object; that is a copy restored, not a grant."""
+    instance._role_raw = raw
+
+
 def _users_flags_changed(sender: Any, instance: User, raw: bool = False, **kwargs: Any) -> None:
+    _mark_raw(sender, instance, raw)
     fields = kwargs.get("update_fields")
-    if fields is not None and not set(fields) & set(_ROLE_FLAGS):
+    if raw or (fields is not None and not set(fields) & set(_ROLE_FLAGS)):
         instance._role_flags_before = None  # type: ignore[attr-defined]
-        return  # e.g. last_login at sign-in: no query
-    if raw or instance.pk is None:
+        return  # a fixture, or e.g. last_login at sign-in: no query
+    if instance.pk is None:
         before = {flag: False for flag in _ROLE_FLAGS}
     else:
         before = User.objects.filter(pk=instance.pk).values(*_ROLE_FLAGS).first() or {}
@@ -110,12 +117,17 @@ def _changed(action: str, instance: Any, pk_set: set[int] | None, model: Any) ->
     """The objects added or removed (for a clear: those read just before it)."""
     if action == "post_clear":
         return list(getattr(instance, "_role_clearing", []))
-    return list(model.objects.filter(pk__in=pk_set or ()))
+    changed = model.objects.filter(pk__in=pk_set or ())
+    if model is Permission:
+        changed = changed.select_related("content_type")
+    return list(changed)
 
 
 def _user_groups_changed(
     sender: Any, instance: Any, action: str, reverse: bool, model: Any, pk_set: Any, **kw: Any
 ) -> None:
+    if getattr(instance, "_role_raw", False):
+        return
     if action == "pre_clear":
         related = instance.user_set.all() if reverse else instance.groups.all()
         instance._role_clearing = list(related)
@@ -132,7 +144,7 @@ def _permissions_changed(
     sender: Any, instance: Any, action: str, reverse: bool, model: Any, pk_set: Any, **kw: Any
 ) -> None:
     """A user's own permissions, or a group's permissions (``instance`` is the holder)."""
-    if reverse:
+    if reverse or getattr(instance, "_role_raw", False):
         return  # permission.user_set / permission.group_set: not a path anyone uses
     if action == "pre_clear":
         instance._role_clearing = list(
@@ -157,6 +169,7 @@ def _permissions_changed(
 def connect() -> None:
     """Called from ``CommonConfig.ready()``."""
     pre_save.connect(_users_flags_changed, sender=User, dispatch_uid="role_flags_before")
+    pre_save.connect(_mark_raw, sender=Group, dispatch_uid="role_group_raw")
     post_save.connect(_record_flags, sender=User, dispatch_uid="role_flags_after")
     m2m_changed.connect(
         _user_groups_changed, sender=User.groups.through, dispatch_uid="role_groups"

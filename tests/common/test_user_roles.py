@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, Permission, User
+from django.core import serializers
 from django.test import Client
 
 from billing_site.common import roles
@@ -174,3 +175,13 @@ def test_it_does_not_query_on_sign_in(alice, django_assert_num_queries):
     alice.last_login = None
     with django_assert_num_queries(1):  # the UPDATE only, no look-up of the role flags
         alice.save(update_fields=["last_login"])
+
+
+def test_it_records_nothing_when_a_copy_is_restored(dave):
+    """Fixtures and the serialized test database restore rows; nobody granted anything."""
+    dumped = serializers.serialize("json", [_group(roles.CLERK), dave])
+    RoleChange.objects.all().delete()
+    for restored in serializers.deserialize("json", dumped):
+        restored.save()
+
+    assert not RoleChange.objects.exists()
