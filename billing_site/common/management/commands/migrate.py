@@ -29,7 +29,9 @@ class Command(DjangoMigrate):
         default = connections["default"]
         app_user = default.settings_dict["USER"]
         as_owner = dj_database_url.parse(settings.DATABASE_OWNER_URL)
-        keys = ("NAME", "USER", "PASSWORD", "HOST", "PORT")
+        # Not NAME: the database is the one this connection names (the test database
+        # during a test run), only who logs in to it changes.
+        keys = ("USER", "PASSWORD", "HOST", "PORT")
         saved = {key: default.settings_dict[key] for key in keys}
         default.close()
         default.settings_dict.update({key: as_owner[key] for key in keys})
