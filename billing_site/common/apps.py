@@ -9,6 +9,19 @@ class CommonConfig(AppConfig):
     verbose_name = "Common"
 
     def ready(self) -> None:
+        from .roles import connect_role_signals
+
+        connect_role_signals()
+
+        # Every admin form people type into refuses card numbers, like the app's own
+        # forms (DESIGN section 5): the admin builds its forms on ``form``, so the
+        # default for every ModelAdmin and inline is the card-safe model form.
+        from django.contrib.admin.options import BaseModelAdmin
+
+        from .cards import CardSafeModelForm
+
+        BaseModelAdmin.form = CardSafeModelForm  # type: ignore[misc]
+
         from . import checks, sessions, user_roles  # noqa: F401 (checks registers itself)
 
         user_roles.connect()

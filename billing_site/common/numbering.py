@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from .models import NumberSequence
 
 
 def next_number(name: str, *, start: int = 1) -> int:
-    """Take the next number of sequence ``name``; must run inside the using transaction."""
+    """Take the next number of sequence ``name``; must run inside the using transaction.
+
+    One statement: an upsert whose ``UPDATE ... RETURNING`` locks the counter row
+    until the caller's transaction ends, so numbers stay gap-free (a rollback gives
+    the number back) and concurrent takers queue on the row, not on a read first.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("next_number() must run inside the transaction that uses the number")
-    NumberSequence.objects.get_or_create(name=name, defaults={"next_value": start})
-    seq = NumberSequence.objects.select_for_update().get(name=name)
-    value = seq.next_value
-    seq.next_value = value + 1
-    seq.save(update_fields=["next_value"])
-    return value
+    table = NumberSequence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} AS seq (name, next_value) VALUES (%s, %s) "
+            "ON CONFLICT (name) DO UPDATE SET next_value = seq.next_value + 1 "
+            "RETURNING seq.next_value - 1",
+            [name, start + 1],
+        )
+        (value,) = cursor.fetchone()
+    return int(value)
 
 
 def luhn_check_digit(digits: str) -> int:

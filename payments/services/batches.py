@@ -31,6 +31,7 @@ from djmoney.money import Money
 from accounts.choices import AccountStatus
 from accounts.models import Account
 from accounts.selectors import account_by_number
+from billing_site.common.cards import refuse_card_numbers
 from billing_site.common.models import LongTask
 from billing_site.common.money import CURRENCY, ZERO
 from billing_site.common.numbering import next_number
@@ -93,6 +94,7 @@ def batch_add_item(
 ) -> RemittanceItem:
     """Key one stub; the account must exist, be open and accept checks."""
     require_perm(acting_user, PERM)
+    refuse_card_numbers(account=account_text, check_number=check_number)
     batch = _open_mail_batch(batch)
     account = account_by_number(account_text)
     if account is None:
@@ -206,6 +208,7 @@ def _finish(batch: RemittanceBatch, acting_user: Any, writer: LedgerWriter | Non
 def lockbox_import(*, file_name: str, data: bytes, acting_user: Any) -> RemittanceBatch:
     """Read and store a lockbox file as a batch of pending rows (posted by a task)."""
     require_perm(acting_user, PERM)
+    refuse_card_numbers(file=file_name)  # the rows are checked by parse_lockbox
     digest = file_hash(data)
     _wait_for_other_imports()
     earlier = RemittanceBatch.objects.filter(file_sha256=digest).first()
@@ -415,6 +418,7 @@ def item_post_to(*, item: RemittanceItem, account: Account, acting_user: Any) ->
 def item_reject(*, item: RemittanceItem, reason: str, acting_user: Any) -> RemittanceItem:
     """Resolve an exception by rejecting the row (the payment goes back to the remitter)."""
     require_perm(acting_user, PERM)
+    refuse_card_numbers(reason=reason)
     item = _exception(item)
     if not reason.strip():
         raise refuse("reason", "Say why the row is rejected.")

@@ -25,14 +25,18 @@ def closeout(request: HttpRequest) -> HttpResponse:
         done = services.closeout_run(acting_user=request.user)
         return reverse("payments:closeout_detail", args=[done.pk])
 
+    # Two steps: the first POST shows what will be closed; only ``confirmed=1`` closes.
+    confirmed = request.POST.get("confirmed") == "1"
     closed = "The business day is closed and the next one is open."
-    sent = submit(request, purpose=CLOSEOUT, action=run, success=closed)
+    sent = submit(request, purpose=CLOSEOUT, action=run, success=closed, valid=confirmed)
     if sent.done:
         return sent.done
     error = sent.error
     day = open_business_day()
     drawers = selectors.drawers_of_day(day.date) if day else []
     context = {
+        "confirming": request.method == "POST" and not confirmed and day is not None,
+        "totals": selectors.day_totals(drawers),
         "day": day,
         "next_date": services.next_business_date(day.date) if day else None,
         "drawers": drawers,

@@ -159,7 +159,12 @@ def test_it_renders_a_batch_in_one_worker_process_per_core() -> None:
     texts = [text(data) for data in rendered]
     assert [f"job {n} pid" in t for n, t in enumerate(texts)] == [True] * 8
     pids = {t.split(" pid ")[1].split()[0] for t in texts}
-    assert len(pids) == min(os.cpu_count() or 1, 8) and str(os.getpid()) not in pids
+    pool = pdf._pool_state["pool"]
+    workers = {str(pid) for pid in pool._processes}
+    assert len(workers) == (os.cpu_count() or 1) and pids <= workers
+    assert str(os.getpid()) not in pids
+    again = pdf.render_many(jobs[:2])  # the next batch reuses the same workers
+    assert pdf._pool_state["pool"] is pool and len(again) == 2
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

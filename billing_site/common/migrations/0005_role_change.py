@@ -17,7 +17,7 @@ def forwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("auth", "0012_alter_user_first_name_max_length"),
-        ("common", "0002_long_tasks_documents"),
+        ("common", "0004_roles_version"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
