@@ -88,7 +88,7 @@ def prepare() -> tuple[list[str], list[str]]:
     from billing_site.common import roles
     from ledger import services
     from ledger.choices import TransactionKind
-    from ledger.posting import Line
+    from ledger.services import Line
     from payments.services import drawer_open
 
     clerk_group = Group.objects.get(name=roles.CLERK)

@@ -28,6 +28,29 @@ def next_number(name: str, *, start: int = 1) -> int:
     return int(value)
 
 
+def next_numbers(name: str, count: int, *, start: int = 1) -> range:
+    """Reserve ``count`` consecutive numbers of ``name`` at once, as a ``range``.
+
+    One ``UPDATE ... RETURNING`` on the counter row, so a worker numbering a
+    chunk of 500 bills holds the row lock for one statement instead of queueing
+    500 times. Like :func:`next_number` the block is gap-free: it must be used
+    by the transaction that reserved it, and a rollback gives it back.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("next_numbers() must run inside the transaction that uses the numbers")
+    if count < 1:
+        raise ValueError("Reserve at least one number.")
+    NumberSequence.objects.get_or_create(name=name, defaults={"next_value": start})
+    table = NumberSequence._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET next_value = next_value + %s WHERE name = %s RETURNING next_value",
+            [count, name],
+        )
+        (after,) = cursor.fetchone()
+    return range(after - count, after)
+
+
 def luhn_check_digit(digits: str) -> int:
     """The Luhn check digit for ``digits`` (catches single typos and most swaps)."""
     total = 0

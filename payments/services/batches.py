@@ -44,8 +44,12 @@ from billing_site.common.tasks import (
     start_long_task,
 )
 from ledger.choices import GLRole, TransactionKind
-from ledger.posting import LedgerWriter
-from ledger.services import payment_lines, writer_for
+from ledger.services import (
+    LedgerWriter,
+    payment_lines,
+    refresh_planner_statistics,
+    writer_for,
+)
 
 from ..choices import BatchKind, BatchStatus, ItemStatus
 from ..lockbox import LockboxFormatError, file_hash, parse_lockbox
@@ -158,7 +162,7 @@ def _post_items(writer: LedgerWriter, items: Sequence[RemittanceItem], batch: An
     cash = writer.chart.gl(GLRole.CASH)
     queued = []
     for item in items:
-        account = writer.accounts[item.account_id]  # type: ignore[index]
+        account = writer.account(item.account_id)  # type: ignore[arg-type]
         lines = payment_lines(writer, account, item.amount.amount, cash)
         memo = f"Batch {batch.number} line {item.line_number}: check {item.check_number}"
         queued.append(
@@ -170,8 +174,8 @@ def _post_items(writer: LedgerWriter, items: Sequence[RemittanceItem], batch: An
             )
         )
     writer.flush()
-    for item, pending in zip(items, queued, strict=True):
-        item.transaction = pending.saved
+    for item, posted in zip(items, queued, strict=True):
+        item.transaction = writer.transaction_of(posted)
         item.status = ItemStatus.POSTED
         item.business_date = writer.business_date
     _mark_posted(items, writer.business_date)
@@ -331,6 +335,8 @@ def lockbox_finish(*, task: LongTask, acting_user: Any) -> None:
 def _post_chunk(batch_pk: int, number: int, size: int, acting_user: Any) -> ChunkResult:
     """Post the pending rows of chunk ``number`` (rows number*size.. in line order)."""
     batch = RemittanceBatch.objects.select_for_update().get(pk=batch_pk)
+    if number == 1 and batch.rows_total > size:  # stale plans would slow every later chunk
+        refresh_planner_statistics()
     in_chunk = batch.items.order_by("line_number", "pk")[number * size : (number + 1) * size]
     items = [i for i in in_chunk if i.status == ItemStatus.PENDING]
     if not items:
@@ -367,7 +373,7 @@ def _row_problem(item: RemittanceItem, writer: LedgerWriter, cash_only: set[int]
         return f"No account numbered {item.account_text!r}."
     if amount <= ZERO:
         return f"The amount {amount} is not a payment."
-    if writer.accounts[account.pk].status == AccountStatus.CLOSED:
+    if writer.account(account).status == AccountStatus.CLOSED:
         return f"Account {account.number} is closed; it takes no payments."
     if account.pk in cash_only:
         return f"Account {account.number} is cash only: return the check to the customer."
@@ -375,7 +381,7 @@ def _row_problem(item: RemittanceItem, writer: LedgerWriter, cash_only: set[int]
     if amount > review_over:
         return f"Over {review_over}: a person confirms large payments."
     overpay = settings.PAYMENTS_LOCKBOX_OVERPAY_LIMIT
-    owed = writer.books[account.pk].balance
+    owed = writer.open_amounts(account).balance
     if amount - max(owed, ZERO) > overpay:
         return f"Pays {amount} against {owed} owed: more than {overpay} over."
     return ""

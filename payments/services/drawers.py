@@ -110,7 +110,7 @@ def _post_over_short(drawer: Drawer, difference: Decimal, acting_user: Any) -> A
     cash = writer.chart.gl(GLRole.CASH)
     over_short = writer.chart.gl(GLRole.OVER_SHORT)
     word = "over" if difference > 0 else "short"
-    pending = writer.post(
+    return writer.post_now(
         kind=TransactionKind.OVER_SHORT,
         lines=[
             Line(gl_account=cash, amount=difference),
@@ -119,8 +119,6 @@ def _post_over_short(drawer: Drawer, difference: Decimal, acting_user: Any) -> A
         memo=f"Drawer {drawer.pk} {word} {abs(difference)} at close ({drawer.business_date})",
         source=f"drawer {drawer.pk}",
     )
-    writer.flush()
-    return pending.saved
 
 
 @transaction.atomic

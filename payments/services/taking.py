@@ -104,10 +104,9 @@ def payment_take(
         ]
     kind = TransactionKind.PAYMENT if accounts else TransactionKind.MISC_REVENUE
     who = ", ".join(a.number for a in locked) or ", ".join(m.item.name for m in misc)
-    pending = writer.post(
+    posted = writer.post_now(
         kind=kind, lines=lines, memo=f"Receipt {label}: {who}", source=f"receipt {label}"
     )
-    writer.flush()
     payment = Payment.objects.create(
         drawer=drawer,
         receipt_number=number,
@@ -117,7 +116,7 @@ def payment_take(
         tendered=Money(sum((t.amount for t in tenders), ZERO), CURRENCY),
         change_due=Money(change, CURRENCY),
         payer=payer.strip()[:200],
-        transaction=pending.saved,  # type: ignore[misc]  # set by flush() above
+        transaction=posted,
     )
     _save_lines(payment, accounts, misc)
     _save_tenders(payment, tenders)

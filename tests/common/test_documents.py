@@ -52,7 +52,9 @@ def test_it_stores_a_receipts_original_and_prints_later_copies_marked_copy(
 ) -> None:
     payment = pay(alice, open_drawer(alice), account, "12.34")
     url = reverse("payments:receipt_pdf", args=[payment.pk])
-    first = _client(alice).get(url)
+    preview = _client(alice).get(url)  # a GET previews: nothing stored, nothing counted
+    assert "PREVIEW" in text(preview.content) and not Document.objects.exists()
+    first = _client(alice).post(url)  # the clerk's Print: the original, stored
     assert first["Content-Type"] == "application/pdf"
     assert (
         first["Content-Disposition"]
@@ -65,9 +67,9 @@ def test_it_stores_a_receipts_original_and_prints_later_copies_marked_copy(
     assert stored.file.name.startswith(f"documents/{stored.sha256[:2]}/")
     assert payment.receipt_label in text(first.content) and "COPY" not in text(first.content)
 
-    again = _client(alice).get(url)
+    again = _client(alice).post(url)
     assert "COPY" in text(again.content) and payment.receipt_label in text(again.content)
-    _client(erin).get(url)  # an auditor's look is a copy too
+    _client(erin).post(url)  # an auditor's print is a copy too
     stored.refresh_from_db()
     assert (stored.copies_printed, stored.last_copy_by) == (2, erin)
     assert Document.objects.count() == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from decimal import Decimal
@@ -13,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
 
+from billing_site.common.models import Document
 from payments.models import Payment
 
 from .helpers import balance, charge, open_drawer
@@ -210,13 +212,17 @@ def test_the_closeout_page_closes_the_day_and_serves_slips(
     assert done.status_code == 302
     html = sup.get(done.headers["Location"]).content.decode()
     slip_url = re.search(r'href="([^"]+slip.pdf)"', html).group(1)
-    text = pdf_text(sup.get(slip_url).content)
+    slip = sup.get(slip_url).content
+    text = pdf_text(slip)
     assert "Deposit slip" in text and "15.00" in text
+    stored = Document.objects.get(kind="payments.deposit_slip")  # stored by the closeout
+    assert stored.sha256 == hashlib.sha256(slip).hexdigest() and stored.copies_printed == 0
     coordinator = Client()
     coordinator.force_login(bob)  # prepares deposits, does not run the closeout
     reports = coordinator.get(reverse("payments:reports")).content.decode()
     assert f'href="{slip_url}"' in reports
-    assert coordinator.get(slip_url).status_code == 200
+    assert coordinator.get(slip_url).content == slip  # byte-identical, and a GET counts nothing
+    assert Document.objects.get(pk=stored.pk).copies_printed == 0
 
 
 def test_the_closeout_page_costs_the_same_queries_for_one_drawer_or_four(
