@@ -7,6 +7,9 @@ from django.urls import include, path
 
 from front import urls as front_urls
 
+# A dropped database connection gets the 503 "send again" page, never a 500.
+handler500 = "billing_site.common.db_unavailable.server_error"
+
 urlpatterns = [
     *front_urls.urlpatterns,
     path(

@@ -19,4 +19,7 @@ accounts_urls: tuple[list[URLPattern | URLResolver], str] = (
     "accounts",
 )
 
-urlpatterns = [path("", views.home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("role-changes/", views.role_changes, name="role_changes"),
+]

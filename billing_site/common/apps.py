@@ -21,3 +21,8 @@ class CommonConfig(AppConfig):
         from .cards import CardSafeModelForm
 
         BaseModelAdmin.form = CardSafeModelForm  # type: ignore[misc]
+
+        from . import checks, sessions, user_roles  # noqa: F401 (checks registers itself)
+
+        user_roles.connect()
+        sessions.connect()

@@ -1,5 +1,5 @@
 """Infrastructure tables shared by every app: number sequences, idempotency keys,
-long tasks with their chunks and errors, and stored documents."""
+long tasks with their chunks and errors, stored documents, and the record of role changes."""
 
 from __future__ import annotations
 
@@ -50,6 +50,44 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} {self.key}"
+
+
+class RoleChange(models.Model):
+    """One grant or revocation of a role: who gave whom (a user or a group) what, and when.
+
+    Written by the signals in ``billing_site.common.user_roles`` whenever a user's
+    groups, permissions, superuser or staff flag, or a group's permissions change,
+    whatever the path (admin, shell, migration). Names are copied so the record
+    reads the same after a user or group is renamed or deleted.
+    """
+
+    class Kind(models.TextChoices):
+        GROUP = "group", "Role (group)"
+        PERMISSION = "permission", "Permission"
+        SUPERUSER = "superuser", "Superuser"
+        STAFF = "staff", "Staff (admin site)"
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    group = models.ForeignKey("auth.Group", null=True, on_delete=models.SET_NULL, related_name="+")
+    target_name = models.CharField(max_length=150)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    granted = models.BooleanField()
+    what = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        verb = "granted" if self.granted else "revoked"
+        by = self.actor_name or "the system"
+        return f"{by} {verb} {self.what} ({self.get_kind_display()}) to {self.target_name}"
 
 
 class LongTaskStatus(models.TextChoices):

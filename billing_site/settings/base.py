@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "billing_site.common.middleware.RoleCacheMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "billing_site.common.sessions.AbsoluteSessionTimeoutMiddleware",
+    "billing_site.common.cache_control.NoStoreForSignedInMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -102,8 +104,16 @@ def _database_url() -> str:
     return embedded_database_url(env_str("EMBEDDED_DB_NAME", "billing"))
 
 
-DATABASES = {"default": dj_database_url.parse(_database_url(), conn_max_age=60)}
+# Health checks: a pooled connection that PostgreSQL dropped (restart, failover) is
+# replaced before the request's first query instead of failing it; a drop in the
+# middle of a request gets the 503 "send again" page (billing_site.common.db_unavailable).
+DATABASES = {
+    "default": dj_database_url.parse(_database_url(), conn_max_age=60, conn_health_checks=True)
+}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Production: migrations connect as the owner role, the app as a role that owns nothing
+# (billing_site/common/db_roles.py, manage.py db_roles); empty: migrate as DATABASE_URL.
+DATABASE_OWNER_URL = env_str("DATABASE_OWNER_URL", "")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -144,6 +154,9 @@ SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = False
 SESSION_TOUCH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Absolute limit: a session ends this long after sign-in however active it is, a
+# shift (billing_site/common/sessions.py).
+SESSION_ABSOLUTE_TIMEOUT_HOURS = env_int("SESSION_ABSOLUTE_TIMEOUT_HOURS", 10, minimum=1)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

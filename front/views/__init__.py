@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from .account import account_page
 from .home import home
+from .role_changes import role_changes
 
-__all__ = ["account_page", "home"]
+__all__ = ["account_page", "home", "role_changes"]

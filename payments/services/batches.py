@@ -6,7 +6,8 @@ match the control figures, then posts every stub in one database transaction
 (all or nothing); a posted batch never posts again.
 
 Lockbox: ``lockbox_import`` refuses a file already imported (SHA-256 of its
-bytes) and skips rows whose bank key (deposit date/batch/sequence) was imported
+bytes; concurrent uploads wait for each other, so the refusal holds under a
+race) and skips rows whose bank key (deposit date/batch/sequence) was imported
 before, and records a long task (``billing_site.common.tasks``) for the rows;
 ``lockbox_post_pending`` runs it: chunk N is rows N*CHUNK.. in line order, each
 chunk its own transaction (under a lock on the batch row) committed with the
@@ -214,11 +215,14 @@ def lockbox_import(*, file_name: str, data: bytes, acting_user: User) -> Remitta
     require_perm(acting_user, PERM)
     refuse_card_numbers(file=file_name)  # the rows are checked by parse_lockbox
     digest = file_hash(data)
+    _wait_for_other_imports()
     earlier = RemittanceBatch.objects.filter(file_sha256=digest).first()
     if earlier is not None:
+        when = timezone.localtime(earlier.created_at)
         raise refuse(
             "file",
-            f"This file was already imported as batch {earlier.number}; nothing was posted again.",
+            f"This file was already imported as batch {earlier.number} on "
+            f"{when:%b %d, %Y at %H:%M}; nothing was posted again.",
         )
     try:
         rows = parse_lockbox(data)
@@ -259,6 +263,19 @@ def lockbox_import(*, file_name: str, data: bytes, acting_user: User) -> Remitta
     )
     _start_lockbox_task(batch, acting_user)
     return batch
+
+
+def _wait_for_other_imports() -> None:
+    """Take the lockbox-import lock for the rest of this transaction.
+
+    Two uploads of one file (a double click, two coordinators) would both find no
+    earlier batch and then collide on the unique file hash or row keys: an
+    IntegrityError instead of an answer. Under this lock the second waits for the
+    first to commit, then sees its batch (READ COMMITTED reads afresh per
+    statement) and is told in words. Imports are a few a day: one lock for all.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext('payments.lockbox_import'))")
 
 
 def _start_lockbox_task(batch: RemittanceBatch, acting_user: User) -> LongTask:

@@ -37,6 +37,7 @@ MAINTAINERS = {COORD, SUP}
 # URL name -> roles that may GET it (others get 403).
 ALLOWED: dict[str, set[str]] = {
     "home": EVERYONE,
+    "role_changes": {AUDIT, ADMIN},
     "accounts:search": READERS,
     "accounts:detail": READERS,
     "accounts:open": MAINTAINERS,

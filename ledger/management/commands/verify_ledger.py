@@ -269,3 +269,121 @@ class Command(BaseCommand):
             self.stdout.write(summary)
             raise CommandError(f"The ledger has {found} discrepanc{'y' if found == 1 else 'ies'}.")
         self.stdout.write(self.style.SUCCESS(summary))
+
+
+# -- the cash side -------------------------------------------------------------
+# Raw SQL over the payments tables (no import of the payments app, which sits on a
+# higher floor): every receipt's tenders add up to what it paid and to the cash
+# its journal transaction took in, every void is reversed exactly once, and every
+# closed drawer's over/short (and its journal transaction) follows from its count.
+
+PAYMENT_TENDERS = """
+WITH tenders AS (SELECT payment_id, sum(amount) AS total FROM payments_tender GROUP BY payment_id),
+     lines AS (SELECT payment_id, sum(amount) AS total FROM payments_paymentline
+               GROUP BY payment_id),
+     cash AS (SELECT e.transaction_id, sum(e.amount) AS total
+              FROM ledger_journalentry e JOIN ledger_glaccount g ON g.id = e.gl_account_id
+              WHERE g.role = 'cash' GROUP BY e.transaction_id)
+SELECT p.drawer_id, p.receipt_number, p.total, coalesce(t.total, 0), p.change_due,
+       coalesce(l.total, 0), coalesce(c.total, 0)
+FROM payments_payment p
+LEFT JOIN tenders t ON t.payment_id = p.id
+LEFT JOIN lines l ON l.payment_id = p.id
+LEFT JOIN cash c ON c.transaction_id = p.transaction_id
+WHERE coalesce(t.total, 0) <> p.tendered OR p.tendered - p.change_due <> p.total
+   OR coalesce(l.total, 0) <> p.total OR coalesce(c.total, 0) <> p.total
+ORDER BY p.drawer_id, p.receipt_number"""
+
+VOID_REVERSALS = """
+SELECT p.drawer_id, p.receipt_number, p.status, p.void_transaction_id, r.reversal_of_id,
+       p.transaction_id
+FROM payments_payment p
+LEFT JOIN ledger_journaltransaction r ON r.id = p.void_transaction_id
+WHERE (p.status = 'void') <> (p.void_transaction_id IS NOT NULL)
+   OR r.reversal_of_id IS DISTINCT FROM
+      (CASE WHEN p.void_transaction_id IS NULL THEN NULL ELSE p.transaction_id END)
+ORDER BY p.drawer_id, p.receipt_number"""
+
+DRAWER_COUNTS = """
+WITH counted AS (
+    SELECT p.drawer_id,
+           sum(t.amount) FILTER (WHERE t.kind = 'cash') AS cash,
+           sum(t.amount) FILTER (WHERE t.kind IN ('check', 'money_order')) AS checks
+    FROM payments_payment p JOIN payments_tender t ON t.payment_id = p.id
+    WHERE p.status IN ('posted', 'returned') GROUP BY p.drawer_id
+), change AS (
+    SELECT drawer_id, sum(change_due) AS total FROM payments_payment
+    WHERE status IN ('posted', 'returned') GROUP BY drawer_id
+), over_short AS (
+    SELECT e.transaction_id, sum(e.amount) AS total
+    FROM ledger_journalentry e JOIN ledger_glaccount g ON g.id = e.gl_account_id
+    WHERE g.role = 'cash' GROUP BY e.transaction_id
+), drawers AS (
+    SELECT d.id, d.over_short,
+           d.float_amount + coalesce(c.cash, 0) - coalesce(ch.total, 0) AS expected_cash,
+           coalesce(c.checks, 0) AS expected_checks,
+           (d.counted_cash - d.expected_cash)
+           + ((SELECT coalesce(sum((k ->> 1)::numeric), 0)
+               FROM jsonb_array_elements(d.counted_checks) k) - d.expected_checks) AS difference,
+           d.expected_cash AS stored_cash, d.expected_checks AS stored_checks,
+           d.over_short_transaction_id, o.total AS posted
+    FROM payments_drawer d
+    LEFT JOIN counted c ON c.drawer_id = d.id
+    LEFT JOIN change ch ON ch.drawer_id = d.id
+    LEFT JOIN over_short o ON o.transaction_id = d.over_short_transaction_id
+    WHERE d.status = 'closed'
+)
+SELECT id, over_short, difference, expected_cash, stored_cash, expected_checks, stored_checks,
+       over_short_transaction_id, posted
+FROM drawers
+WHERE over_short IS DISTINCT FROM difference
+   OR expected_cash IS DISTINCT FROM stored_cash OR expected_checks IS DISTINCT FROM stored_checks
+   OR (over_short <> 0) <> (over_short_transaction_id IS NOT NULL)
+   OR (over_short_transaction_id IS NOT NULL AND posted IS DISTINCT FROM over_short)
+ORDER BY id"""
+
+
+def _receipt(drawer_id: int, number: int) -> str:
+    return f"receipt {drawer_id}-{number:05d}"
+
+
+def _payment_tenders(row: Row) -> str:
+    drawer_id, number, total, tendered, change, lines, cash = row
+    return (
+        f"{_receipt(drawer_id, number)}: paid {total} but its tenders sum to {tendered} "
+        f"(change {change}), its lines to {lines}, and its journal took {cash} into cash"
+    )
+
+
+def _void_reversal(row: Row) -> str:
+    drawer_id, number, status, void_txn, reverses, txn = row
+    where = _receipt(drawer_id, number)
+    if status == "void" and void_txn is None:
+        return f"{where}: void without a reversal"
+    if status != "void" and void_txn is not None:
+        return f"{where}: {status} but names reversal #{void_txn}"
+    return f"{where}: its reversal #{void_txn} reverses #{reverses}, not its transaction #{txn}"
+
+
+def _drawer_count(row: Row) -> str:
+    drawer_id, over_short, difference, exp_cash, st_cash, exp_checks, st_checks, txn, posted = row
+    where = f"drawer {drawer_id}"
+    if (exp_cash, exp_checks) != (st_cash, st_checks):
+        return (
+            f"{where}: expected cash {st_cash} and checks {st_checks} at close, but its "
+            f"receipts say {exp_cash} and {exp_checks}"
+        )
+    if over_short != difference:
+        return f"{where}: over/short {over_short} but its count says {difference}"
+    if txn is None:
+        return f"{where}: over/short {over_short} with no over/short transaction"
+    return f"{where}: over/short {over_short} but transaction #{txn} moved cash by {posted}"
+
+
+CHECKS.extend(
+    [
+        (PAYMENT_TENDERS, _payment_tenders),
+        (VOID_REVERSALS, _void_reversal),
+        (DRAWER_COUNTS, _drawer_count),
+    ]
+)
