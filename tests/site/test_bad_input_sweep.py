@@ -335,6 +335,9 @@ def world(django_db_setup: None, django_db_blocker: Any) -> Any:
         transaction.atomic(),
         override_settings(SESSION_TOUCH_SECONDS=24 * 60 * 60),
     ):
+        # This module-wide transaction stands for a test case's own wrapping: views may
+        # render PDFs after their work commits (the render refuses inside real ones).
+        connection.atomic_blocks[-1]._from_testcase = True
         built = _build_world()
         built.sign_in()
         yield built
