@@ -173,3 +173,26 @@ def test_it_accepts_a_balanced_raw_posting_that_keeps_the_balance(alice, account
         sql("UPDATE accounts_account SET balance = balance + 10 WHERE id = %s", [account.pk])
 
     assert balance(account) == entries_total(account) == D("10.00")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE accounts_historicalaccount SET balance = balance + 2 WHERE id = %(account)s",
+        "UPDATE accounts_historicalaccount SET history_change_reason = 'edited'"
+        " WHERE id = %(account)s",
+        "DELETE FROM accounts_historicalaccount WHERE id = %(account)s",
+        "UPDATE ledger_historicaldepositheld SET amount = amount + 1",
+        "DELETE FROM ledger_historicaldepositheld",
+    ],
+)
+def test_it_refuses_update_and_delete_of_balance_history(paid, account, statement):
+    services.deposit_take(
+        account=account, amount=D("100.00"), memo="Deposit", acting_user=paid.created_by
+    )
+    before = account.history.count()
+    with refused("append-only"), transaction.atomic():
+        sql(statement, {"account": account.pk})
+
+    assert account.history.count() == before
+    assert balance(account) == D("15.00")
