@@ -1,0 +1,3 @@
+"""Long work of billing: the read import runs as a long task (billing_site.common.tasks)."""
+
+from __future__ import annotations
