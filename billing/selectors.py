@@ -1,0 +1,239 @@
+"""Reads of billing: rate versions as engine specs, an agreement's determinants for a
+period, an account's agreements, meters and last reads, and the exceptions queue."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+
+from .choices import ExceptionStatus, UsageBasis
+from .engine import Block, ComponentSpec, Determinants, VersionSpec
+from .models import (
+    Meter,
+    MeterInstall,
+    MeterRead,
+    RateComponent,
+    RateSchedule,
+    RateVersion,
+    ReadException,
+    ServiceAgreement,
+)
+from .reads import Interval, ReadPoint, average_daily_use, intervals, period_consumption
+
+
+def component_spec(component: RateComponent) -> ComponentSpec:
+    return ComponentSpec(
+        code=component.code,
+        label=component.label,
+        kind=component.kind,
+        fixed_basis=component.fixed_basis,
+        usage_basis=component.usage_basis,
+        usage_service=component.usage_service,
+        unit_size=component.unit_size,
+        unit_label=component.unit_label or "units",
+        amount=component.amount,
+        blocks=tuple(
+            Block(
+                Decimal(b["from"]),
+                None if b.get("to") in (None, "") else Decimal(b["to"]),
+                Decimal(b["price"]),
+            )
+            for b in component.blocks
+        ),
+        block_mode=component.block_mode or "each_tier",
+        included_units=component.included_units,
+        size_prices={size: Decimal(p) for size, p in component.size_prices.items()},
+        minimum=component.minimum,
+        maximum=component.maximum,
+        percent=component.percent,
+        percent_of=tuple(component.percent_of),
+        winter_months=tuple(int(m) for m in component.winter_months),
+        winter_default=component.winter_default,
+    )
+
+
+def version_specs(schedule: RateSchedule) -> list[VersionSpec]:
+    """Every version of ``schedule`` as the engine takes them (two queries)."""
+    versions = RateVersion.objects.filter(schedule=schedule).prefetch_related("components")
+    return [
+        VersionSpec(
+            v.effective_from,
+            v.effective_to,
+            tuple(component_spec(c) for c in v.components.all()),
+        )
+        for v in versions
+    ]
+
+
+def schedules() -> QuerySet[RateSchedule]:
+    return RateSchedule.objects.select_related("service").prefetch_related("versions")
+
+
+def agreements_for_account(account_id: int) -> QuerySet[ServiceAgreement]:
+    return ServiceAgreement.objects.filter(account_id=account_id).select_related(
+        "service", "rate_schedule", "premise"
+    )
+
+
+def meters_at_premise(premise_id: int, *, on: date | None = None) -> QuerySet[Meter]:
+    installs = MeterInstall.objects.filter(premise_id=premise_id)
+    if on is None:
+        installs = installs.filter(removed_on__isnull=True)
+    else:
+        installs = installs.filter(installed_on__lte=on).filter(
+            Q(removed_on__isnull=True) | Q(removed_on__gte=on)
+        )
+    return Meter.objects.filter(pk__in=installs.values("meter_id")).select_related("service")
+
+
+@dataclass(frozen=True)
+class MeterSummary:
+    meter: Meter
+    last_reads: list[MeterRead]
+
+
+def meter_summaries(premise_id: int, *, reads: int = 3) -> list[MeterSummary]:
+    """The premise's meters with their last few reads, newest first."""
+    return [
+        MeterSummary(
+            m, list(MeterRead.objects.filter(meter=m).order_by("-read_date", "-pk")[:reads])
+        )
+        for m in meters_at_premise(premise_id)
+    ]
+
+
+def read_points(*, premise_id: int, service_id: int, start: date, end: date) -> list[ReadPoint]:
+    """Reads of the premise's meters for a service from the last read on or before ``start``
+    to ``end``, in read order (a corrected read is replaced by its correction)."""
+    reads = (
+        MeterRead.objects.filter(premise_id=premise_id, meter__service_id=service_id)
+        .filter(read_date__lte=end)
+        .exclude(corrections__isnull=False)
+        .select_related("meter")
+        .order_by("read_date", "pk")
+    )
+    rows = list(reads)
+    before = [r for r in rows if r.read_date <= start]
+    keep_from = before[-1].read_date if before else start
+    return [_point(r) for r in rows if r.read_date >= keep_from]
+
+
+def _point(read: MeterRead) -> ReadPoint:
+    return ReadPoint(
+        read.meter.number, read.read_date, read.reading, read.meter.dials, read.meter.multiplier
+    )
+
+
+def usage_for(*, premise_id: int, service_id: int, start: date, end: date) -> Decimal | None:
+    points = read_points(premise_id=premise_id, service_id=service_id, start=start, end=end)
+    if len(points) < 2:
+        return None
+    return period_consumption(points)
+
+
+def history_intervals(*, premise_id: int, service_id: int, as_of: date) -> list[Interval]:
+    points = read_points(
+        premise_id=premise_id,
+        service_id=service_id,
+        start=as_of - timedelta(days=800),
+        end=as_of,
+    )
+    return intervals(points)
+
+
+def winter_average(
+    *, premise_id: int, service_id: int, months: Sequence[int], as_of: date, period_days: int
+) -> Decimal | None:
+    """Use over ``period_days`` at the average daily use of the latest winter's months
+    (intervals ending in those months in the past year), or None without any."""
+    history = [
+        i
+        for i in history_intervals(premise_id=premise_id, service_id=service_id, as_of=as_of)
+        if i.end.month in months and (as_of - i.end).days <= 366
+    ]
+    daily = average_daily_use(history)
+    return None if daily is None else daily * period_days
+
+
+def determinants_for(
+    agreement: ServiceAgreement, *, start: date, end: date, usage: Decimal | None = None
+) -> Determinants:
+    """What ``agreement`` brings to a bill for start..end; ``usage`` overrides the reads
+    (the bill calculator's "what would it be at 12,000 gallons")."""
+    others = ServiceAgreement.objects.filter(account_id=agreement.account_id).select_related(
+        "service"
+    )
+    by_service: dict[str, Decimal] = {}
+    for other in others:
+        found = usage_for(
+            premise_id=other.premise_id, service_id=other.service_id, start=start, end=end
+        )
+        if found is not None:
+            by_service[other.service.code] = found
+    if usage is not None:  # the calculator: every use the schedule reads is ``usage``
+        for code in [agreement.service.code, *_services_read_by(agreement.rate_schedule_id)]:
+            by_service[code] = usage
+    own = usage if usage is not None else by_service.get(agreement.service.code)
+    return Determinants(
+        usage=own,
+        usage_by_service=by_service,
+        winter_average=_winter_for(agreement, end=end, days=(end - start).days + 1),
+        dwelling_units=agreement.dwelling_units,
+        meter_size=agreement.meter_size,
+        eru=agreement.eru,
+        carts=agreement.carts,
+        flat_quantity=agreement.flat_quantity,
+    )
+
+
+def _services_read_by(schedule_id: int) -> list[str]:
+    return list(
+        RateComponent.objects.filter(version__schedule_id=schedule_id)
+        .exclude(usage_service="")
+        .values_list("usage_service", flat=True)
+        .distinct()
+    )
+
+
+def _winter_for(agreement: ServiceAgreement, *, end: date, days: int) -> Decimal | None:
+    component = (
+        RateComponent.objects.filter(
+            version__schedule_id=agreement.rate_schedule_id,
+            usage_basis=UsageBasis.WINTER_AVERAGE,
+        )
+        .order_by("-version__effective_from")
+        .first()
+    )
+    if component is None:
+        return None
+    service_id = agreement.service_id
+    if component.usage_service:
+        other = (
+            ServiceAgreement.objects.filter(
+                account_id=agreement.account_id, service__code=component.usage_service
+            )
+            .values_list("service_id", flat=True)
+            .first()
+        )
+        service_id = other or service_id
+    return winter_average(
+        premise_id=agreement.premise_id,
+        service_id=service_id,
+        months=[int(m) for m in component.winter_months],
+        as_of=end,
+        period_days=days,
+    )
+
+
+def open_exceptions() -> QuerySet[ReadException]:
+    return ReadException.objects.filter(status=ExceptionStatus.OPEN).select_related(
+        "meter", "account", "read_import"
+    )
+
+
+def exceptions_for_accounts(account_ids: Iterable[int]) -> QuerySet[ReadException]:
+    return open_exceptions().filter(account_id__in=list(account_ids))
