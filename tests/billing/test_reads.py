@@ -16,12 +16,15 @@ from billing.models import Meter, MeterRead, ReadException
 from billing.reads import ReadPoint, consumption, period_consumption
 from billing.services.agreements import meter_change
 from billing.services.reads import (
+    Proposed,
+    ReadChecker,
     meter_read_correct,
     meter_read_estimate,
     meter_read_record,
     read_exception_accept,
     read_exception_correct,
     read_exception_request_reread,
+    sort_out,
 )
 from tests.factories import make_account, service
 
@@ -120,9 +123,12 @@ def test_it_keeps_reads_append_only_in_postgresql(history):
     read = MeterRead.objects.filter(meter=history).first()
     for sql in ("UPDATE billing_meterread SET reading = 1 WHERE id = %s",
                 "DELETE FROM billing_meterread WHERE id = %s"):  # fmt: skip
-        with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, [read.pk])
+        with (
+            pytest.raises(IntegrityError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [read.pk])
 
 
 @pytest.fixture
@@ -182,8 +188,6 @@ def test_it_corrects_a_read_with_a_new_read(history, bob):
 def test_it_queues_a_meter_at_another_premise(bob, dave, account):
     meter = metered_account(bob, account, on=date(2026, 1, 1))
     other = make_account(bob)
-    from billing.services.reads import Proposed, ReadChecker, sort_out
-
     p = Proposed(meter.number, date(2026, 2, 1), D(1500), account_number=other.number)
     reads, failed = sort_out(ReadChecker([p]), [p], dave)
     assert not reads
