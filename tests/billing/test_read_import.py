@@ -3,7 +3,7 @@ twice stores nothing twice; bad files are refused with line numbers; 10,000 read
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
