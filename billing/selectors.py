@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 
 from .choices import ExceptionStatus, UsageBasis
-from .engine import Block, ComponentSpec, Determinants, VersionSpec
+from .engine import Block, ComponentSpec, Determinants, Quote, VersionSpec, period_of, quote
 from .models import (
     Meter,
     MeterInstall,
@@ -175,7 +175,7 @@ def determinants_for(
         if found is not None:
             by_service[other.service.code] = found
     if usage is not None:  # the calculator: every use the schedule reads is ``usage``
-        for code in [agreement.service.code, *_services_read_by(agreement.rate_schedule_id)]:
+        for code in [agreement.service.code, *services_read_by(agreement.rate_schedule_id)]:
             by_service[code] = usage
     own = usage if usage is not None else by_service.get(agreement.service.code)
     return Determinants(
@@ -190,7 +190,7 @@ def determinants_for(
     )
 
 
-def _services_read_by(schedule_id: int) -> list[str]:
+def services_read_by(schedule_id: int) -> list[str]:
     return list(
         RateComponent.objects.filter(version__schedule_id=schedule_id)
         .exclude(usage_service="")
@@ -237,3 +237,34 @@ def open_exceptions() -> QuerySet[ReadException]:
 
 def exceptions_for_accounts(account_ids: Iterable[int]) -> QuerySet[ReadException]:
     return open_exceptions().filter(account_id__in=list(account_ids))
+
+
+def quote_schedule(
+    *, schedule: RateSchedule, start: date, days: int, determinants: Determinants
+) -> Quote:
+    """One service's bill under ``schedule`` for ``days`` from ``start`` (the calculator)."""
+    first, last = period_of(start=start, days=days)
+    return quote(versions=version_specs(schedule), start=first, end=last, determinants=determinants)
+
+
+def quote_agreement(
+    *, agreement: ServiceAgreement, start: date, days: int, usage: Decimal | None = None
+) -> Quote:
+    """The bill of ``agreement`` for the period: its determinants, its reads unless
+    ``usage`` is given ("what would this bill be at 12,000 gallons?")."""
+    first, last = period_of(start=start, days=days)
+    determinants = determinants_for(agreement, start=first, end=last, usage=usage)
+    return quote(
+        versions=version_specs(agreement.rate_schedule),
+        start=first,
+        end=last,
+        determinants=determinants,
+    )
+
+
+def account_panel(account_id: int, premise_id: int) -> dict[str, object]:
+    """What the account page shows of billing: agreements, meters and their last reads."""
+    return {
+        "billing_agreements": list(agreements_for_account(account_id)),
+        "billing_meters": meter_summaries(premise_id),
+    }

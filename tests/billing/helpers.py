@@ -48,3 +48,16 @@ def agreement(by: User, account: Account, schedule: RateSchedule, **determinants
         account=account, rate_schedule=schedule, start_date=date(2025, 1, 1), acting_user=by,
         **determinants,
     )  # fmt: skip
+
+
+def billing_url_values(by: User, account: Account) -> dict[str, int]:
+    """A read import and a read exception, for the site-wide URL walks."""
+    from billing.services.imports import read_import_run, read_import_start
+
+    data = b"meter,account,read_date,reading,read_code\nNO-SUCH-METER,,2025-01-05,10,01\n"
+    read_import, _ = read_import_start(
+        file_name="walk.csv", data=data, format="csv", acting_user=by
+    )
+    read_import_run(read_import=read_import)
+    exception = read_import.readexception_set.get()
+    return {"import_pk": read_import.pk, "exception_pk": exception.pk}

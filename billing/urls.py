@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "billing"
+
+urlpatterns = [
+    path("rates/", views.rates, name="rates"),
+    path("quote/", views.quote, name="quote"),
+    path("reads/exceptions/", views.exceptions, name="exceptions"),
+    path("reads/exceptions/<int:exception_pk>/", views.exception_resolve, name="exception_resolve"),
+    path("reads/import/", views.read_import_upload, name="read_import_upload"),
+    path("reads/import/<int:import_pk>/", views.read_import_detail, name="read_import"),
+]
