@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
@@ -22,6 +23,7 @@ from .models import (
     ReadException,
     ServiceAgreement,
 )
+from .ratefile import DECIMALS, TEXTS, canonical_component, dump
 from .reads import Interval, ReadPoint, average_daily_use, intervals, period_consumption
 
 
@@ -268,3 +270,47 @@ def account_panel(account_id: int, premise_id: int) -> dict[str, object]:
         "billing_agreements": list(agreements_for_account(account_id)),
         "billing_meters": meter_summaries(premise_id),
     }
+
+
+def schedule_as_file(schedule: RateSchedule) -> dict[str, Any]:
+    """``schedule`` in the rate file's canonical shape (``billing.ratefile``)."""
+    versions = RateVersion.objects.filter(schedule=schedule).prefetch_related("components")
+    return {
+        "code": schedule.code,
+        "name": schedule.name,
+        "service": schedule.service.code,
+        "description": schedule.description,
+        "versions": [
+            {
+                "effective_from": v.effective_from.isoformat(),
+                "effective_to": v.effective_to.isoformat() if v.effective_to else None,
+                "note": v.note,
+                "components": [
+                    canonical_component(_component_fields(c), schedule.code)
+                    for c in v.components.all()
+                ],
+            }
+            for v in versions
+        ],
+    }
+
+
+def _component_fields(c: RateComponent) -> dict[str, Any]:
+    fields = {key: getattr(c, key) for key in ("code", *TEXTS, *DECIMALS)}
+    fields.update(
+        blocks=c.blocks, size_prices=c.size_prices, percent_of=c.percent_of,
+        winter_months=c.winter_months,
+    )  # fmt: skip
+    return fields
+
+
+def rate_file_text(codes: Sequence[str] | None = None) -> str:
+    """Every schedule (or those named) as a rate file."""
+    chosen = schedules().order_by("code")
+    if codes:
+        chosen = chosen.filter(code__in=codes)
+    return dump([schedule_as_file(s) for s in chosen])
+
+
+def current_schedules(codes: Iterable[str]) -> dict[str, dict[str, Any]]:
+    return {s.code: schedule_as_file(s) for s in schedules().filter(code__in=list(codes))}

@@ -21,11 +21,13 @@ from billing_site.common.tasks import ChunkResult, long_task_for, run_long_task,
 from ..choices import ImportFormat, ImportStatus
 from ..models import MeterRead, ReadException, ReadImport, ReadImportRow
 from ..readfiles import ParsedRead, ReadFileRefused, parse_csv, parse_route_file
-from .reads import Proposed, ReadChecker, bulk_store, read_key, sort_out
+from .reads import Proposed, ReadChecker, bulk_store, copy_rows, read_key, sort_out
 
 READ_IMPORT_TASK = "billing.read_import"
 IMPORT = "billing.import_reads"
 CHUNK = 1000
+ROW_COLUMNS = ("read_import_id", "line", "meter_number", "account_number", "read_date", "reading",
+               "read_code")  # fmt: skip
 PARSERS: dict[str, Callable[..., list[ParsedRead]]] = {
     ImportFormat.CSV: parse_csv,
     ImportFormat.ROUTE: parse_route_file,
@@ -53,21 +55,15 @@ def read_import_start(
         file_name=file_name[:200], sha256=digest, format=format, rows=len(parsed),
         uploaded_by=acting_user,
     )  # fmt: skip
-    ReadImportRow.objects.bulk_create(
+    copy_rows(
+        ReadImportRow._meta.db_table,
+        ROW_COLUMNS,
         (
-            ReadImportRow(
-                read_import=read_import,
-                line=p.line,
-                meter_number=p.meter_number,
-                account_number=p.account_number,
-                read_date=p.read_date,
-                reading=p.reading,
-                read_code=p.read_code,
-            )
+            (read_import.pk, p.line, p.meter_number, p.account_number, p.read_date, p.reading,
+             p.read_code)
             for p in parsed
         ),
-        batch_size=5000,
-    )
+    )  # fmt: skip
     start_long_task(
         kind=READ_IMPORT_TASK,
         subject=read_import,

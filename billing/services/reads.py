@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
@@ -336,7 +336,28 @@ def meter_read_estimate(*, meter: Meter, on: date, acting_user: User) -> MeterRe
     )
 
 
+READ_COLUMNS = ("meter_id", "premise_id", "read_date", "reading", "kind", "read_code", "source",
+                "recorded_by_id", "reason", "import_key")  # fmt: skip
+
+
 def bulk_store(reads: list[MeterRead], failed: list[ReadException]) -> None:
-    MeterRead.objects.bulk_create(reads, batch_size=2000)
+    """Store a chunk's reads with COPY (the append-only trigger and constraints still
+    hold: COPY fires them like INSERT) and its exceptions with their history rows."""
+    if reads:
+        copy_rows(
+            MeterRead._meta.db_table,
+            READ_COLUMNS,
+            ([getattr(r, column) for column in READ_COLUMNS] for r in reads),
+        )
     if failed:
         bulk_create_with_history(failed, ReadException, batch_size=2000)
+
+
+def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+    """``COPY table (columns) FROM STDIN``: many rows at a fraction of INSERT's cost."""
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        raw = cursor.cursor  # psycopg's own cursor, under Django's wrapper
+        with raw.copy(f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
