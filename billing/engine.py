@@ -260,7 +260,7 @@ def _usage(spec: ComponentSpec, det: Determinants) -> tuple[Decimal, str]:
     if actual is None:
         raise MissingBasis(f"{spec.label}: the account has no {source} for the period.")
     if spec.usage_basis != UsageBasis.WINTER_AVERAGE:
-        return actual, source
+        return actual, f"{source} {_qty(actual)}"
     average, what = det.winter_average, "winter average"
     if average is None:
         average, what = spec.winter_default, "default winter average"
