@@ -12,6 +12,7 @@ Baseline: pgbench's tpcb-like TPS (8 clients) on the same server in the same run
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from datetime import timedelta
@@ -20,8 +21,8 @@ from decimal import Decimal
 from bench.common import Result, log, recreate_database, setup_django
 
 DATABASE = "billing_bench_reads"
-READS = 100_000
-ACCOUNTS = 25_000
+READS = int(os.environ.get("BENCH_READS", "100000"))
+ACCOUNTS = READS // 4
 
 
 def main() -> Result:

@@ -1,5 +1,7 @@
 """PostgreSQL keeps meter reads append-only: UPDATE and DELETE are refused, so a
-correction is always a new read naming the one it corrects (and why)."""
+correction is always a new read naming the one it corrects (and why). TRUNCATE is
+left to the database roles (DESIGN section 5: the application's role cannot
+truncate), as for the ledger, so that test databases can still be flushed."""
 
 from django.db import migrations
 
@@ -12,13 +14,9 @@ END $$;
 CREATE TRIGGER billing_meterread_append_only
     BEFORE UPDATE OR DELETE ON billing_meterread
     FOR EACH ROW EXECUTE FUNCTION billing_read_refuse_change();
-CREATE TRIGGER billing_meterread_no_truncate
-    BEFORE TRUNCATE ON billing_meterread
-    FOR EACH STATEMENT EXECUTE FUNCTION billing_read_refuse_change();
 """
 
 BACKWARD = r"""
-DROP TRIGGER IF EXISTS billing_meterread_no_truncate ON billing_meterread;
 DROP TRIGGER IF EXISTS billing_meterread_append_only ON billing_meterread;
 DROP FUNCTION IF EXISTS billing_read_refuse_change();
 """
