@@ -21,9 +21,12 @@ from .models import (
     RateSchedule,
     RateVersion,
     ReadException,
+    Route,
+    RouteStop,
     ServiceAgreement,
 )
 from .ratefile import DECIMALS, TEXTS, canonical_component, dump
+from .readfiles import ROUTE_READ, route_file, route_record
 from .reads import Interval, ReadPoint, average_daily_use, intervals, period_consumption
 
 
@@ -314,3 +317,44 @@ def rate_file_text(codes: Sequence[str] | None = None) -> str:
 
 def current_schedules(codes: Iterable[str]) -> dict[str, dict[str, Any]]:
     return {s.code: schedule_as_file(s) for s in schedules().filter(code__in=list(codes))}
+
+
+@dataclass(frozen=True)
+class RouteLine:
+    sequence: int
+    account_number: str
+    address: str
+    meter: Meter
+    last: MeterRead | None
+
+
+def route_lines(route_id: int) -> list[RouteLine]:
+    """A route's meters in read sequence, each with its last read (a few queries)."""
+    stops = list(RouteStop.objects.filter(route_id=route_id).select_related("account__premise"))
+    installs = MeterInstall.objects.filter(
+        premise_id__in=[s.account.premise_id for s in stops], removed_on__isnull=True
+    ).select_related("meter")
+    meters: dict[int, list[Meter]] = {}
+    for install in installs:
+        meters.setdefault(install.premise_id, []).append(install.meter)
+    last = {
+        r.meter_id: r
+        for r in MeterRead.objects.filter(meter__in=[m for ms in meters.values() for m in ms])
+        .order_by("meter_id", "-read_date", "-pk")
+        .distinct("meter_id")
+    }
+    return [
+        RouteLine(s.sequence, s.account.number, s.account.premise.line1, m, last.get(m.pk))
+        for s in stops
+        for m in sorted(meters.get(s.account.premise_id, []), key=lambda m: m.number)
+    ]
+
+
+def route_download(route: Route) -> str:
+    """The handheld download: the route file (docs/read_format.md) with blank readings."""
+    records = (
+        route_record(type=ROUTE_READ, route=route.code, sequence=f"{line.sequence:05d}",
+                     account=line.account_number, meter=line.meter.number)
+        for line in route_lines(route.pk)
+    )  # fmt: skip
+    return route_file(route.code, records)

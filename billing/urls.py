@@ -13,4 +13,6 @@ urlpatterns = [
     path("reads/exceptions/<int:exception_pk>/", views.exception_resolve, name="exception_resolve"),
     path("reads/import/", views.read_import_upload, name="read_import_upload"),
     path("reads/import/<int:import_pk>/", views.read_import_detail, name="read_import"),
+    path("routes/<int:route_pk>/sheet.pdf", views.route_sheet, name="route_sheet"),
+    path("routes/<int:route_pk>/handheld.txt", views.route_file_download, name="route_file"),
 ]

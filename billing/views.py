@@ -16,11 +16,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Account
 from billing_site.common.formflow import show_errors
+from billing_site.common.pdf import pdf_response, render_pdf
 
 from . import selectors
 from .engine import Determinants, RateRefused
 from .forms import ExceptionForm, QuoteForm, ReadImportForm
-from .models import ReadException, ReadImport
+from .models import ReadException, ReadImport, Route
 from .services import reads as read_services
 from .services.imports import read_import_start, read_import_task
 from .tasks import read_import as read_import_job
@@ -155,3 +156,22 @@ def read_import_detail(request: HttpRequest, import_pk: int) -> HttpResponse:
     poll = reverse("common:task_progress", args=[task.pk]) if task else ""
     context = {"read_import": read_import, "task": task, "task_poll": poll}
     return render(request, "billing/read_import.html", context)
+
+
+@permission_required("billing.view_route", raise_exception=True)
+def route_sheet(request: HttpRequest, route_pk: int) -> HttpResponse:
+    """The meter reader's sheet (PDF), rendered after the reads are fetched."""
+    route = get_object_or_404(Route.objects.select_related("cycle"), pk=route_pk)
+    context = {"route": route, "lines": selectors.route_lines(route.pk)}
+    data = render_pdf(
+        "billing/pdf/route_sheet.html", context, stylesheet="billing/pdf/route_sheet.css"
+    )
+    return pdf_response(data, f"route-{route.code}.pdf")
+
+
+@permission_required("billing.view_route", raise_exception=True)
+def route_file_download(request: HttpRequest, route_pk: int) -> HttpResponse:
+    route = get_object_or_404(Route, pk=route_pk)
+    response = HttpResponse(selectors.route_download(route), content_type="text/plain")
+    response["Content-Disposition"] = f'attachment; filename="route-{route.code}.txt"'
+    return response

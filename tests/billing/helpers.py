@@ -60,4 +60,15 @@ def billing_url_values(by: User, account: Account) -> dict[str, int]:
     )
     read_import_run(read_import=read_import)
     exception = read_import.readexception_set.get()
-    return {"import_pk": read_import.pk, "exception_pk": exception.pk}
+    route = a_route(by, account)
+    return {"import_pk": read_import.pk, "exception_pk": exception.pk, "route_pk": route.pk}
+
+
+def a_route(by: User, account: Account):
+    from billing.models import BillingCycle, Route
+    from billing.services.agreements import route_stop_set
+
+    cycle, _ = BillingCycle.objects.get_or_create(code="C1", defaults={"name": "Cycle 1"})
+    route, _ = Route.objects.get_or_create(code="R1", defaults={"name": "North", "cycle": cycle})
+    route_stop_set(account=account, route_id=route.pk, sequence=10, acting_user=by)
+    return route

@@ -103,6 +103,8 @@ ALLOWED: dict[str, set[str]] = {
     "billing:exception_resolve": {COORD, SUP},
     "billing:read_import_upload": {COORD, SUP},
     "billing:read_import": EVERYONE,
+    "billing:route_sheet": EVERYONE,
+    "billing:route_file": EVERYONE,
 }
 PUBLIC = {"login"}
 SKIPPED = {"logout"}  # POST-only sign-out, covered by the login tests
