@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -93,11 +95,11 @@ def read_import_chunk(*, task: LongTask, number: int, acting_user: User) -> Chun
     require_perm(acting_user, IMPORT)
     read_import = ReadImport.objects.select_for_update().get(pk=int(task.subject_id))
     rows = list(
-        ReadImportRow.objects.filter(read_import=read_import).order_by("line")[
-            number * task.chunk_size : (number + 1) * task.chunk_size
-        ]
+        ReadImportRow.objects.filter(read_import=read_import)
+        .order_by("line")
+        .values_list(*ROW_COLUMNS[1:])[number * task.chunk_size : (number + 1) * task.chunk_size]
     )
-    proposed = [_proposed(read_import, row) for row in rows]
+    proposed = [_proposed(read_import.pk, *row) for row in rows]
     keys = [p.key for p in proposed]
     seen = set(MeterRead.objects.filter(import_key__in=keys).values_list("import_key", flat=True))
     seen |= set(
@@ -120,14 +122,22 @@ def read_import_finish(*, task: LongTask, acting_user: User) -> None:
     ReadImportRow.objects.filter(read_import=read_import).delete()  # the reads hold them now
 
 
-def _proposed(read_import: ReadImport, row: ReadImportRow) -> Proposed:
+def _proposed(
+    import_pk: int,
+    line: int,
+    meter: str,
+    account: str,
+    read_date: date,
+    reading: Decimal,
+    code: str,
+) -> Proposed:
     return Proposed(
-        meter_number=row.meter_number,
-        read_date=row.read_date,
-        reading=row.reading,
-        read_code=row.read_code,
-        account_number=row.account_number,
-        source=f"import {read_import.pk} line {row.line}",
-        line=row.line,
-        key=read_key(row.meter_number, row.read_date, row.reading, row.read_code),
+        meter_number=meter,
+        read_date=read_date,
+        reading=reading,
+        read_code=code,
+        account_number=account,
+        source=f"import {import_pk} line {line}",
+        line=line,
+        key=read_key(meter, read_date, reading, code),
     )
