@@ -20,6 +20,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/", include(front_urls.accounts_urls)),
     path("adjustments/", include("adjustments.urls")),
+    path("billing/", include("billing.urls")),
     path("payments/", include("payments.urls")),
     path("tasks/", include("billing_site.common.urls")),
     path("admin/", admin.site.urls),

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "billing_site.common",
     "accounts",
     "ledger",
+    "billing",
     "adjustments",
     "payments",
     "front",

@@ -21,6 +21,7 @@ from accounts.forms import NoteForm
 from accounts.models import Account
 from accounts.selectors import account_for_page, account_history, flags_in_force, sub_accounts
 from accounts.views.maintain import NOTE
+from billing import selectors as billing_selectors
 from billing_site.common.idempotency import issue_token
 from ledger.selectors import account_activity, aging, open_business_day, open_by_service
 from payments.selectors import receipts_for_transactions
@@ -52,6 +53,8 @@ def account_page(request: HttpRequest, pk: int) -> HttpResponse:
         context.update(money_for(account))
     if request.user.has_perm(HISTORY_PERM):
         context["history"] = account_history(account)
+    if request.user.has_perm("billing.view_serviceagreement"):
+        context.update(billing_selectors.account_panel(account.pk, account.premise_id))
     return render(request, "front/account.html", context)
 
 

@@ -18,6 +18,7 @@ from accounts.choices import FlagKind
 from billing_site.common import roles
 from ledger import services as ledger_services
 from tests.adjustments.helpers import adjustments_url_values
+from tests.billing.helpers import billing_url_values
 from tests.factories import make_account, make_user, service
 from tests.payments.helpers import payments_url_values
 from tests.payments.url_values import batch_url_values
@@ -102,6 +103,15 @@ ALLOWED: dict[str, set[str]] = {
     "adjustments:gl_new": {COORD, SUP},
     "adjustments:gl_edit": {COORD, SUP},
     "adjustments:reverse": {SUP},
+    "billing:rates": EVERYONE,
+    "billing:rate_file": {ADMIN},
+    "billing:quote": {COORD, SUP, ADMIN},
+    "billing:exceptions": EVERYONE,
+    "billing:exception_resolve": {COORD, SUP},
+    "billing:read_import_upload": {COORD, SUP},
+    "billing:read_import": EVERYONE,
+    "billing:route_sheet": EVERYONE,
+    "billing:route_file": EVERYONE,
 }
 PUBLIC = {"login"}
 SKIPPED = {"logout"}  # POST-only sign-out, covered by the login tests
@@ -144,6 +154,7 @@ def url_values(bob, carol, business_day) -> dict[str, int]:
         **payments_url_values(bob, sub),
         **batch_url_values(bob, sub),
         **adjustments_url_values(bob, carol, sub),
+        **billing_url_values(bob, sub),
     }
 
 

@@ -42,6 +42,7 @@ from accounts import services as account_services
 from accounts.choices import AccountStatus
 from accounts.models import Account, Customer, Premise
 from accounts.services import ACCOUNT_NUMBER_START, search_document_for
+from billing import demo as billing_demo
 from billing_site.common import roles
 from billing_site.common.numbering import next_number, with_check_digit
 from front import demo
@@ -111,6 +112,7 @@ class Command(BaseCommand):
             if existing:
                 self.stdout.write(f"Resuming: {existing:,} demo accounts were already opened.")
             self.seed(seeder, todo, workers)
+        billing_demo.seed_billing(admin=users["admin"], coordinator=users["coordinator"])
         self.print_users(notes)
 
     def seed(self, seeder: Seeder, todo: list[range], workers: int) -> None:

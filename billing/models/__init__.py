@@ -1,0 +1,22 @@
+"""Billing's models: rates (schedules, versions, components), agreements and cycles,
+meters and their append-only reads, read imports and the exceptions queue."""
+
+from .agreements import BillingCycle, Route, RouteStop, ServiceAgreement
+from .meters import Meter, MeterInstall, MeterRead, ReadException, ReadImport, ReadImportRow
+from .rates import RateComponent, RateSchedule, RateVersion
+
+__all__ = [
+    "BillingCycle",
+    "Meter",
+    "MeterInstall",
+    "MeterRead",
+    "RateComponent",
+    "RateSchedule",
+    "RateVersion",
+    "ReadException",
+    "ReadImport",
+    "ReadImportRow",
+    "Route",
+    "RouteStop",
+    "ServiceAgreement",
+]

@@ -1,0 +1,27 @@
+"""Long work of billing, run by ``manage.py run_worker`` (immediately in tests): the read
+import is a long task (``billing_site.common.tasks``), registered here."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.tasks import task
+
+from billing_site.common.tasks import register_long_task
+
+from .models import ReadImport
+from .services.imports import (
+    READ_IMPORT_TASK,
+    read_import_chunk,
+    read_import_finish,
+    read_import_run,
+)
+
+register_long_task(READ_IMPORT_TASK, chunk=read_import_chunk, finish=read_import_finish)
+
+
+@task()
+def read_import(read_import_id: int, user_id: int) -> int:
+    """Check and store an imported file's reads; returns how many were stored."""
+    user = get_user_model().objects.get(pk=user_id)
+    done = read_import_run(read_import=ReadImport.objects.get(pk=read_import_id), acting_user=user)
+    return done.stored
