@@ -331,7 +331,7 @@ MACHINE: dict[str, str] = {
     "ledger.Service.code": ADMIN,
     "ledger.Service.name": ADMIN,
     "ledger.Holiday.name": ADMIN,
-    "ledger.HistoricalDepositHeld.history_change_reason": "names the transaction (Transaction #N ...), composed by the ledger",
+    "ledger.HistoricalDepositHeld.history_change_reason": DERIVED,  # "Transaction #N (kind): memo"
     "ledger.JournalTransaction.memo": DERIVED,
     "ledger.JournalTransaction.source": DERIVED,
     "adjustments.AdjustmentReason.code": ADMIN,
