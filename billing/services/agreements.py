@@ -137,6 +137,9 @@ def route_stop_set(
 ) -> RouteStop:
     """Put ``account`` on a route (and so in its cycle) at ``sequence``."""
     require_perm(acting_user, "billing.add_routestop", "billing.change_routestop")
+    taken = RouteStop.objects.filter(route_id=route_id, sequence=sequence).exclude(account=account)
+    if taken.exists():
+        raise ValidationError({"sequence": f"Stop {sequence} of this route is another account's."})
     stop, _ = RouteStop.objects.update_or_create(
         account=account, defaults={"route_id": route_id, "sequence": sequence}
     )

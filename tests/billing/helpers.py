@@ -70,5 +70,6 @@ def a_route(by: User, account: Account):
 
     cycle, _ = BillingCycle.objects.get_or_create(code="C1", defaults={"name": "Cycle 1"})
     route, _ = Route.objects.get_or_create(code="R1", defaults={"name": "North", "cycle": cycle})
-    route_stop_set(account=account, route_id=route.pk, sequence=10, acting_user=by)
+    last = route.stops.order_by("-sequence").values_list("sequence", flat=True).first() or 0
+    route_stop_set(account=account, route_id=route.pk, sequence=last + 10, acting_user=by)
     return route

@@ -7,6 +7,7 @@ import io
 from datetime import date
 from decimal import Decimal as D
 
+import pytest
 from pypdf import PdfReader
 
 from billing.calendar import due_date
@@ -57,3 +58,16 @@ def test_it_prints_the_route_sheet(client, bob, account, dave):
     assert response["Content-Type"] == "application/pdf"
     text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
     assert "Route R1" in text and "M-7" in text and account.number in text
+
+
+def test_it_refuses_a_route_stop_another_account_holds(bob, account):
+    from django.core.exceptions import ValidationError
+
+    from billing.services.agreements import route_stop_set
+    from tests.factories import make_account
+
+    route = a_route(bob, account)
+    held = route.stops.get(account=account).sequence
+    with pytest.raises(ValidationError, match=f"Stop {held} of this route"):
+        route_stop_set(account=make_account(bob), route_id=route.pk, sequence=held, acting_user=bob)
+    assert route.stops.count() == 1
