@@ -23,7 +23,13 @@ from accounts.selectors import account_for_page, account_history, flags_in_force
 from accounts.views.maintain import NOTE
 from billing import selectors as billing_selectors
 from billing_site.common.idempotency import issue_token
-from ledger.selectors import account_activity, aging, open_business_day, open_by_service
+from ledger.selectors import (
+    account_activity,
+    aging,
+    deposit_held,
+    open_business_day,
+    open_by_service,
+)
 from payments.selectors import receipts_for_transactions
 
 NOTES_SHOWN = 200
@@ -90,6 +96,7 @@ def money_for(account: Account) -> dict[str, Any]:
         "show_money": True,
         "as_of": as_of,
         "by_service": open_by_service(account.pk),
+        "deposit_held": deposit_held(account.pk),
         "aging": aging(account.pk, as_of=as_of),
         "activity": _with_receipts(account_activity(account.pk)),
     }

@@ -92,6 +92,17 @@ def test_it_shows_a_credit_as_a_credit(client, alice, bob, business_day):
     assert "Credit" in html and "$15.00" in html and "in the customer" in html
 
 
+def test_it_shows_the_deposit_held_beside_not_in_the_balance(client, alice, bob, business_day):
+    account = make_account(bob)
+    charge(account, bob, "20.00")
+    ledger.deposit_take(account=account, amount=D("150.00"), memo="Deposit", acting_user=alice)
+    client.force_login(alice)
+    html = page(client, account).content.decode()
+    assert "Security deposit held" in html and "$150.00" in html
+    account.refresh_from_db()
+    assert account.balance.amount == D("20.00")  # what the customer owes is unchanged
+
+
 def test_it_hides_money_and_history_from_field_technicians(client, dave, bob, business_day):
     account = make_account(bob)
     charge(account, bob, "61.25")
