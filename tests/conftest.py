@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from billing_site.common import roles
+from billing_site.common.pdf import shutdown_render_pool
 from ledger.models import BusinessDay
 
 from .factories import make_account, make_user
@@ -55,3 +56,10 @@ def frank(db: None) -> User:
 @pytest.fixture
 def account(bob: User):
     return make_account(bob)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _render_workers_stop_before_the_test_database_goes(django_db_setup: None):
+    """PDF render workers hold a connection to the test database: stop them first."""
+    yield
+    shutdown_render_pool()
