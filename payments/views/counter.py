@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -258,26 +260,14 @@ def receipt_pdf(request: HttpRequest, payment_pk: int) -> HttpResponse:
 @require_POST
 @permission_required("payments.void_payment", raise_exception=True)
 def void(request: HttpRequest, payment_pk: int) -> HttpResponse:
-    payment = get_object_or_404(Payment, pk=payment_pk)
-    form = VoidForm(request.POST)
-
-    def post() -> str:
-        services.payment_void(
-            payment=payment, reason=form.cleaned_data["reason"], acting_user=request.user
-        )
-        return reverse("payments:receipt", args=[payment.pk])
-
-    done = f"Receipt {payment.receipt_label} is void."
-    sent = submit(request, purpose=VOID, form=form, action=post, success=done)
-    if sent.done:
-        return sent.done
-    context = {
-        "payment": selectors.payment_for_receipt(payment.pk),
-        "void_form": form,
-        "token": sent.token,
-        "business_date": getattr(open_business_day(), "date", None),
-    }
-    return render(request, "payments/receipt.html", context, status=400)
+    return _receipt_with_reason(
+        request,
+        payment_pk,
+        purpose=VOID,
+        service=services.payment_void,
+        done="Receipt {label} is void.",
+        keys=("void_form", "token"),
+    )
 
 
 VOID_REQUEST = "payments.void_request"
@@ -287,23 +277,42 @@ VOID_REQUEST = "payments.void_request"
 @permission_required("payments.take_payment", raise_exception=True)
 def void_request(request: HttpRequest, payment_pk: int) -> HttpResponse:
     """A clerk asks for a void; the receipt joins the supervisors' queue."""
+    return _receipt_with_reason(
+        request,
+        payment_pk,
+        purpose=VOID_REQUEST,
+        service=services.payment_void_request,
+        done="A supervisor is asked to void receipt {label}.",
+        keys=("request_form", "request_token"),
+    )
+
+
+def _receipt_with_reason(
+    request: HttpRequest,
+    payment_pk: int,
+    *,
+    purpose: str,
+    service: Callable[..., object],
+    done: str,
+    keys: tuple[str, str],
+) -> HttpResponse:
+    """A receipt's reason form (void, void request): the service, then back to the receipt."""
     payment = get_object_or_404(Payment, pk=payment_pk)
     form = VoidForm(request.POST)
 
     def post() -> str:
-        services.payment_void_request(
-            payment=payment, reason=form.cleaned_data["reason"], acting_user=request.user
-        )
+        service(payment=payment, reason=form.cleaned_data["reason"], acting_user=request.user)
         return reverse("payments:receipt", args=[payment.pk])
 
-    done = f"A supervisor is asked to void receipt {payment.receipt_label}."
-    sent = submit(request, purpose=VOID_REQUEST, form=form, action=post, success=done)
+    success = done.format(label=payment.receipt_label)
+    sent = submit(request, purpose=purpose, form=form, action=post, success=success)
     if sent.done:
         return sent.done
+    form_key, token_key = keys
     context = {
         "payment": selectors.payment_for_receipt(payment.pk),
-        "request_form": form,
-        "request_token": sent.token,
+        form_key: form,
+        token_key: sent.token,
         "business_date": getattr(open_business_day(), "date", None),
     }
     return render(request, "payments/receipt.html", context, status=400)
