@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -11,8 +12,13 @@ from billing_site.common.cards import CardSafeForm
 
 from .models import Meter, MeterInstall, RateSchedule
 
-QTY = {"max_digits": 14, "decimal_places": 4, "min_value": Decimal(0), "required": False}
-READING = {"max_digits": 14, "decimal_places": 4, "min_value": Decimal(0)}
+QTY: dict[str, Any] = {
+    "max_digits": 14,
+    "decimal_places": 4,
+    "min_value": Decimal(0),
+    "required": False,
+}
+READING: dict[str, Any] = {"max_digits": 14, "decimal_places": 4, "min_value": Decimal(0)}
 
 
 class AgreementForm(CardSafeForm):
