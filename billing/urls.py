@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import account_views, views
 
 app_name = "billing"
 
@@ -16,4 +16,9 @@ urlpatterns = [
     path("reads/import/<int:import_pk>/", views.read_import_detail, name="read_import"),
     path("routes/<int:route_pk>/sheet.pdf", views.route_sheet, name="route_sheet"),
     path("routes/<int:route_pk>/handheld.txt", views.route_file_download, name="route_file"),
-]
+    path("accounts/<int:pk>/agreements/new/", account_views.agreement_add, name="agreement_add"),
+    path("agreements/<int:agreement_pk>/end/", account_views.agreement_end, name="agreement_end"),
+    path("accounts/<int:pk>/meters/install/", account_views.meter_install, name="meter_install"),
+    path("accounts/<int:pk>/meters/remove/", account_views.meter_remove_page, name="meter_remove"),
+    path("accounts/<int:pk>/reads/new/", account_views.read_record, name="read_record"),
+]  # fmt: skip

@@ -61,7 +61,11 @@ def billing_url_values(by: User, account: Account) -> dict[str, int]:
     read_import_run(read_import=read_import)
     exception = read_import.readexception_set.get()
     route = a_route(by, account)
-    return {"import_pk": read_import.pk, "exception_pk": exception.pk, "route_pk": route.pk}
+    taken = agreement(by, account, water_schedule(f"W-WALK-{account.pk}"))
+    return {
+        "import_pk": read_import.pk, "exception_pk": exception.pk, "route_pk": route.pk,
+        "agreement_pk": taken.pk,
+    }  # fmt: skip
 
 
 def a_route(by: User, account: Account):

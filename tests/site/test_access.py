@@ -111,6 +111,11 @@ ALLOWED: dict[str, set[str]] = {
     "billing:read_import_upload": {COORD, SUP},
     "billing:read_import": EVERYONE,
     "billing:route_sheet": EVERYONE,
+    "billing:agreement_add": {COORD, SUP},
+    "billing:agreement_end": {COORD, SUP},
+    "billing:meter_install": {COORD, SUP},
+    "billing:meter_remove": {COORD, SUP},
+    "billing:read_record": {COORD, SUP, TECH},
     "billing:route_file": EVERYONE,
 }
 PUBLIC = {"login"}
