@@ -10,6 +10,8 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 
+from billing_site.common.cards import CardSafeForm
+
 from .choices import (
     FLAGS_NEEDING_EXPIRY,
     AccountClass,
@@ -115,7 +117,7 @@ def reason_field(label: str = "Reason") -> forms.CharField:
     return text_field(REASON_CHARS, label=label, help_text="Kept in the account history.")
 
 
-class NoteForm(forms.Form):
+class NoteForm(CardSafeForm):
     kind = forms.ChoiceField(
         choices=[(NoteKind.NOTE, "Note"), (NoteKind.FOOTNOTE, "Footnote (pinned at the top)")],
         initial=NoteKind.NOTE,
@@ -124,7 +126,7 @@ class NoteForm(forms.Form):
     text = text_field(4000, label="Note", widget=forms.Textarea, attrs={"rows": 4})
 
 
-class FlagSetForm(forms.Form):
+class FlagSetForm(CardSafeForm):
     kind = forms.ChoiceField(label="Flag", choices=FlagKind.choices)
     reason = reason_field()
     expires_on = DayField(
@@ -141,11 +143,11 @@ class FlagSetForm(forms.Form):
         return data
 
 
-class FlagClearForm(forms.Form):
+class FlagClearForm(CardSafeForm):
     reason = reason_field("Why is it cleared?")
 
 
-class StatusForm(forms.Form):
+class StatusForm(CardSafeForm):
     """The status moves allowed from where the account is now (and for this user)."""
 
     LABELS = {
@@ -163,7 +165,7 @@ class StatusForm(forms.Form):
         field.choices = [(m, self.LABELS.get(m, m)) for m in moves]
 
 
-class MasterSubForm(forms.Form):
+class MasterSubForm(CardSafeForm):
     sub_number = text_field(12, label="Account number to attach", attrs={"inputmode": "numeric"})
 
     def clean_sub_number(self) -> Account:
@@ -188,7 +190,7 @@ MAILING_FIELDS = [
 ]
 
 
-class ContactFieldsMixin(forms.Form):
+class ContactFieldsMixin(CardSafeForm):
     """Contact details and mailing address, named as on ``Customer``."""
 
     phone = PhoneField(required=False)

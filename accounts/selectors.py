@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
+from weakref import WeakKeyDictionary
 
-from django.db import connection
-from django.db.models import QuerySet
+from django.db import ProgrammingError, connection
+from django.db.models import QuerySet, TextChoices
+from djmoney.money import Money
 
-from .choices import AccountStatus
-from .models import STATUS_RANK, Account, AccountFlag, Customer
+from .choices import AccountClass, AccountStatus
+from .models import Account, AccountFlag, Customer, Premise
 from .text import fold
 
 MAX_QUERY_CHARS = 100
@@ -29,97 +33,247 @@ def search_tokens(text: str) -> list[str]:
     return tokens[:MAX_TOKENS]
 
 
-# What a result row shows (search page, counter lookup, open-account finder).
-RESULT_FIELDS = (
-    "number",
-    "status",
-    "account_class",
-    "balance",
-    "balance_currency",
-    "customer__kind",
-    "customer__first_name",
-    "customer__last_name",
-    "customer__organisation_name",
-    "customer__phone",
-    "premise__line1",
-    "premise__line2",
-    "premise__city",
-)
-CANDIDATE_CAP = 1000  # matches ranked in a sort; more than this, the rank index is walked
+# Search reads plain rows (no model instances, no djmoney manager): a keystroke
+# is one statement in the common case. See search_accounts for the plans.
+WALK_ROWS = 2000  # rows of the rank index walked first, for common words
+LONG_WALK_ROWS = 20_000  # the walk for words the trigram index cannot narrow
+CANDIDATE_CAP = 1000  # matches gathered through the trigram index and sorted
 _TRIGRAM = re.compile(r"[^\W_]{3}")  # what pg_trgm can look up in its index
-_RANK_SQL = (
+_RANK_SQL = (  # the expression of account_rank_number_idx (accounts.models.STATUS_RANK)
     f"CASE WHEN status = '{AccountStatus.ACTIVE}' THEN 0 WHEN status = '{AccountStatus.PENDING}'"
     f" THEN 1 WHEN status = '{AccountStatus.FINAL}' THEN 2 ELSE 3 END"
 )
+_ROW_COLUMNS = (
+    "a.id, a.number, a.status, a.account_class, a.balance, a.balance_currency, c.id, c.kind,"
+    " c.first_name, c.last_name, c.organisation_name, c.phone, p.id, p.line1, p.line2, p.city"
+)
+_ROW_JOINS = (  # from the ranked ids ``h`` to what a result row shows
+    "JOIN accounts_account a ON a.id = h.id JOIN accounts_customer c ON c.id = a.customer_id"
+    " JOIN accounts_premise p ON p.id = a.premise_id"
+)
 
 
-def search_accounts(text: str, *, limit: int = 20) -> list[Account]:
+@dataclass(frozen=True, slots=True)
+class CustomerRow:
+    """The account holder as a search result shows it."""
+
+    pk: int
+    kind: str
+    first_name: str
+    last_name: str
+    organisation_name: str
+    phone: str
+    # The model's own rule, not a copy of it.
+    display_name = property(Customer.display_name.fget)  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True, slots=True)
+class PremiseRow:
+    """The service address as a search result shows it."""
+
+    pk: int
+    line1: str
+    line2: str
+    city: str
+    __str__ = Premise.__str__
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    """One search result: what the results list, the counter lookup and the
+    open-account finder show, read without building model instances."""
+
+    pk: int
+    number: str
+    status: str
+    account_class: str
+    balance: Money
+    customer: CustomerRow
+    premise: PremiseRow
+
+    @property
+    def customer_id(self) -> int:
+        return self.customer.pk
+
+    @property
+    def premise_id(self) -> int:
+        return self.premise.pk
+
+    def get_status_display(self) -> str:
+        return _label(AccountStatus, self.status)
+
+    def get_account_class_display(self) -> str:
+        return _label(AccountClass, self.account_class)
+
+
+def _label(choices: type[TextChoices], value: str) -> str:
+    return str(choices(value).label) if value in choices.values else value
+
+
+def _row(r: tuple[Any, ...]) -> AccountRow:
+    return AccountRow(
+        r[0], r[1], r[2], r[3], Money(r[4], r[5]), CustomerRow(*r[6:12]), PremiseRow(*r[12:16])
+    )
+
+
+def search_accounts(text: str, *, limit: int = 20) -> list[AccountRow]:
     """Accounts whose number, name, service address or phone contain every word typed.
 
     A number typed or scanned is looked up first as an account-number prefix
     (btree index; an exact number sorts first). Then every word is a substring
     match on ``search_document``, ranked by status (active first) and number.
-    Only account ids are ranked; the customer and address of the 20 shown are
-    read afterwards by primary key.
 
-    Two plans, because the planner cannot tell from the words typed how many
-    accounts match: (1) gather the matches through the trigram GIN index, at
-    most ``CANDIDATE_CAP`` of them, and sort those; (2) when there are more (a
-    common word), walk ``account_rank_number_idx`` in order and stop after
-    ``limit`` matches, which is quick precisely because matches are dense.
+    One statement answers almost every keystroke, because the planner cannot
+    tell from the words how many accounts match: (1) walk the first
+    ``WALK_ROWS`` rows of ``account_rank_number_idx`` in rank order and stop at
+    ``limit`` matches, which is quick exactly when matches are dense (a common
+    word, a phone exchange); (2) if that found too few, gather the matches
+    through the trigram GIN index, at most ``CANDIDATE_CAP`` of them, and sort
+    those. Only when both fall short (many matches, none near the top) does a
+    longer walk follow, then a full sort. Words without three letters or digits
+    in a row (``o'b``) cannot use the trigram index: they are tested with
+    ``strpos`` (so the index is not scanned whole) and walked ``LONG_WALK_ROWS``.
     """
     tokens = search_tokens(text)
     if not tokens:
         return []
-    ids: list[int] = []
+    found: list[AccountRow] = []
     if len(tokens) == 1 and tokens[0].isascii() and tokens[0].isdigit():
-        ids = _number_prefix_ids(tokens[0], limit)
-    if len(ids) < limit:
-        matching = Account.objects.all()
-        for token in tokens:
-            matching = matching.filter(search_document__contains=token)
-        if ids:
-            matching = matching.exclude(pk__in=ids)
-        ids += _ranked_ids(matching, limit - len(ids), indexed=any(map(_TRIGRAM.search, tokens)))
-    accounts = (
-        Account.objects.select_related("customer", "premise").only(*RESULT_FIELDS).in_bulk(ids)
-    )
-    return [accounts[pk] for pk in ids if pk in accounts]
+        found = _number_prefix_rows(tokens[0], limit)
+    if len(found) < limit:
+        found += _text_rows(tokens, limit - len(found), exclude=[r.pk for r in found])
+    return found
 
 
-def _number_prefix_ids(prefix: str, limit: int) -> list[int]:
+def _number_prefix_rows(prefix: str, limit: int) -> list[AccountRow]:
     """Accounts whose number starts with the digits typed, as a range on the number index.
 
     ``number LIKE 'p%' ORDER BY number`` would walk the whole index filtering;
     ``p <= number < p+1`` (numbers are all digits) reads only the matches.
     """
-    numbers = Account.objects.filter(number__gte=prefix, number__startswith=prefix)
+    where, params = "number >= %s AND number LIKE %s", [prefix, f"{prefix}%"]
     if prefix.strip("9"):  # an all-nines prefix has no upper bound
-        numbers = numbers.filter(number__lt=str(int(prefix) + 1).zfill(len(prefix)))
-    return list(numbers.order_by("number").values_list("pk", flat=True)[:limit])
+        where += " AND number < %s"
+        params.append(str(int(prefix) + 1).zfill(len(prefix)))
+    hits = f"(SELECT id FROM accounts_account WHERE {where} ORDER BY number LIMIT {limit:d}) h"
+    sql = f"SELECT {_ROW_COLUMNS} FROM {hits} {_ROW_JOINS} ORDER BY a.number"
+    return [_row(r) for r in _query(sql, params)]
 
 
-def _ranked_ids(matching: QuerySet[Account], limit: int, *, indexed: bool) -> list[int]:
-    if not indexed:  # no three letters or digits in a row: the trigram index cannot narrow it
-        return _walk_rank_index(matching, limit)
-    # Unordered: an ORDER BY here would walk an index instead of the trigram bitmap.
-    gathered = matching.order_by().values("id", "status", "number")[: CANDIDATE_CAP + 1]
-    sql, params = gathered.query.sql_with_params()  # the ORM's own SQL, LIKE escaped
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"WITH m AS MATERIALIZED ({sql}) "
-            f"SELECT id, count(*) OVER () FROM m ORDER BY {_RANK_SQL}, number LIMIT %s",
-            (*params, limit),
+def _matches(tokens: list[str], alias: str) -> tuple[str, list[str]]:
+    """Every word as a condition on ``search_document``: LIKE where the trigram index
+    can narrow it, ``strpos`` (the same substring test) where it cannot."""
+    conds, params = [], []
+    for token in tokens:
+        if _TRIGRAM.search(token):
+            conds.append(f"{alias}.search_document LIKE %s")
+            params.append(f"%{connection.ops.prep_for_like_query(token)}%")
+        else:
+            conds.append(f"strpos({alias}.search_document, %s) > 0")
+            params.append(token)
+    return " AND ".join(conds), params
+
+
+def _text_rows(tokens: list[str], limit: int, *, exclude: list[int]) -> list[AccountRow]:
+    indexed = any(map(_TRIGRAM.search, tokens))
+    rows, complete = _walk_then_gather(
+        tokens, limit, exclude, walk=WALK_ROWS if indexed else LONG_WALK_ROWS, gather=indexed
+    )
+    if not complete and indexed:  # many matches, none near the top: walk further
+        rows, complete = _walk_then_gather(tokens, limit, exclude, walk=LONG_WALK_ROWS)
+    if complete:
+        return rows
+    where, params = _matches(tokens, "x")
+    hits = (
+        f"(SELECT id, {_RANK_SQL} AS rk, number FROM accounts_account x WHERE {where}"
+        f" AND x.id <> ALL(%s::bigint[]) ORDER BY rk, number LIMIT {limit:d}) h"
+    )
+    sql = f"SELECT {_ROW_COLUMNS} FROM {hits} {_ROW_JOINS} ORDER BY h.rk, h.number"
+    return [_row(r) for r in _query(sql, [*params, exclude])]
+
+
+def _walk_then_gather(
+    tokens: list[str], limit: int, exclude: list[int], *, walk: int, gather: bool = False
+) -> tuple[list[AccountRow], bool]:
+    """Rows by rank from one statement, and whether they are certainly the top ``limit``.
+
+    ``walked``: the first ``limit`` matches among the first ``walk`` rows in rank
+    order; they are the answer when there are ``limit`` of them or when the
+    table has no more rows than that (``seen.done``). Otherwise ``gathered``
+    (run only then: a one-time filter) holds up to ``CANDIDATE_CAP + 1``
+    matches from the trigram index, the answer when there are no more than the cap.
+    """
+    walked_where, walked_params = _matches(tokens, "w")
+    sql = (
+        "WITH walked AS MATERIALIZED (SELECT w.id, w.rk, w.number FROM (SELECT id,"
+        f" search_document, {_RANK_SQL} AS rk, number FROM accounts_account"
+        f" ORDER BY {_RANK_SQL}, number LIMIT {walk:d}) w"
+        f" WHERE {walked_where} AND w.id <> ALL(%s::bigint[]) LIMIT {limit:d}),"
+        f" seen AS (SELECT count(*) = {limit:d} OR NOT EXISTS"
+        f" (SELECT 1 FROM accounts_account OFFSET {walk:d}) AS done FROM walked)"
+    )
+    params: list[Any] = [*walked_params, exclude]
+    hits = "SELECT id, rk, number FROM walked WHERE (SELECT done FROM seen)"
+    gathered = "0"
+    if gather:
+        where, where_params = _matches(tokens, "g")
+        sql += (
+            f", gathered AS MATERIALIZED (SELECT id, {_RANK_SQL} AS rk, number"
+            f" FROM accounts_account g WHERE NOT (SELECT done FROM seen) AND {where}"
+            f" AND g.id <> ALL(%s::bigint[]) LIMIT {CANDIDATE_CAP + 1:d})"
         )
-        rows = cursor.fetchall()
-    if not rows or rows[0][1] <= CANDIDATE_CAP:
-        return [row[0] for row in rows]
-    return _walk_rank_index(matching, limit)
+        params += [*where_params, exclude]
+        hits += (
+            " UNION ALL (SELECT id, rk, number FROM gathered WHERE (SELECT count(*)"
+            f" FROM gathered) <= {CANDIDATE_CAP:d} ORDER BY rk, number LIMIT {limit:d})"
+        )
+        gathered = "(SELECT count(*) FROM gathered)"
+    # One row even without hits, so the flags always come back.
+    sql += (
+        f", hits AS ({hits}) SELECT (SELECT done FROM seen), {gathered}, {_ROW_COLUMNS}"
+        f" FROM (SELECT 1) one LEFT JOIN (hits h {_ROW_JOINS}) ON true ORDER BY h.rk, h.number"
+    )
+    result = _query(sql, params)
+    done, gathered_count = result[0][:2]
+    complete = done or (gather and gathered_count <= CANDIDATE_CAP)
+    return [_row(r[2:]) for r in result if r[2] is not None], complete
 
 
-def _walk_rank_index(matching: QuerySet[Account], limit: int) -> list[int]:
-    ranked = matching.alias(status_rank=STATUS_RANK).order_by("status_rank", "number")
-    return list(ranked.values_list("pk", flat=True)[:limit])
+# Prepared statements per database connection: {psycopg connection: {sql: name}}.
+_prepared: WeakKeyDictionary[Any, set[str]] = WeakKeyDictionary()
+
+
+def _query(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    """Run one search statement as a prepared statement of this database session.
+
+    Planning these statements costs more than running them for most words
+    typed (about 0.5 ms against 1), and a clerk's keystrokes repeat a dozen
+    shapes, so each shape is prepared once per connection (``PREPARE``; the
+    knobs are literals in the text, only the words and ids are parameters)
+    and then only executed. A session that lost its statements (a pooler's
+    ``DISCARD ALL``) gets them prepared again, outside a transaction block.
+    """
+    connection.ensure_connection()
+    known = _prepared.setdefault(connection.connection, set())
+    name = "account_search_" + hashlib.sha256(sql.encode()).hexdigest()[:20]
+    placeholders = ", ".join(["%s"] * len(params))
+    with connection.cursor() as cursor:
+        if name not in known:
+            numbered = iter(range(1, len(params) + 1))
+            cursor.execute(
+                f"PREPARE {name} AS " + re.sub("%s", lambda _: f"${next(numbered)}", sql)
+            )
+            known.add(name)
+        try:
+            cursor.execute(
+                f"EXECUTE {name}({placeholders})" if params else f"EXECUTE {name}", params
+            )
+        except ProgrammingError as error:
+            if connection.in_atomic_block or "does not exist" not in str(error):
+                raise
+            known.clear()  # the session forgot them: prepare again
+            return _query(sql, params)
+        return cursor.fetchall()
 
 
 def account_by_number(text: str) -> Account | None:

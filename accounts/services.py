@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from billing_site.common.cards import refuse_card_numbers, refuse_card_numbers_in
 from billing_site.common.numbering import next_number, with_check_digit
 from billing_site.common.roles import require_perm
 
@@ -64,6 +65,7 @@ def refresh_search_documents(
 def customer_create(*, acting_user: Any, **fields: Any) -> Customer:
     require_perm(acting_user, "accounts.add_customer")
     customer = Customer(**fields)
+    refuse_card_numbers_in(customer)
     customer.full_clean()
     _with_history(customer, acting_user=acting_user, reason="Customer created").save()
     return customer
@@ -77,6 +79,7 @@ def customer_update(
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     for name, value in fields.items():
         setattr(customer, name, value)
+    refuse_card_numbers_in(customer, reason=reason)
     customer.full_clean()
     _with_history(
         customer, acting_user=acting_user, reason=reason or "Customer details updated"
@@ -89,6 +92,7 @@ def customer_update(
 def premise_create(*, acting_user: Any, **fields: Any) -> Premise:
     require_perm(acting_user, "accounts.add_premise")
     premise = Premise(**fields)
+    refuse_card_numbers_in(premise)
     premise.full_clean()
     _with_history(premise, acting_user=acting_user, reason="Premise created").save()
     return premise
@@ -137,6 +141,7 @@ def account_change_status(*, account: Account, to: str, acting_user: Any, reason
     """Move along pending -> active -> final -> closed; closing needs a zero balance."""
     perm = "accounts.close_account" if to == AccountStatus.CLOSED else "accounts.change_account"
     require_perm(acting_user, perm)
+    refuse_card_numbers(reason=reason)
     account = Account.objects.select_for_update().get(pk=account.pk)
     if to not in STATUS_MOVES.get(account.status, set()):
         raise ValidationError(
@@ -217,6 +222,7 @@ def note_add(
     if kind == NoteKind.SYSTEM:
         raise ValidationError({"kind": "System notes are written by the application."})
     note = AccountNote(account=account, text=text.strip(), kind=kind, author=acting_user)
+    refuse_card_numbers_in(note)
     note.full_clean()
     note.save()
     return note
@@ -243,6 +249,7 @@ def flag_set(
     flag = AccountFlag(
         account=account, kind=kind, reason=reason.strip(), expires_on=expires_on, set_by=acting_user
     )
+    refuse_card_numbers_in(flag)
     flag.full_clean()
     _with_history(flag, acting_user=acting_user, reason=f"Flag set: {reason}"[:500]).save()
     return flag
@@ -251,6 +258,7 @@ def flag_set(
 @transaction.atomic
 def flag_clear(*, flag: AccountFlag, reason: str, acting_user: Any) -> AccountFlag:
     require_perm(acting_user, "accounts.manage_account_flags")
+    refuse_card_numbers(reason=reason)
     flag = AccountFlag.objects.select_for_update().get(pk=flag.pk)
     if flag.cleared_at is not None:
         raise ValidationError("This flag was already cleared.")

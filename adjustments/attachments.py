@@ -9,6 +9,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
+from billing_site.common.cards import CARD_NUMBER_MESSAGE, looks_like_card_number
+
 # Detected type -> (magic prefix, file-name suffixes that may carry it).
 KINDS: dict[str, tuple[bytes, tuple[str, ...]]] = {
     "application/pdf": (b"%PDF-", (".pdf",)),
@@ -31,6 +33,8 @@ def sniff(head: bytes) -> str | None:
 
 def check_attachment(upload: UploadedFile) -> str:
     """Return the file's real content type, or refuse it with a reason a clerk can act on."""
+    if looks_like_card_number(upload.name):  # the name is stored and shown with the request
+        raise ValidationError(CARD_NUMBER_MESSAGE)
     limit = max_bytes()
     if upload.size is None or upload.size > limit:
         raise ValidationError(

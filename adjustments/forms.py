@@ -14,7 +14,8 @@ from django.core.exceptions import ValidationError
 
 from accounts.models import Account
 from accounts.selectors import account_by_number
-from billing_site.common.money import MAX_AMOUNT, format_money, parse_amount
+from billing_site.common.cards import CardSafeForm
+from billing_site.common.money import parse_amount
 from ledger.choices import CUSTOMER_ROLES
 from ledger.models import GLAccount, Service
 
@@ -45,10 +46,6 @@ class AmountField(forms.CharField):
             raise ValidationError(str(error)) from None
         if amount <= 0:
             raise ValidationError("Enter an amount more than zero; the direction is chosen above.")
-        if amount > MAX_AMOUNT:
-            raise ValidationError(
-                f"That is more than the ledger accepts ({format_money(MAX_AMOUNT)})."
-            )
         return amount
 
 
@@ -97,7 +94,7 @@ def _required(message: str) -> dict[str, str]:
 MEMO_REQUIRED = _required("Say what the request is for.")
 
 
-class AdjustmentRequestForm(AttachmentMixin, forms.Form):
+class AdjustmentRequestForm(AttachmentMixin, CardSafeForm):
     account = AccountNumberField(
         label="Account number", error_messages=_required("Enter the account number.")
     )
@@ -141,7 +138,7 @@ class AdjustmentRequestForm(AttachmentMixin, forms.Form):
         return [(s, amount) for s, amount in found if amount is not None]
 
 
-class TransferForm(AttachmentMixin, forms.Form):
+class TransferForm(AttachmentMixin, CardSafeForm):
     account = AccountNumberField(
         label="From account number", error_messages=_required("Enter the account it comes from.")
     )
@@ -159,11 +156,11 @@ class TransferForm(AttachmentMixin, forms.Form):
     attachment = attachment_field()
 
 
-class ConsolidationForm(forms.Form):
+class ConsolidationForm(CardSafeForm):
     memo = forms.CharField(max_length=500, widget=MEMO_WIDGET, error_messages=MEMO_REQUIRED)
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(CardSafeForm):
     """Approve (optional note), reject or reverse (a reason is required for those)."""
 
     reason = forms.CharField(
@@ -174,11 +171,11 @@ class DecisionForm(forms.Form):
     )
 
 
-class GLDraftForm(forms.Form):
+class GLDraftForm(CardSafeForm):
     memo = forms.CharField(max_length=500, widget=MEMO_WIDGET, error_messages=MEMO_REQUIRED)
 
 
-class GLLineForm(forms.Form):
+class GLLineForm(CardSafeForm):
     gl_account = forms.ModelChoiceField(
         queryset=GLAccount.objects.filter(is_active=True)
         .exclude(role__in=CUSTOMER_ROLES)
@@ -214,10 +211,7 @@ class GLLineForm(forms.Form):
         return debit if debit is not None else (-credit if credit is not None else None)
 
 
-GLLineFormSet = forms.formset_factory(GLLineForm, extra=0, max_num=40, absolute_max=40)
-
-
-class RegisterFilterForm(forms.Form):
+class RegisterFilterForm(CardSafeForm):
     date_from = forms.DateField(
         required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
     )

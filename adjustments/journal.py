@@ -17,10 +17,9 @@ from django.core.exceptions import ValidationError
 from accounts.choices import AccountStatus
 from accounts.models import Account
 from billing_site.common.money import ZERO, format_money
-from ledger.allocation import allocate
 from ledger.choices import CUSTOMER_ROLES, TransactionKind
 from ledger.models import JournalTransaction
-from ledger.posting import LedgerWriter, Line
+from ledger.services import LedgerWriter, Line, allocate
 
 from .choices import Direction, RequestKind, TransferOf
 from .models import AdjustmentRequest
@@ -43,15 +42,12 @@ def post_request(writer: LedgerWriter, req: AdjustmentRequest) -> JournalTransac
         RequestKind.GL_ADJUSTMENT: gl_lines,
     }
     lines = builders[RequestKind(req.kind)](writer, req)
-    pending = writer.post(
+    return writer.post_now(
         kind=LEDGER_KIND[RequestKind(req.kind)],
         lines=lines,
         memo=ledger_memo(req),
         source=ledger_source(req),
     )
-    writer.flush()
-    assert pending.saved is not None
-    return pending.saved
 
 
 def _refuse_closed(account: Account, what: str = "The account") -> None:
@@ -85,7 +81,7 @@ def transfer_lines(writer: LedgerWriter, req: AdjustmentRequest) -> list[Line]:
     source, target = writer.lock([req.account_id, req.to_account_id])
     _refuse_closed(source, "Account")
     _refuse_closed(target, "Account")
-    book = writer.books[source.pk]
+    book = writer.open_amounts(source)
     amount = req.amount.amount
     if req.transfer_of == TransferOf.CREDIT:
         if amount > -book.unapplied:
@@ -97,7 +93,7 @@ def transfer_lines(writer: LedgerWriter, req: AdjustmentRequest) -> list[Line]:
             writer.receivable_line(source, amount, None),
             writer.receivable_line(target, -amount, None),
         ]
-    parts, short = allocate(amount, book.open_by_service, writer.services)
+    parts, short = allocate(amount, book.by_service, writer.services)
     if short > ZERO:
         raise ValidationError(
             f"Account {source.number} now owes {format_money(max(book.balance, ZERO))}, "
@@ -124,13 +120,13 @@ def consolidation_lines(writer: LedgerWriter, req: AdjustmentRequest) -> list[Li
             raise ValidationError(
                 f"Account {sub.number} is no longer a sub-account of this master."
             )
-        book = writer.books[sub.pk]
+        book = writer.open_amounts(sub)
         if book.balance != amount:
             raise ValidationError(
                 f"Sub-account {sub.number} had {format_money(amount)} when this was requested "
                 f"and has {format_money(book.balance)} now. Ask for a new consolidation."
             )
-        for service_id, open_amount in sorted(book.open_by_service.items()):
+        for service_id, open_amount in sorted(book.by_service.items()):
             if open_amount != ZERO:
                 service = services[service_id]
                 lines.append(writer.receivable_line(sub, -open_amount, service))

@@ -24,6 +24,7 @@ from accounts.models import Account
 from accounts.services import system_note
 from billing_site.common import approvals
 from billing_site.common.approvals import clean_reason
+from billing_site.common.cards import refuse_card_numbers
 from billing_site.common.money import CURRENCY, ZERO, format_money
 from billing_site.common.numbering import next_number
 from billing_site.common.roles import require_perm
@@ -54,6 +55,7 @@ def checked_amount(amount: Decimal, *, field: str, what: str = "Amount") -> Deci
 
 def clean_memo(memo: str) -> str:
     text = " ".join((memo or "").split())
+    refuse_card_numbers(memo=text)
     if not text:
         raise ValidationError({"memo": "Say what the request is for."})
     if len(text) > 500:
@@ -303,6 +305,7 @@ def request_approve(
     *, adjustment_request: AdjustmentRequest, acting_user: Any, note: str = ""
 ) -> AdjustmentRequest:
     """Approve and post in one transaction; refused unless the approver may, right now."""
+    refuse_card_numbers(reason=note)
     return approvals.approve(
         flow=APPROVALS, subject=adjustment_request, acting_user=acting_user, note=note
     )

@@ -99,7 +99,7 @@ def _take_payments(drawer: Any, clerk: Any, ids: list[int], rng: random.Random) 
         amounts = [Decimal(rng.randint(1_000, 15_000)) / 100 for _ in picks]
         queued = []
         for n, (pk, amount) in enumerate(zip(picks, amounts, strict=True), start=1):
-            account = writer.accounts[pk]
+            account = writer.account(pk)
             label = f"{drawer.pk}-{n:05d}"
             queued.append(
                 writer.post(
@@ -118,7 +118,7 @@ def _take_payments(drawer: Any, clerk: Any, ids: list[int], rng: random.Random) 
                 taken_by=clerk,
                 total=Money(a, "USD"),
                 tendered=Money(a, "USD"),
-                transaction=p.saved,
+                transaction=writer.transaction_of(p),
             )
             for n, (a, p) in enumerate(zip(amounts, queued, strict=True), start=1)
         )

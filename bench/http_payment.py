@@ -88,7 +88,7 @@ def prepare() -> tuple[list[str], list[str]]:
     from billing_site.common import roles
     from ledger import services
     from ledger.choices import TransactionKind
-    from ledger.posting import Line
+    from ledger.services import Line
     from payments.services import drawer_open
 
     clerk_group = Group.objects.get(name=roles.CLERK)
@@ -128,12 +128,14 @@ def _free_port() -> int:
 
 
 class Server:
-    """gunicorn serving the bench database on a loopback port; ``stop()`` always ends it."""
+    """gunicorn serving a bench database on a loopback port; ``stop()`` always ends it."""
 
-    def __init__(self) -> None:
+    def __init__(self, database: str = DATABASE, name: str = "http_payment") -> None:
+        self.database = database
+        self.name = name
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = OUT / "http_payment_gunicorn.log"
+        self.log_path = OUT / f"{name}_gunicorn.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -144,7 +146,7 @@ class Server:
         env = dict(os.environ)
         env.update(
             DJANGO_SETTINGS_MODULE="billing_site.settings.base",
-            DATABASE_URL=database_url(DATABASE),
+            DATABASE_URL=database_url(self.database),
             SECRET_KEY="bench-only-" + os.urandom(24).hex(),
             ALLOWED_HOSTS="127.0.0.1",
             DEBUG="false",
@@ -173,7 +175,7 @@ class Server:
             "--no-control-socket",
         ]
         log(
-            f"http_payment: gunicorn -w {GUNICORN_WORKERS} --threads {GUNICORN_THREADS} "
+            f"{self.name}: gunicorn -w {GUNICORN_WORKERS} --threads {GUNICORN_THREADS} "
             f"on 127.0.0.1:{self.port}"
         )
         with open(self.log_path, "wb") as output:
@@ -240,8 +242,8 @@ class Clerk:
     def get(self, path: str) -> Any:
         return self.session.get(self.base + path, timeout=REQUEST_TIMEOUT)
 
-    def login(self) -> None:
-        page = self.get("/login/?next=/payments/take/")
+    def login(self, then: str = "/payments/take/") -> None:
+        page = self.get(f"/login/?next={then}")
         page.raise_for_status()
         csrf = _CSRF.search(page.text)
         if csrf is None:
@@ -250,10 +252,10 @@ class Clerk:
             "csrfmiddlewaretoken": csrf.group(1),
             "username": self.username,
             "password": PASSWORD,
-            "next": "/payments/take/",
+            "next": then,
         }
         done = self.session.post(self.base + "/login/", data=data, timeout=REQUEST_TIMEOUT)
-        if done.status_code != 200 or not done.url.endswith("/payments/take/"):
+        if done.status_code != 200 or not done.url.endswith(then):
             raise RuntimeError(f"{self.username} could not sign in: {done.status_code} {done.url}")
 
     def pay(self, numbers: list[str], steps: dict[str, list[float]] | None = None) -> int:

@@ -62,7 +62,7 @@ def prepare() -> tuple[int, list[int]]:
     from billing_site.common import roles
     from ledger import services
     from ledger.choices import TransactionKind
-    from ledger.posting import Line
+    from ledger.services import Line
 
     clerk = User.objects.create_user("bench-clerk")
     clerk.groups.add(Group.objects.get(name=roles.CLERK))

@@ -10,7 +10,8 @@ the README lists the production variables.
 from __future__ import annotations
 
 import os
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import Decimal
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -60,17 +61,18 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+_AMOUNT = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
 def env_decimal(name: str, default: Decimal, *, minimum: Decimal | None = None) -> Decimal:
-    """A decimal amount such as ``10000.00`` (no thousands separators, no ``$``)."""
+    """A non-negative amount such as ``10000.00``: ASCII digits only, no sign, exponent,
+    thousands separator or ``$``."""
     raw = os.environ.get(name)
     if raw is None:
         return default
-    try:
-        value = Decimal(raw.strip())
-    except InvalidOperation:
-        raise ImproperlyConfigured(f"{name} must be a decimal number, got {raw!r}.") from None
-    if not value.is_finite():
-        raise ImproperlyConfigured(f"{name} must be a finite number, got {raw!r}.")
+    if not _AMOUNT.fullmatch(raw.strip()):
+        raise ImproperlyConfigured(f"{name} must be an amount like 10000.00, got {raw!r}.")
+    value = Decimal(raw.strip())
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}.")
     return value

@@ -10,9 +10,10 @@ return amounts, and ``ledger.posting`` turns them into journal lines.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from types import MappingProxyType
 
 from billing_site.common.money import ZERO
 
@@ -35,8 +36,26 @@ class AccountBook:
             self.open_by_service[service_id] = self.open_by_service.get(service_id, ZERO) + amount
 
 
+@dataclass(frozen=True)
+class OpenAmounts:
+    """What one customer account holds: its balance, unapplied credit and open services.
+
+    ``unapplied`` is zero or negative (credit the customer has); ``by_service``
+    maps service ids to what is open on each (zeros included where a service was
+    once charged).
+    """
+
+    balance: Decimal
+    unapplied: Decimal
+    by_service: Mapping[int, Decimal]
+
+    @classmethod
+    def of(cls, book: AccountBook) -> OpenAmounts:
+        return cls(book.balance, book.unapplied, MappingProxyType(dict(book.open_by_service)))
+
+
 def allocate(
-    amount: Decimal, open_by_service: dict[int, Decimal], services: Iterable[Service]
+    amount: Decimal, open_by_service: Mapping[int, Decimal], services: Iterable[Service]
 ) -> tuple[list[tuple[Service, Decimal]], Decimal]:
     """Split ``amount`` over open services by payment order; return the parts and the excess."""
     remaining = amount

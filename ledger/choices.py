@@ -26,6 +26,13 @@ class GLRole(models.TextChoices):
 
 # Lines on these GL accounts belong to a customer account and make up its balance.
 CUSTOMER_ROLES = (GLRole.RECEIVABLE, GLRole.UNAPPLIED_CREDIT)
+# GL roles with exactly one account in the chart (the posting services look them up).
+SINGULAR_ROLES = (
+    GLRole.CASH,
+    GLRole.UNAPPLIED_CREDIT,
+    GLRole.OVER_SHORT,
+    GLRole.DEPOSITS_HELD,
+)
 
 
 class TransactionKind(models.TextChoices):

@@ -10,8 +10,16 @@ Design overview
   open (see migration 0002). Corrections are reversing transactions.
 * Entries on receivable and unapplied-credit GL accounts carry the customer
   account; ``Account.balance`` is their sum, kept by ``ledger.services`` in the
-  same database transaction under a row lock, and checked again by a deferred
-  trigger at commit.
+  same database transaction under a row lock. PostgreSQL keeps each account's
+  open amount per service in :class:`AccountOpen` (a statement trigger, migration
+  0010), and one deferred check per database transaction (migration 0011)
+  proves, for what it touched, that transactions sum to zero and balances equal
+  the kept open amounts: no posting and no check sums an account's history.
+* A customer's security deposit is a liability held for the account, not
+  something the customer owes: its lines are on the deposits-held GL account and
+  name the account in ``deposit_account`` (never ``account``), so they stay out
+  of ``Account.balance``. :class:`DepositHeld` caches what is held per account,
+  with history, checked against those lines by a deferred trigger (migration 0009).
 * Cash is pooled (one treasury pool, as most cities run it); the fund of each
   receivable and revenue line says which fund the money belongs to.
 * Only ``ledger.services`` writes these tables.
@@ -23,6 +31,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
 from djmoney.models.fields import MoneyField
+from simple_history.models import HistoricalRecords
 
 from billing_site.common.money import CURRENCY, DECIMAL_PLACES, MAX_DIGITS
 
@@ -59,7 +68,12 @@ class GLAccount(models.Model):
             models.UniqueConstraint(
                 fields=["role"],
                 condition=models.Q(
-                    role__in=[GLRole.CASH, GLRole.UNAPPLIED_CREDIT, GLRole.OVER_SHORT]
+                    role__in=[
+                        GLRole.CASH,
+                        GLRole.UNAPPLIED_CREDIT,
+                        GLRole.OVER_SHORT,
+                        GLRole.DEPOSITS_HELD,
+                    ]
                 ),
                 name="gl_one_account_per_singular_role",
                 violation_error_message="Only one GL account may hold this role.",
@@ -135,6 +149,7 @@ class BusinessDay(models.Model):
 
     class Meta:
         ordering = ["-date"]
+        permissions = [("close_business_day", "Can close the business day and open the next")]
         constraints = [
             models.UniqueConstraint(
                 fields=["status"],
@@ -164,7 +179,7 @@ class JournalTransaction(models.Model):
     )
     # Set by a trigger to the inserting database transaction; entries may only be
     # added by that same database transaction (no appending to an old journal).
-    posted_txid = models.BigIntegerField(null=True, editable=False)
+    posted_txid = models.BigIntegerField(null=True, editable=False, db_index=True)
 
     class Meta:
         ordering = ["-id"]
@@ -190,6 +205,15 @@ class JournalEntry(models.Model):
     service = models.ForeignKey(
         Service, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Deposits-held lines name the account whose deposit they hold here, not in
+    # ``account``: a deposit is not part of what the customer owes.
+    deposit_account = models.ForeignKey(
+        "accounts.Account",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="deposit_entries",
+    )
 
     class Meta:
         ordering = ["id"]
@@ -206,7 +230,76 @@ class JournalEntry(models.Model):
                 name="entry_service_needs_account",
                 violation_error_message="A service line must name the customer account.",
             ),
+            models.CheckConstraint(
+                condition=models.Q(account__isnull=True) | models.Q(deposit_account__isnull=True),
+                name="entry_owed_or_deposit",
+                violation_error_message="A line is owed by an account or held for it, not both.",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.gl_account.code} {self.amount}"
+
+
+class DepositHeld(models.Model):
+    """The security deposit the city holds for one customer account (a liability).
+
+    Kept by ``ledger.deposits`` in the same database transaction as the deposit
+    lines, under the account's row lock, with a history row per change naming
+    the acting user and the transaction; never negative.
+    """
+
+    account = models.OneToOneField(
+        "accounts.Account", primary_key=True, on_delete=models.PROTECT, related_name="deposit"
+    )
+    amount = MoneyField(
+        max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, default_currency=CURRENCY, default=0
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "deposit held"
+        verbose_name_plural = "deposits held"
+        permissions = [("manage_deposits", "Can apply or refund a customer's deposit")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__gte=0),
+                name="deposit_held_not_negative",
+                violation_error_message="More cannot be applied or refunded than is held.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Deposit held for account {self.account_id}: {self.amount}"
+
+
+class AccountOpen(models.Model):
+    """What is open on one customer account per service (``service`` NULL: unapplied credit).
+
+    Kept by PostgreSQL itself: a statement-level trigger on journal entries adds
+    each statement's customer lines here, and nothing else may write the table
+    (migration 0010). So a posting reads an account's open amounts, and the
+    commit-time balance check sums them, without summing the account's history.
+    """
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="open_amounts"
+    )
+    service = models.ForeignKey(
+        Service, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
+
+    class Meta:
+        verbose_name = "open amount"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "service"],
+                name="account_open_one_row_per_service",
+                nulls_distinct=False,
+                violation_error_message="One open amount per account and service.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Account {self.account_id} service {self.service_id}: {self.amount}"

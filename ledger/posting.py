@@ -8,33 +8,41 @@ writes everything in a few bulk statements on ``flush()``. Every balance change
 gets a history row naming the acting user and the transaction.
 
 Use it only inside ``transaction.atomic()``; the public entry points are in
-``ledger.services``.
+``ledger.services``. Callers read what a locked account holds through
+:meth:`LedgerWriter.open_amounts` (a frozen :class:`OpenAmounts`) and the saved
+journal row of a queued posting through :meth:`LedgerWriter.transaction_of`;
+the writer's books and queue are its own.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Sum
-from django.utils import timezone
 from djmoney.money import Money
 
 from accounts.choices import AccountStatus
 from accounts.models import Account
 from billing_site.common.money import CURRENCY, DECIMAL_PLACES, MAX_DIGITS, ZERO
 
-from .allocation import AccountBook, credit_moves
+from .allocation import AccountBook, OpenAmounts, credit_moves
 from .choices import CUSTOMER_ROLES, GLRole, TransactionKind
 from .errors import PostingRefused
-from .models import GLAccount, JournalEntry, JournalTransaction, Service
+from .models import (
+    DepositHeld,
+    GLAccount,
+    JournalEntry,
+    JournalTransaction,
+    Service,
+)
 from .reference import chart
 from .selectors import current_business_date
+from .writing import FlushArrays, write_flush
 
 # The journal column holds MAX_DIGITS digits; quantize() raises on larger numbers.
 LINE_LIMIT = Decimal(10) ** (MAX_DIGITS - DECIMAL_PLACES)
@@ -48,6 +56,14 @@ class Line:
     amount: Decimal
     account: Account | None = None
     service: Service | None = None
+    deposit_account: Account | None = None  # deposits-held lines: whose deposit
+
+
+@dataclass(frozen=True)
+class Queued:
+    """A posting queued on a writer; :meth:`LedgerWriter.transaction_of` gives its row."""
+
+    position: int
 
 
 @dataclass
@@ -58,7 +74,37 @@ class _Pending:
     lines: list[Line]
     reversal_of: JournalTransaction | None
     balances_after: dict[int, Decimal] = field(default_factory=dict)
+    deposits_after: dict[int, Decimal] = field(default_factory=dict)
     saved: JournalTransaction | None = None
+
+
+@cache
+def _lock_sql() -> tuple[str, str, list[str]]:
+    fields = Account._meta.concrete_fields
+    columns = ", ".join(str(f.column) for f in fields)
+    table = Account._meta.db_table
+    lock = f"SELECT {columns} FROM {table} WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE"
+    rows = "FROM ledger_accountopen o WHERE o.account_id = v.id ORDER BY o.id"
+    open_amounts = (
+        f"SELECT v.id, ARRAY(SELECT o.service_id {rows}), ARRAY(SELECT o.amount {rows}),"
+        " (SELECT d.date FROM ledger_businessday d WHERE d.status = 'open')"
+        " FROM unnest(%s::bigint[]) AS v(id)"
+    )
+    return lock, open_amounts, [f.attname for f in fields]
+
+
+def _book(account: Account, services: list[int | None], amounts: list[Decimal]) -> AccountBook:
+    book = AccountBook(balance=account.balance.amount)  # type: ignore[attr-defined]
+    for service_id, amount in zip(services, amounts, strict=True):
+        if service_id is None:
+            book.unapplied = amount
+        else:
+            book.open_by_service[service_id] = amount
+    return book
+
+
+def _no_open_day() -> date:
+    raise PostingRefused("No business day is open. A supervisor must open one first.")
 
 
 class LedgerWriter:
@@ -68,39 +114,67 @@ class LedgerWriter:
         if not transaction.get_connection().in_atomic_block:
             raise RuntimeError("LedgerWriter must run inside transaction.atomic()")
         self.user = acting_user
-        self.business_date = business_date or current_business_date()
-        self.accounts: dict[int, Account] = {}
-        self.books: dict[int, AccountBook] = {}
-        self.pending: list[_Pending] = []
+        self._business_date = business_date  # read with the first lock when not given
+        self._accounts: dict[int, Account] = {}
+        self._books: dict[int, AccountBook] = {}
+        self._pending: list[_Pending] = []
+        self._deposits: dict[int, Decimal] = {}
         self.chart = chart()
-        self.services = list(self.chart.services)
+        self.services: tuple[Service, ...] = tuple(self.chart.services)
         self.unapplied_gl = self.chart.gl(GLRole.UNAPPLIED_CREDIT)
 
     # -- accounts -----------------------------------------------------------
     def lock(self, accounts: Iterable[Account | int]) -> list[Account]:
         """Lock and load accounts not yet held; returns them all in the order given."""
         ids = [a if isinstance(a, int) else a.pk for a in accounts]
-        missing = sorted(set(ids) - self.accounts.keys())
+        missing = sorted(set(ids) - self._accounts.keys())
         if missing:
-            locked = Account.objects.select_for_update().filter(pk__in=missing).order_by("pk")
-            for account in locked:
-                self.accounts[account.pk] = account
-                self.books[account.pk] = AccountBook(balance=account.balance.amount)
-            self._load_books(missing)
-        return [self.accounts[i] for i in ids]
+            for account, book, day in self._lock_query(missing):
+                self._accounts[account.pk] = account
+                self._books[account.pk] = book
+                if self._business_date is None:
+                    self._business_date = day or _no_open_day()
+        return [self._accounts[i] for i in ids]
 
-    def _load_books(self, ids: list[int]) -> None:
-        rows = (
-            JournalEntry.objects.filter(account_id__in=ids)
-            .values("account_id", "service_id")
-            .annotate(total=Sum("amount"))
-        )
+    def _lock_query(self, ids: list[int]) -> list[tuple[Account, AccountBook, date | None]]:
+        """The rows locked in key order, then their open amounts and the open business day.
+
+        Plain SQL built once per process (compiling the ORM query cost more than
+        running it). Two statements, not one: a statement reads from the snapshot
+        it started with, so open amounts read beside ``FOR UPDATE`` could predate
+        the posting that held the lock; the second statement starts after the
+        lock is ours and sees everything committed before.
+        """
+        lock_sql, open_sql, names = _lock_sql()
+        with connection.cursor() as cursor:
+            cursor.execute(lock_sql, [ids])
+            rows = cursor.fetchall()
+            cursor.execute(open_sql, [ids])
+            opened = {pk: (services, amounts, day) for pk, services, amounts, day in cursor}
+        locked = []
         for row in rows:
-            book = self.books[row["account_id"]]
-            if row["service_id"] is None:
-                book.unapplied = row["total"]
-            else:
-                book.open_by_service[row["service_id"]] = row["total"]
+            account = Account.from_db(connection.alias, names, row)
+            services, amounts, day = opened[account.pk]
+            locked.append((account, _book(account, services, amounts), day))
+        return locked
+
+    @property
+    def business_date(self) -> date:
+        """The open business day every posting of this writer is dated into."""
+        if self._business_date is None:
+            self._business_date = current_business_date()
+        return self._business_date
+
+    def account(self, account: Account | int) -> Account:
+        """The locked account row (as it is now, under this writer's lock)."""
+        pk = account if isinstance(account, int) else account.pk
+        if pk not in self._accounts:
+            raise PostingRefused("Lock the account before reading or posting to it.")
+        return self._accounts[pk]
+
+    def open_amounts(self, account: Account | int) -> OpenAmounts:
+        """A locked account's balance, credit and open services, including queued postings."""
+        return OpenAmounts.of(self._books[self.account(account).pk])
 
     def service(self, code: str) -> Service:
         for service in self.services:
@@ -117,15 +191,40 @@ class LedgerWriter:
         memo: str,
         source: str = "",
         reversal_of: JournalTransaction | None = None,
-    ) -> _Pending:
+    ) -> Queued:
         """Queue one balanced transaction, then settle credit on the accounts it touched."""
         self._validate(kind, lines, memo, reversal_of)
         pending = _Pending(kind, memo[:500], source[:100], list(lines), reversal_of)
+        self._apply_deposits(pending)
         touched = self._apply(pending)
-        self.pending.append(pending)
+        self._pending.append(pending)
+        queued = Queued(len(self._pending) - 1)
         for account_id in touched:
             self._settle_credit(account_id, after=pending)
-        return pending
+        return queued
+
+    def post_now(
+        self,
+        *,
+        kind: str,
+        lines: Sequence[Line],
+        memo: str,
+        source: str = "",
+        reversal_of: JournalTransaction | None = None,
+    ) -> JournalTransaction:
+        """:meth:`post` then :meth:`flush`; the saved journal transaction."""
+        queued = self.post(
+            kind=kind, lines=lines, memo=memo, source=source, reversal_of=reversal_of
+        )
+        self.flush()
+        return self.transaction_of(queued)
+
+    def transaction_of(self, queued: Queued) -> JournalTransaction:
+        """The journal row a queued posting was saved as (after :meth:`flush`)."""
+        saved = self._pending[queued.position].saved
+        if saved is None:
+            raise RuntimeError("flush() the writer before asking for the saved transaction")
+        return saved
 
     def receivable_line(self, account: Account, amount: Decimal, service: Service | None) -> Line:
         """A customer line: on the service's receivable GL, or unapplied credit when no service."""
@@ -148,6 +247,31 @@ class LedgerWriter:
         if reversal_of is not None and kind != TransactionKind.REVERSAL:
             raise PostingRefused("Only a reversal may name a transaction it reverses.")
 
+    def deposit_held(self, account: Account | int) -> Decimal:
+        """What the city holds as deposit for a locked account, including queued postings."""
+        pk = self.account(account).pk
+        if pk not in self._deposits:
+            row = DepositHeld.objects.filter(account_id=pk).values_list("amount", flat=True)
+            self._deposits[pk] = row.first() or ZERO
+        return self._deposits[pk]
+
+    def _apply_deposits(self, pending: _Pending) -> None:
+        """Deposit lines move what is held (a credit holds more); never below zero."""
+        after: dict[int, Decimal] = {}
+        for line in pending.lines:
+            if line.deposit_account is not None:
+                pk = line.deposit_account.pk
+                after[pk] = after.get(pk, self.deposit_held(pk)) - line.amount
+        for pk, held in after.items():
+            if held < ZERO:
+                number = self._accounts[pk].number
+                raise PostingRefused(
+                    f"Account {number} holds a deposit of {self.deposit_held(pk)}: "
+                    "more cannot be applied or refunded."
+                )
+        self._deposits.update(after)
+        pending.deposits_after = after
+
     def _validate_line(self, line: Line, kind: str) -> None:
         if not line.amount.is_finite() or abs(line.amount) >= LINE_LIMIT:
             raise PostingRefused("A line amount is larger than the ledger holds.")
@@ -156,15 +280,19 @@ class LedgerWriter:
         customer_gl = line.gl_account.role in CUSTOMER_ROLES
         if customer_gl != (line.account is not None):
             raise PostingRefused("Receivable and credit lines, and only those, name an account.")
+        if (line.gl_account.role == GLRole.DEPOSITS_HELD) != (line.deposit_account is not None):
+            raise PostingRefused("Deposit lines, and only those, name the account holding it.")
+        if line.deposit_account is not None and line.deposit_account.pk not in self._accounts:
+            raise PostingRefused("Lock the account before posting to it.")
         if line.gl_account.role == GLRole.RECEIVABLE and (
             line.service is None or line.service.receivable_gl_id != line.gl_account.pk
         ):
             raise PostingRefused("A receivable line must name its service's receivable GL.")
         if line.account is None:
             return
-        if line.account.pk not in self.accounts:
+        if line.account.pk not in self._accounts:
             raise PostingRefused("Lock the account before posting to it.")
-        locked = self.accounts[line.account.pk]
+        locked = self._accounts[line.account.pk]
         if locked.status == AccountStatus.CLOSED and kind != TransactionKind.REVERSAL:
             raise PostingRefused(f"Account {locked.number} is closed: nothing can be posted to it.")
 
@@ -174,22 +302,22 @@ class LedgerWriter:
             if line.account is None:
                 continue
             account_id = line.account.pk
-            self.books[account_id].apply(
+            self._books[account_id].apply(
                 amount=line.amount, service_id=line.service.pk if line.service else None
             )
             if account_id not in touched:
                 touched.append(account_id)
         for account_id in touched:
-            pending.balances_after[account_id] = self.books[account_id].balance
+            pending.balances_after[account_id] = self._books[account_id].balance
         return touched
 
     def _settle_credit(self, account_id: int, *, after: _Pending) -> None:
-        book = self.books[account_id]
+        book = self._books[account_id]
         targets = self._recent_credit_targets(account_id) if book.unapplied > ZERO else []
         moves = credit_moves(book, self.services, targets)
         if not moves:
             return
-        account = self.accounts[account_id]
+        account = self._accounts[account_id]
         by_pk = {s.pk: s for s in self.services}
         lines = [
             self.receivable_line(account, amount, by_pk[sid] if sid else None)
@@ -203,12 +331,12 @@ class LedgerWriter:
             None,
         )
         self._apply(pending)
-        self.pending.append(pending)
+        self._pending.append(pending)
 
     def _recent_credit_targets(self, account_id: int) -> list[tuple[int, Decimal]]:
         """Where credit was applied to services, newest first (queued, then saved)."""
         targets: list[tuple[int, Decimal]] = []
-        for pending in reversed(self.pending):
+        for pending in reversed(self._pending):
             if pending.kind == TransactionKind.CREDIT_APPLICATION:
                 targets += [
                     (line.service.pk, -line.amount)
@@ -232,72 +360,73 @@ class LedgerWriter:
 
     # -- writing -------------------------------------------------------------
     def flush(self) -> list[JournalTransaction]:
-        """Write every queued transaction, its entries, balances and history rows."""
-        if not self.pending:
+        """Write every queued transaction, its entries, balances and history rows.
+
+        One statement (``ledger.writing``) however many postings are queued.
+        """
+        todo = [p for p in self._pending if p.saved is None]
+        if not todo:
             return []
-        todo = [p for p in self.pending if p.saved is None]
-        saved = JournalTransaction.objects.bulk_create(
-            [
-                JournalTransaction(
-                    business_date=self.business_date,
-                    kind=p.kind,
-                    memo=p.memo,
-                    source=p.source,
-                    created_by=self.user,
-                    reversal_of=p.reversal_of,
-                )
-                for p in todo
-            ]
-        )
-        for p, txn in zip(todo, saved, strict=True):
-            p.saved = txn
-        JournalEntry.objects.bulk_create(
-            [
-                JournalEntry(
-                    transaction=p.saved,
-                    gl_account=line.gl_account,
-                    amount=Money(line.amount, CURRENCY),
-                    account=line.account,
-                    service=line.service,
-                )
-                for p in todo
-                for line in p.lines
-            ]
-        )
-        self._write_balances(todo)
+        arrays = FlushArrays()
+        for ord_, p in enumerate(todo, start=1):
+            arrays.kinds.append(p.kind)
+            arrays.memos.append(p.memo)
+            arrays.sources.append(p.source)
+            arrays.reversals.append(p.reversal_of.pk if p.reversal_of else None)
+            for line in p.lines:
+                arrays.e_ord.append(ord_)
+                arrays.e_gl.append(line.gl_account.pk)
+                arrays.e_amount.append(line.amount)
+                arrays.e_account.append(line.account.pk if line.account else None)
+                arrays.e_service.append(line.service.pk if line.service else None)
+                arrays.e_deposit.append(line.deposit_account.pk if line.deposit_account else None)
+        self._balance_arrays(todo, arrays)
+        rows = write_flush(arrays, user=self.user, business_date=self.business_date)
+        for p, (pk, created_at) in zip(todo, rows, strict=True):
+            p.saved = self._saved(p, pk, created_at)
+        self._write_deposits(todo)
         return [p.saved for p in todo if p.saved is not None]
 
-    def _write_balances(self, todo: list[_Pending]) -> None:
-        snapshots: list[Account] = []
-        now = timezone.now()
+    def _saved(self, p: _Pending, pk: int, created_at: datetime) -> JournalTransaction:
+        txn = JournalTransaction(
+            pk=pk,
+            business_date=self.business_date,
+            kind=p.kind,
+            memo=p.memo,
+            source=p.source,
+            created_by=self.user,
+            created_at=created_at,
+            reversal_of=p.reversal_of,
+        )
+        txn._state.adding = False
+        txn._state.db = connection.alias
+        return txn
+
+    def _balance_arrays(self, todo: list[_Pending], arrays: FlushArrays) -> None:
+        """Final balances that changed, and one history row per transaction that moved one."""
         last: dict[int, Decimal] = {}
-        for p in todo:
+        for ord_, p in enumerate(todo, start=1):
             for account_id, balance in p.balances_after.items():
-                before = last.get(account_id, self.accounts[account_id].balance.amount)
+                before = last.get(account_id, self._accounts[account_id].balance.amount)
                 last[account_id] = balance
-                if balance == before:
-                    continue
-                snap = copy.copy(self.accounts[account_id])
-                snap.balance = Money(balance, CURRENCY)
-                snap._history_user = self.user
-                snap._change_reason = f"Transaction #{p.saved.pk} ({p.kind}): {p.memo}"  # type: ignore[union-attr]
-                snap._history_date = now
-                snapshots.append(snap)
-        changed = []
+                if balance != before:
+                    arrays.h_account.append(account_id)
+                    arrays.h_ord.append(ord_)
+                    arrays.h_balance.append(balance)
+                    arrays.h_reason.append(f"({p.kind}): {p.memo}")
+        moved = set(arrays.h_account)
         for account_id, balance in last.items():
-            account = self.accounts[account_id]
-            if account.balance.amount != balance:
+            account = self._accounts[account_id]
+            if account.balance.amount != balance or account_id in moved:
                 account.balance = Money(balance, CURRENCY)
-                changed.append(account)
-        # One UPDATE for all the accounts (a lockbox chunk touches hundreds); the
-        # history rows for each change are written just below, one per transaction.
-        if changed:
-            table = Account._meta.db_table
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    f"UPDATE {table} AS a SET balance = v.balance "
-                    "FROM unnest(%s::bigint[], %s::numeric[]) AS v(id, balance) WHERE a.id = v.id",
-                    ([a.pk for a in changed], [a.balance.amount for a in changed]),
-                )
-        if snapshots:
-            Account.history.bulk_history_create(snapshots, update=True)
+                arrays.b_account.append(account_id)
+                arrays.b_balance.append(balance)
+
+    def _write_deposits(self, todo: list[_Pending]) -> None:
+        """Each change of a deposit held, saved with its history row (deposits are rare)."""
+        for p in todo:
+            for pk, held in p.deposits_after.items():
+                row = DepositHeld(account_id=pk, amount=Money(held, CURRENCY))
+                row._history_user = self.user  # type: ignore[attr-defined]
+                row._change_reason = f"Transaction #{p.saved.pk} ({p.kind}): {p.memo}"  # type: ignore[attr-defined,union-attr]
+                row.save()

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 
-from .choices import GLRole
+from .choices import SINGULAR_ROLES
 from .models import GLAccount, Service
 
 
@@ -38,8 +38,7 @@ def chart() -> Chart:
     ttl = settings.LEDGER_CHART_CACHE_SECONDS
     if _chart is None or now - _chart.loaded_at >= ttl:
         services = tuple(Service.objects.select_related("receivable_gl", "revenue_gl"))
-        singular = (GLRole.CASH, GLRole.UNAPPLIED_CREDIT, GLRole.OVER_SHORT)
-        by_role = {gl.role: gl for gl in GLAccount.objects.filter(role__in=singular)}
+        by_role = {gl.role: gl for gl in GLAccount.objects.filter(role__in=SINGULAR_ROLES)}
         _chart = Chart(now, services, by_role)
     return _chart
 

@@ -1,18 +1,20 @@
-"""Reads of the ledger: the open business day, account activity, aging."""
+"""Reads of the ledger: the open business day, open amounts, account activity, aging."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from types import MappingProxyType
 
 from django.db.models import Sum
 
 from billing_site.common.money import ZERO
 
+from .allocation import OpenAmounts
 from .choices import DayStatus, TransactionKind
 from .errors import PostingRefused
-from .models import BusinessDay, JournalEntry, JournalTransaction, Service
+from .models import AccountOpen, BusinessDay, DepositHeld, JournalEntry, JournalTransaction, Service
 
 
 def open_business_day() -> BusinessDay | None:
@@ -56,6 +58,49 @@ def account_activity(account_id: int, *, limit: int = 200) -> list[ActivityRow]:
         activity.append(ActivityRow(txns[row["transaction_id"]], row["total"], running))
         running -= row["total"]
     return activity
+
+
+def open_amounts_many(account_ids: list[int]) -> dict[int, OpenAmounts]:
+    """What each account holds now: balance, unapplied credit, open amount per service id.
+
+    For reading only (a page, a report, a run deciding whom to charge); a posting
+    reads the same through ``LedgerWriter.open_amounts`` under the account lock.
+    """
+    by_service: dict[int, dict[int, Decimal]] = {pk: {} for pk in account_ids}
+    unapplied: dict[int, Decimal] = dict.fromkeys(account_ids, ZERO)
+    rows = AccountOpen.objects.filter(account_id__in=account_ids).values_list(
+        "account_id", "service_id", "amount"
+    )
+    for account_id, service_id, total in rows:
+        if service_id is None:
+            unapplied[account_id] = total
+        else:
+            by_service[account_id][service_id] = total
+    return {
+        pk: OpenAmounts(
+            balance=unapplied[pk] + sum(by_service[pk].values(), ZERO),
+            unapplied=unapplied[pk],
+            by_service=MappingProxyType(by_service[pk]),
+        )
+        for pk in account_ids
+    }
+
+
+def open_amounts(account_id: int) -> OpenAmounts:
+    return open_amounts_many([account_id])[account_id]
+
+
+def deposits_held(account_ids: list[int]) -> dict[int, Decimal]:
+    """The security deposit the city holds for each account (0.00 where none was taken)."""
+    held = dict(
+        DepositHeld.objects.filter(account_id__in=account_ids).values_list("account_id", "amount")
+    )
+    return {pk: held.get(pk, ZERO) for pk in account_ids}
+
+
+def deposit_held(account_id: int) -> Decimal:
+    """What the city holds as deposit for the account; never part of ``Account.balance``."""
+    return deposits_held([account_id])[account_id]
 
 
 def open_by_service(account_id: int) -> list[tuple[Service, Decimal]]:

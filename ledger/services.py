@@ -8,47 +8,58 @@ billing, collections) call these; nothing else writes ledger rows.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
-from django.utils import timezone
+from django.db import connection, transaction
 
 from accounts.models import Account
-from billing_site.common.money import MAX_AMOUNT, ZERO
+from billing_site.common.money import ZERO
 from billing_site.common.roles import require_perm
 
 from .allocation import allocate
-from .choices import DayStatus, GLRole, TransactionKind
+from .amounts import check_amount
+from .business_calendar import (
+    business_day_close,
+    business_day_open,
+    lock_open_business_day,
+    next_business_date,
+)
+from .choices import GLRole, TransactionKind
+from .deposits import deposit_apply, deposit_refund, deposit_take
 from .errors import PostingRefused
-from .models import BusinessDay, GLAccount, JournalTransaction, Service
-from .posting import LedgerWriter, Line
+from .models import AccountOpen, GLAccount, JournalEntry, JournalTransaction, Service
+from .posting import LedgerWriter, Line, OpenAmounts, Queued
 
 __all__ = [
+    "AccountCharges",
     "LedgerWriter",
     "Line",
+    "OpenAmounts",
     "PostingRefused",
+    "Queued",
+    "allocate",
+    "business_day_close",
     "business_day_open",
+    "charge_lines",
+    "check_amount",
+    "deposit_apply",
+    "deposit_refund",
+    "deposit_take",
+    "lock_open_business_day",
+    "next_business_date",
+    "payment_lines",
     "post_charges",
+    "post_charges_bulk",
+    "post_charges_in_chunks",
     "post_payment",
+    "queue_charges",
+    "refresh_planner_statistics",
     "reverse_part",
     "reverse_transaction",
 ]
-
-
-def check_amount(amount: Decimal, *, what: str = "Amount") -> Decimal:
-    """Refuse amounts no person means: zero, negative, fractions of a cent, too many digits."""
-    if not isinstance(amount, Decimal) or not amount.is_finite():
-        raise PostingRefused(f"{what} must be a number of dollars and cents.")
-    if amount <= ZERO:
-        raise PostingRefused(f"{what} must be more than zero.")
-    if amount > MAX_AMOUNT:  # before quantize(), which raises on numbers this large
-        raise PostingRefused(f"{what} is larger than the ledger accepts.")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise PostingRefused(f"{what} can have at most two decimal places.")
-    return amount
 
 
 def writer_for(acting_user: Any) -> LedgerWriter:
@@ -57,30 +68,113 @@ def writer_for(acting_user: Any) -> LedgerWriter:
     return LedgerWriter(acting_user=acting_user)
 
 
-@transaction.atomic
-def business_day_open(*, on: date, acting_user: Any) -> BusinessDay:
-    """Open the business day ``on``; refused while another day is open or if it was closed."""
-    require_perm(acting_user, "ledger.post_transaction")
-    if BusinessDay.objects.select_for_update().filter(status=DayStatus.OPEN).exists():
-        raise PostingRefused("A business day is already open; close it first.")
-    existing = BusinessDay.objects.filter(date=on).first()
-    if existing is not None:
-        raise PostingRefused(f"Business day {on} was already closed; it cannot reopen.")
-    later = BusinessDay.objects.filter(date__gt=on).exists()
-    if later:
-        raise PostingRefused(f"A later business day than {on} already exists.")
-    return BusinessDay.objects.create(date=on, opened_by=acting_user, opened_at=timezone.now())
-
-
-def _charge_lines(
+def charge_lines(
     writer: LedgerWriter, account: Account, charges: Sequence[tuple[Service, Decimal]]
 ) -> list[Line]:
+    """Per service: debit the account's receivable, credit the service's revenue."""
     lines: list[Line] = []
     for service, amount in charges:
         check_amount(amount, what=f"{service.name} charge")
         lines.append(writer.receivable_line(account, amount, service))
         lines.append(Line(gl_account=service.revenue_gl, amount=-amount))
     return lines
+
+
+@dataclass(frozen=True)
+class AccountCharges:
+    """One account's charges for :func:`post_charges_bulk`: one journal transaction."""
+
+    account: Account | int
+    charges: Sequence[tuple[Service, Decimal]]
+    memo: str
+    source: str = ""
+
+
+def queue_charges(
+    writer: LedgerWriter, bills: Sequence[AccountCharges], *, kind: str = TransactionKind.CHARGE
+) -> list[Queued]:
+    """Queue many accounts' charges on ``writer`` (locking them in key order first)."""
+    writer.lock(sorted({b.account if isinstance(b.account, int) else b.account.pk for b in bills}))
+    return [
+        writer.post(
+            kind=kind,
+            lines=charge_lines(writer, writer.account(bill.account), bill.charges),
+            memo=bill.memo,
+            source=bill.source,
+        )
+        for bill in bills
+    ]
+
+
+@transaction.atomic
+def post_charges_bulk(
+    *,
+    bills: Sequence[AccountCharges],
+    acting_user: Any,
+    kind: str = TransactionKind.CHARGE,
+) -> list[JournalTransaction]:
+    """Charge many accounts in one database transaction: one journal transaction each.
+
+    The path of bill runs, late-fee runs and the demo seeder. Same guarantees as
+    :func:`post_charges`: the accounts are locked in primary-key order, each
+    charge consumes the account's unapplied credit, every balance change gets a
+    history row naming the acting user and its transaction, and PostgreSQL
+    checks the invariants at commit. All or nothing; returned in ``bills`` order.
+    """
+    writer = writer_for(acting_user)
+    queued = queue_charges(writer, bills, kind=kind)
+    writer.flush()
+    return [writer.transaction_of(q) for q in queued]
+
+
+def post_charges_in_chunks(
+    *,
+    bills: Iterable[AccountCharges],
+    acting_user: Any,
+    chunk_size: int = 10_000,
+    kind: str = TransactionKind.CHARGE,
+) -> int:
+    """:func:`post_charges_bulk` chunk by chunk, each chunk its own database transaction.
+
+    For a run too large for one transaction (a bill run of 100,000 accounts):
+    a chunk is all or nothing; chunks posted before a failure stay posted.
+    After the first chunk the ledger's planner statistics are refreshed, so the
+    later chunks (and the triggers' cached plans) do not keep plans made while
+    the tables looked empty. Returns how many bills were posted.
+    """
+    posted = 0
+    chunk: list[AccountCharges] = []
+    for bill in bills:
+        chunk.append(bill)
+        if len(chunk) == chunk_size:
+            posted += len(post_charges_bulk(bills=chunk, acting_user=acting_user, kind=kind))
+            chunk = []
+            if posted == chunk_size:
+                refresh_planner_statistics()
+    if chunk:
+        posted += len(post_charges_bulk(bills=chunk, acting_user=acting_user, kind=kind))
+    return posted
+
+
+def refresh_planner_statistics() -> None:
+    """ANALYZE the tables every posting reads and writes (after a large first chunk).
+
+    PostgreSQL plans queries from table statistics; a database that was nearly
+    empty when the trigger functions first planned their queries keeps those
+    plans until statistics change, and bulk posting then slows chunk by chunk.
+    The role running it needs the MAINTAIN privilege on these tables (PostgreSQL
+    17+; the owner has it); without it PostgreSQL skips them with a warning and
+    autovacuum's analyze catches up later.
+    """
+    tables = [
+        JournalTransaction._meta.db_table,
+        JournalEntry._meta.db_table,
+        AccountOpen._meta.db_table,
+        Account._meta.db_table,
+    ]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")
 
 
 @transaction.atomic
@@ -96,11 +190,9 @@ def post_charges(
     """Charge the account per service (debit receivable, credit revenue) in one transaction."""
     writer = writer_for(acting_user)
     (locked,) = writer.lock([account])
-    pending = writer.post(
-        kind=kind, lines=_charge_lines(writer, locked, charges), memo=memo, source=source
+    return writer.post_now(
+        kind=kind, lines=charge_lines(writer, locked, charges), memo=memo, source=source
     )
-    writer.flush()
-    return pending.saved  # type: ignore[return-value]
 
 
 def payment_lines(
@@ -108,8 +200,7 @@ def payment_lines(
 ) -> list[Line]:
     """Debit ``debit_gl``; credit the account's services by payment order, excess to credit."""
     check_amount(amount, what="Payment")
-    book = writer.books[account.pk]
-    parts, excess = allocate(amount, book.open_by_service, writer.services)
+    parts, excess = allocate(amount, writer.open_amounts(account).by_service, writer.services)
     lines = [Line(gl_account=debit_gl, amount=amount)]
     lines += [writer.receivable_line(account, -paid, service) for service, paid in parts]
     if excess > ZERO:
@@ -130,9 +221,7 @@ def post_payment(
     writer = writer_for(acting_user)
     (locked,) = writer.lock([account])
     lines = payment_lines(writer, locked, amount, writer.chart.gl(GLRole.CASH))
-    pending = writer.post(kind=TransactionKind.PAYMENT, lines=lines, memo=memo, source=source)
-    writer.flush()
-    return pending.saved  # type: ignore[return-value]
+    return writer.post_now(kind=TransactionKind.PAYMENT, lines=lines, memo=memo, source=source)
 
 
 @transaction.atomic
@@ -195,22 +284,22 @@ def _post_reversal(
         if amount > whole:
             raise PostingRefused(f"Transaction #{original.pk} moved only {whole}.")
         undone = [*_take_back(debits, amount), *_take_back(credits, amount)]
-    writer.lock(sorted({e.account_id for e in entries if e.account_id}))
+    named = {e.account_id or e.deposit_account_id for e in entries}
+    writer.lock(sorted(pk for pk in named if pk is not None))
     lines = [
         Line(
             gl_account=e.gl_account,
             amount=-part if e.amount.amount > ZERO else part,
-            account=writer.accounts[e.account_id] if e.account_id else None,
+            account=writer.account(e.account_id) if e.account_id else None,
             service=e.service,
+            deposit_account=writer.account(e.deposit_account_id) if e.deposit_account_id else None,
         )
         for e, part in undone
     ]
-    pending = writer.post(
+    return writer.post_now(
         kind=TransactionKind.REVERSAL,
         lines=lines,
         memo=memo,
         source=original.source,
         reversal_of=original,
     )
-    writer.flush()
-    return pending.saved  # type: ignore[return-value]

@@ -4,8 +4,8 @@ A receipt's original (the first print, by the clerk who took the payment) is
 stored with its checksum, per paper size; every later print is rendered afresh
 with COPY on it (and VOID or RETURNED if that happened since), exactly as before,
 and counted on the stored original. A deposit slip is fixed once the day is
-closed out: it is stored the first time it is printed and every reprint is the
-stored file, byte-identical.
+closed out: it is stored when the closeout runs (after its transaction) and every
+print is the stored file, byte-identical; viewing it is a GET and counts nothing.
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from billing_site.common.documents import (
     document_bytes,
     document_copy_counted,
     document_render_and_store,
-    document_reprint,
     stored_document,
 )
 from billing_site.common.pdf import PdfJob, render_job
 
-from .models import Deposit, Payment
+from .models import Closeout, Deposit, Payment
 from .reports import deposit_slip_job
 from .selectors import payment_for_receipt
 
@@ -66,12 +65,25 @@ def receipt_document_pdf(*, payment: Payment, size: str, copy: bool, acting_user
     return data
 
 
-def deposit_slip_document_pdf(*, deposit: Deposit, acting_user: User) -> bytes:
-    """The deposit slip as stored at its first print; later prints are that same file."""
+def deposit_slips_store(*, closeout: Closeout, acting_user: User) -> None:
+    """Store the closeout's slips as printed from now on (after its transaction, not in it)."""
+    for deposit in closeout.deposits.select_related("fund"):
+        if stored_document(kind=DEPOSIT_SLIP, subject=deposit) is None:
+            document_render_and_store(
+                kind=DEPOSIT_SLIP,
+                subject=deposit,
+                job=deposit_slip_job(deposit),
+                acting_user=acting_user,
+            )
+
+
+def deposit_slip_document_pdf(*, deposit: Deposit) -> bytes:
+    """The deposit slip as stored at the closeout, byte-identical every time.
+
+    Viewing it is a GET and changes nothing; a slip of a closeout from before slips
+    were stored is rendered afresh (the same figures: the day is closed).
+    """
     stored = stored_document(kind=DEPOSIT_SLIP, subject=deposit)
     if stored is not None:
-        return document_reprint(document=stored, acting_user=acting_user)
-    slip = document_render_and_store(
-        kind=DEPOSIT_SLIP, subject=deposit, job=deposit_slip_job(deposit), acting_user=acting_user
-    )
-    return document_bytes(slip)
+        return document_bytes(stored)
+    return render_job(deposit_slip_job(deposit))

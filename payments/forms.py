@@ -1,8 +1,8 @@
 """Payment, drawer and void forms: they only validate what was typed.
 
 Every form here refuses text that looks like a card number in ANY field
-(``CardSafeForm``); the message appears next to that field and the rest of the
-form comes back as typed.
+(``billing_site.common.cards.CardSafeForm``); the message appears next to that
+field, the field comes back empty and the rest of the form as typed.
 """
 
 from __future__ import annotations
@@ -11,38 +11,18 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 
 from accounts.selectors import account_by_number
-from billing_site.common.money import parse_amount
+from billing_site.common.cards import CardSafeForm
+from billing_site.common.money import ZERO, format_money, parse_amount
 
-from .cards import CARD_NUMBER_MESSAGE, looks_like_card_number
 from .choices import DENOMINATION_LABELS, DENOMINATIONS, CardBrand, TenderKind
 from .models import MiscRevenueItem
 from .services import AccountPart, MiscPart, TenderIn
 
 ACCOUNT_ROWS = 4
 CHECK_NUMBER_CHARS = 30  # as a check tender's number
-_NOT_CHECKED = {"csrfmiddlewaretoken", "token"}
-
-
-class CardSafeForm(forms.Form):
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        refused = [
-            name
-            for name in self.data
-            if name not in _NOT_CHECKED
-            and any(looks_like_card_number(v) for v in self.data.getlist(name))
-        ]
-        if refused:
-            # Never echo a card number back into the page: the refused field comes back empty.
-            data = self.data.copy()
-            for name in refused:
-                data.setlist(name, [""])
-            self.data = data
-        for name in refused:
-            self.add_error(name if name in self.fields else None, CARD_NUMBER_MESSAGE)
-        return cleaned
 
 
 def _amount_field(label: str, **kwargs: Any) -> forms.CharField:
@@ -78,6 +58,8 @@ class TenderFieldsForm(CardSafeForm):
     card_last4 = forms.CharField(label="Last four", required=False, max_length=4)
     card_auth = forms.CharField(label="Auth code", required=False, max_length=12)
     payer = forms.CharField(label="Paid by (optional)", required=False, max_length=200)
+    confirm_amount = forms.BooleanField(label="I confirm this amount", required=False)
+    asks_confirmation = False  # shown with the form's errors (common/partials/_form_errors.html)
 
     def clean_cash_amount(self) -> Decimal | None:
         return _amount(self, "cash_amount")
@@ -90,6 +72,23 @@ class TenderFieldsForm(CardSafeForm):
 
     def clean_card_amount(self) -> Decimal | None:
         return _amount(self, "card_amount")
+
+    def confirm_large(self, applied: Decimal) -> None:
+        """Ask the clerk to confirm a payment above ``PAYMENTS_CONFIRM_OVER``.
+
+        The larger of what is applied and what is tendered counts: $50,000 cash
+        for a $50 bill is as much a slip as a $50,000 payment.
+        """
+        names = ["cash_amount", "check_amount", "mo_amount", "card_amount"]
+        tendered = sum((self.cleaned_data.get(n) or ZERO for n in names), ZERO)
+        largest, limit = max(applied, tendered), settings.PAYMENTS_CONFIRM_OVER
+        self.asks_confirmation = largest > limit
+        if self.asks_confirmation and not self.cleaned_data.get("confirm_amount"):
+            self.add_error(
+                None,
+                f"{format_money(largest)} is more than {format_money(limit)}: check the amount, "
+                'then tick "I confirm this amount" and post again.',
+            )
 
     def tenders(self) -> list[TenderIn]:
         data = self.cleaned_data
@@ -140,6 +139,7 @@ class PaymentForm(TenderFieldsForm):
             self._clean_row(i)
         if not self._parts and not self.errors:
             self.add_error("account_0", "Enter the account being paid.")
+        self.confirm_large(sum((p.amount for p in self._parts), ZERO))
         return cleaned
 
     def _clean_row(self, i: int) -> None:
@@ -179,6 +179,11 @@ class MiscPaymentForm(TenderFieldsForm):
 
     field_order = ["item", "description", "amount"]
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        self.confirm_large(cleaned.get("amount") or ZERO)
+        return cleaned
+
     def clean_amount(self) -> Decimal | None:
         value = _amount(self, "amount")
         if value is None:
@@ -203,6 +208,8 @@ class CountForm(CardSafeForm):
                 required=False,
                 widget=forms.NumberInput(attrs={"data-denomination": str(_value)}),
             )
+        first = self.fields[DENOMINATIONS[0][0]]
+        first.widget.attrs["autofocus"] = True  # the count starts at the largest bill
 
     def counts(self) -> dict[str, int]:
         return {name: self.cleaned_data.get(name) or 0 for name, _v in DENOMINATIONS}
@@ -241,6 +248,10 @@ class DrawerCloseForm(CountForm):
                 raise forms.ValidationError(f"Line {n}: the amount must be more than zero.")
             listed.append((parts[0], amount))
         return listed
+
+
+class ReopenForm(CardSafeForm):
+    reason = forms.CharField(label="Why is it counted again?", max_length=200)
 
 
 class VoidForm(CardSafeForm):

@@ -9,10 +9,10 @@ from django import forms
 
 from accounts.models import Account
 from accounts.selectors import account_by_number
+from billing_site.common.cards import CardSafeForm
 from billing_site.common.money import parse_amount
 
 from .choices import ReturnKind
-from .forms import CardSafeForm
 
 MAX_UPLOAD = 20 * 1024 * 1024
 
@@ -62,7 +62,7 @@ class StubForm(CardSafeForm):
         return cleaned
 
 
-class LockboxForm(forms.Form):
+class LockboxForm(CardSafeForm):
     file = forms.FileField(label="Lockbox file (CSV)")
 
     def clean_file(self) -> Any:

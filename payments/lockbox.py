@@ -2,7 +2,9 @@
 
 The whole file is refused, with a message naming the line, when it is not UTF-8,
 its header is not exactly ``HEADER``, a row has the wrong number of columns, a
-date or amount cannot be read, or two rows repeat a row key (or the same row).
+date or amount cannot be read, two rows repeat a row key (or the same row), or a
+column holds what looks like a payment card number (never stored, never echoed:
+the message names the line and the column only).
 Rows that read fine but cannot be posted as they stand (unknown account ...)
 are not refused here: they become exceptions a person resolves.
 """
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from billing_site.common.cards import looks_like_card_number
 from billing_site.common.money import parse_amount
 
 HEADER = ("deposit_date", "batch", "sequence", "account", "amount", "check_number", "remitter")
@@ -92,6 +95,13 @@ def _row(line: int, fields: list[str]) -> LockboxRow:
         raise LockboxFormatError(
             f"Line {line} has {len(fields)} columns; every row needs {len(HEADER)}."
         )
+    for column, text in zip(HEADER, fields, strict=True):
+        if looks_like_card_number(text):
+            raise LockboxFormatError(
+                f"Line {line}: the {column} column looks like a payment card number; card "
+                "numbers are never stored. Nothing was imported: ask the bank for a file "
+                "without it."
+            )
     deposit, batch, sequence, account, amount, check_number, remitter = (f.strip() for f in fields)
     try:
         deposit_date = date.fromisoformat(deposit)
@@ -105,8 +115,6 @@ def _row(line: int, fields: list[str]) -> LockboxRow:
         value = parse_amount(amount)
     except ValueError as error:
         raise LockboxFormatError(f"Line {line}: amount {amount!r}: {error}") from None
-    if abs(value) >= Decimal("10000000000"):
-        raise LockboxFormatError(f"Line {line}: amount {amount!r} is too large.")
     return LockboxRow(
         line=line,
         deposit_date=deposit_date,

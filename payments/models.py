@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Now
 from djmoney.models.fields import MoneyField
+from simple_history.models import HistoricalRecords
 
 from billing_site.common.money import CURRENCY, DECIMAL_PLACES, MAX_DIGITS
 
@@ -55,6 +56,8 @@ class Drawer(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Opening, closing and a supervisor's reopening for a recount, each with who and why.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-business_date", "id"]
@@ -118,6 +121,12 @@ class Payment(models.Model):
     )
     voided_at = models.DateTimeField(null=True, blank=True)
     void_reason = models.CharField(max_length=500, blank=True)
+    # A clerk asks for a void; a supervisor (a second person) approves it or declines.
+    void_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    void_requested_at = models.DateTimeField(null=True, blank=True)
+    void_request_reason = models.CharField(max_length=500, blank=True)
     void_transaction = models.OneToOneField(
         "ledger.JournalTransaction",
         null=True,

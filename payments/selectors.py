@@ -19,6 +19,7 @@ from ledger.choices import GLRole
 from ledger.models import GLAccount
 
 from .choices import (
+    DENOMINATIONS,
     UTILITY_SLIP,
     BatchKind,
     BatchStatus,
@@ -105,6 +106,64 @@ def drawer_payments(drawer: Drawer) -> QuerySet[Payment]:
     )
 
 
+def receipts_of_day(*, user: Any, business_date: date, q: str = "") -> QuerySet[Payment]:
+    """The day's receipts a user may look back at, newest first, searched by ``q``.
+
+    A clerk sees the receipts of their own drawers; whoever reads the cash
+    reports sees every drawer's. ``q`` is a receipt number ("3-00012" or "12"),
+    an account number, or an amount ("42.50").
+    """
+    found = Payment.objects.filter(business_date=business_date)
+    if not user.has_perm("payments.view_cash_reports"):
+        found = found.filter(drawer__clerk=user)
+    return (
+        _search_receipts(found, q.strip())
+        .select_related("taken_by")
+        .prefetch_related("lines__account", "lines__misc_item", "tenders")
+        .order_by("-taken_at", "-id")[:200]
+    )
+
+
+def _search_receipts(found: QuerySet[Payment], q: str) -> QuerySet[Payment]:
+    if not q or not q.isascii():
+        return found
+    drawer, dash, number = q.partition("-")
+    if dash and drawer.isdigit() and number.isdigit():
+        return found.filter(drawer_id=int(drawer), receipt_number=int(number))
+    if "." in q or q.startswith("$"):
+        text = q.lstrip("$").replace(",", "")
+        try:
+            return found.filter(total=Decimal(text)) if Decimal(text).is_finite() else found.none()
+        except ArithmeticError:
+            return found.none()
+    if q.isdigit():
+        by_number = Q(receipt_number=int(q)) if len(q) <= 9 else Q(pk__in=[])
+        return found.filter(by_number | Q(lines__account__number=q)).distinct()
+    return found.none()
+
+
+def voids_waiting() -> QuerySet[Payment]:
+    """Receipts whose void a clerk requested, still posted: the supervisors' queue."""
+    return (
+        Payment.objects.filter(void_requested_at__isnull=False, status=PaymentStatus.POSTED)
+        .select_related("void_requested_by", "taken_by")
+        .order_by("void_requested_at")
+    )
+
+
+def receipts_for_transactions(ids: list[int]) -> dict[int, Payment]:
+    """The receipt behind each journal transaction (its posting or its void), by id."""
+    payments = Payment.objects.filter(Q(transaction_id__in=ids) | Q(void_transaction_id__in=ids))
+    found: dict[int, Payment] = {}
+    for payment in payments.only(
+        "pk", "drawer_id", "receipt_number", "transaction_id", "void_transaction_id"
+    ):
+        found[payment.transaction_id] = payment
+        if payment.void_transaction_id:
+            found[payment.void_transaction_id] = payment
+    return found
+
+
 def payment_for_receipt(pk: int) -> Payment:
     """The payment with everything its receipt shows; 404 when there is none.
 
@@ -137,6 +196,32 @@ def drawers_of_day(business_date: date) -> list[tuple[Drawer, Expected]]:
     )
     expected = expected_by_drawer(drawers)
     return [(d, expected[d.pk]) for d in drawers]
+
+
+@dataclass(frozen=True)
+class DayTotals:
+    """What a closeout will close: the day's drawers and receipts, summed."""
+
+    drawers: int
+    receipts: int
+    cash: Decimal
+    checks: Decimal
+    cards: Decimal
+    over_short: Decimal
+
+
+def day_totals(drawers: list[tuple[Drawer, Expected]]) -> DayTotals:
+    def total(values: Any) -> Decimal:
+        return sum(values, ZERO)
+
+    return DayTotals(
+        drawers=len(drawers),
+        receipts=sum(e.receipts for _d, e in drawers),
+        cash=total(e.cash for _d, e in drawers),
+        checks=total(e.checks for _d, e in drawers),
+        cards=total(e.cards for _d, e in drawers),
+        over_short=total(d.over_short.amount for d, _e in drawers if d.over_short is not None),
+    )
 
 
 def is_cash_only(account: Account, *, on: date) -> bool:
@@ -198,6 +283,36 @@ def drawer_tender_rows(drawer: Drawer, expected: Expected) -> list[TenderRow]:
         ),
         TenderRow("Cards (settled by the processor)", expected.cards, None, None),
     ]
+
+
+@dataclass(frozen=True)
+class CountReview:
+    """A count against what the drawer should hold, before the clerk confirms the close."""
+
+    rows: list[TenderRow]
+    difference: Decimal
+
+
+def count_review(
+    drawer: Drawer, counts: dict[str, int], checks: list[tuple[str, Decimal]]
+) -> CountReview:
+    expected = drawer_expected(drawer)
+    values = dict(DENOMINATIONS)
+    cash = sum((values[name] * n for name, n in counts.items() if name in values), ZERO)
+    paper = sum((amount for _number, amount in checks), ZERO)
+    rows = [
+        TenderRow("Cash (float included)", expected.cash, cash, cash - expected.cash),
+        TenderRow("Checks and money orders", expected.checks, paper, paper - expected.checks),
+    ]
+    return CountReview(rows=rows, difference=sum((r.difference or ZERO for r in rows), ZERO))
+
+
+def drawer_reopenable(drawer: Drawer) -> bool:
+    """Closed, and its day not yet closed out: a supervisor may reopen it for a recount."""
+    return (
+        drawer.status == DrawerStatus.CLOSED
+        and not Closeout.objects.filter(business_date=drawer.business_date).exists()
+    )
 
 
 def misc_item_of(payment: Payment) -> Any:

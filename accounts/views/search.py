@@ -9,6 +9,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from accounts.selectors import account_by_number, search_accounts
+from billing_site.common.cards import CARD_NUMBER_MESSAGE, looks_like_card_number
 
 from ._helpers import typed_query
 
@@ -22,12 +23,18 @@ def search(request: HttpRequest) -> HttpResponse:
     scanner types, then Enter) goes straight to that account.
     """
     query = typed_query(request)
+    if looks_like_card_number(query):  # never searched for, never shown back
+        context = {"q": "", "results": [], "card_message": CARD_NUMBER_MESSAGE}
+        return _search_page(request, context)
     if not request.htmx:  # type: ignore[attr-defined]
         account = account_by_number(query)
         if account is not None:
             return redirect("accounts:detail", pk=account.pk)
     results = search_accounts(query) if query.strip() else None
-    context = {"q": query, "results": results}
+    return _search_page(request, {"q": query, "results": results})
+
+
+def _search_page(request: HttpRequest, context: dict[str, object]) -> HttpResponse:
     template = "accounts/search.html"
     if request.htmx:  # type: ignore[attr-defined]
         template = "accounts/partials/_search_results.html"
@@ -41,6 +48,8 @@ def search(request: HttpRequest) -> HttpResponse:
 def party_search(request: HttpRequest) -> HttpResponse:
     """Customers and service addresses to pick from on the open-account form."""
     query = typed_query(request, "find")
+    if looks_like_card_number(query):
+        query = ""
     customers: dict[int, object] = {}
     premises: dict[int, object] = {}
     for account in search_accounts(query, limit=30) if query.strip() else []:

@@ -46,6 +46,8 @@ def _decide(request: HttpRequest, request_pk: int, *, approve: bool) -> HttpResp
         return sent.done
     if sent.error:
         req.refresh_from_db()
+        if req.status != RequestStatus.PENDING:  # the page shows no decision form to hold it
+            messages.error(request, " ".join(form.non_field_errors()))
     return detail_page(request, req, decision_form=form, token=sent.token)
 
 

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from billing_site.common.cards import CardSafeFormSet
 from billing_site.common.formflow import submit
 from billing_site.common.money import ZERO
 
@@ -26,7 +27,12 @@ BLANK_ROWS = 3
 def _line_formset(data: Any, initial: list[dict[str, Any]]) -> forms.BaseFormSet:
     extra = BLANK_ROWS if initial else BLANK_ROWS + 1
     formset_class = forms.formset_factory(
-        GLLineForm, extra=extra, max_num=40, absolute_max=40, validate_max=True
+        GLLineForm,
+        formset=CardSafeFormSet,
+        extra=extra,
+        max_num=40,
+        absolute_max=40,
+        validate_max=True,
     )
     return formset_class(data, initial=initial or None, prefix="lines")
 

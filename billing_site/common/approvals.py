@@ -56,6 +56,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
+from .cards import refuse_card_numbers
 from .money import format_money
 from .roles import require_perm
 
@@ -220,6 +221,7 @@ def rejection_refusal[S](*, flow: ApprovalFlow[S], subject: S, user: Any) -> str
 def clean_reason(reason: str, *, field: str, ask: str) -> str:
     """The reason with its spaces tidied; a ``field`` error saying ``ask`` when empty."""
     text = " ".join((reason or "").split())
+    refuse_card_numbers(**{field: text})
     if not text:
         raise ValidationError({field: ask})
     return text[:REASON_MAX]

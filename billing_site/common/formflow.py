@@ -11,13 +11,16 @@ A view builds its form and hands the service call to :func:`submit`::
 
 On a valid POST the action runs once per one-time token (:func:`run_once`); a
 replay (double click, refresh, retry) posts nothing and is sent where the first
-submission went. A refusal comes back as a ``ValidationError``: the service's
-own, or the ledger's ``PostingRefused``, which *is* a ``ValidationError`` (this
-is where the layers meet, so no view or service translates it by hand). The
-error is shown next to the field it names (``field_map`` renames a service's
-field to the form's), else at the top of the form, and the form keeps what was
-typed. The token to render is the one just posted, so the corrected form still
-posts once, unless the token itself was stale.
+submission went. The token is bound to what was sent (:func:`sent_digest`: the
+purpose, the object named by the URL and the posted fields), so the same token
+sent with other details is refused, not taken for a replay. A refusal comes
+back as a ``ValidationError``: the service's own, or the ledger's
+``PostingRefused``, which *is* a ``ValidationError`` (this is where the layers
+meet, so no view or service translates it by hand). The error is shown next to
+the field it names (``field_map`` renames a service's field to the form's), else
+at the top of the form, and the form keeps what was typed. The token to render
+is the one just posted, so the corrected form still posts once, unless the
+token itself was stale (or was refused as reused).
 """
 
 from __future__ import annotations
@@ -32,7 +35,13 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from billing_site.common.idempotency import StaleToken, claim, issue_token, record_result
+from billing_site.common.idempotency import (
+    StaleToken,
+    claim,
+    form_digest,
+    issue_token,
+    record_result,
+)
 
 Refusal = ValidationError | StaleToken
 
@@ -100,13 +109,35 @@ def run_once(request: HttpRequest, *, purpose: str, action: Callable[[], str]) -
     result back.
     """
     token = request.POST.get("token", "")
+    digest = sent_digest(request, purpose)
     with transaction.atomic():
-        claimed = claim(token=token, user=request.user, purpose=purpose)
+        claimed = claim(token=token, user=request.user, purpose=purpose, digest=digest)
         if claimed.replay_url is not None:
             return claimed.replay_url
         url = action()
         record_result(key=claimed.key, url=url)
     return url
+
+
+# Posted names that are bookkeeping, not the form's content.
+UNBOUND_FIELDS = frozenset({"token", "csrfmiddlewaretoken"})
+
+
+def sent_digest(request: HttpRequest, purpose: str) -> str:
+    """The digest of this submission (``idempotency.form_digest``).
+
+    The object is what the URL names: its view (approve and reject share one
+    token, but are not the same submission) and its arguments, e.g. the
+    receipt's ``payment_pk``. Uploads count by name and size.
+    """
+    match = request.resolver_match
+    fields = [(k, request.POST.getlist(k)) for k in request.POST if k not in UNBOUND_FIELDS]
+    fields += [
+        (f"file:{k}", [f"{f.name}:{f.size}" for f in request.FILES.getlist(k)])
+        for k in request.FILES
+    ]
+    bound_to = {"view": match.view_name, **match.kwargs} if match is not None else {}
+    return form_digest(purpose=purpose, bound_to=bound_to, fields=fields)
 
 
 def show_errors(

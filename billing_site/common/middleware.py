@@ -1,4 +1,5 @@
-"""Idle session timeout without a database write on every page.
+"""Per-session middleware: the idle timeout without a write on every page, and the
+signed-in user's permissions and role names cached in the session.
 
 ``SESSION_COOKIE_AGE`` is the idle timeout. Django's ``SESSION_SAVE_EVERY_REQUEST``
 would push the expiry forward on every request, at the price of an UPDATE in a
@@ -15,6 +16,8 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+
+from .roles import load_cached_roles
 
 TOUCHED = "_touched"
 
@@ -35,3 +38,19 @@ class IdleSessionMiddleware:
         if not isinstance(touched, int) or now - touched >= every:
             session[TOUCHED] = now  # marks the session modified: it is saved, expiry renewed
         return response
+
+
+class RoleCacheMiddleware:
+    """Permissions and role names from the session cache (``roles.load_cached_roles``).
+
+    Sits right after ``AuthenticationMiddleware``; a role change takes effect on
+    the next request, because the cache is keyed by the roles version stamp.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if hasattr(request, "session") and hasattr(request, "user"):
+            load_cached_roles(request)
+        return self.get_response(request)

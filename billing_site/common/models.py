@@ -45,6 +45,7 @@ class IdempotencyKey(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     purpose = models.CharField(max_length=100)
     result_url = models.CharField(max_length=500, blank=True)
+    digest = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -233,3 +234,28 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.subject_id} {self.variant}".strip()
+
+
+class RolesVersion(models.Model):
+    """One row whose ``value`` goes up with every change to roles or permissions.
+
+    Permissions and role names are cached in each session under the value they
+    were read at (``billing_site.common.roles``); signals bump it in the same
+    transaction as the change, so every session reads them afresh on its next
+    request.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(id=1),
+                name="roles_version_single_row",
+                violation_error_message="There is one roles version row.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"roles version {self.value}"

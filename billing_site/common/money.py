@@ -17,8 +17,14 @@ DECIMAL_PLACES = 2
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999.99")  # largest amount a person may type
 ZERO = Decimal("0.00")
-_PLAIN_AMOUNT = re.compile(r"-?(\d+\.?\d*|\.\d+)")
-_GROUPED = re.compile(r"-?\d{1,3}(,\d{3})+(\.\d*)?")
+# ASCII digits only: Python's \d (and Decimal) also read full-width, Arabic-Indic, NKo
+# and mathematical bold digits, which no clerk means to type in an amount.
+_PLAIN_AMOUNT = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)")
+_GROUPED = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?")
+OTHER_DIGITS_MESSAGE = (
+    "Type the amount with the digits 0 to 9 only; this one has digits of another script "
+    "or a special font (full-width, Arabic-Indic ...)."
+)
 
 
 def usd(amount: Decimal | int | str) -> Money:
@@ -34,7 +40,14 @@ def quantize_half_up(amount: Decimal) -> Decimal:
 
 
 def parse_amount(text: str) -> Decimal:
-    """Parse a typed amount; raises ValueError with a plain-words reason."""
+    """Parse a typed amount; raises ValueError with a plain-words reason.
+
+    Only ASCII digits, at most two decimal places, and no more than
+    ``MAX_AMOUNT`` either way (the money columns hold a little more, the ledger
+    refuses more than this).
+    """
+    if any(ch.isdigit() and not ch.isascii() for ch in text):
+        raise ValueError(OTHER_DIGITS_MESSAGE)
     cleaned = text.strip().removeprefix("$")
     if "," in cleaned:  # thousands separators, and only those: "12,34.5" is a typo
         if not _GROUPED.fullmatch(cleaned):
@@ -51,7 +64,13 @@ def parse_amount(text: str) -> Decimal:
         raise ValueError("Enter an amount like 125.50.")
     if value.as_tuple().exponent < -DECIMAL_PLACES:  # type: ignore[operator]
         raise ValueError("Use at most two decimal places (cents).")
+    if abs(value) > MAX_AMOUNT:
+        raise ValueError(too_large_message())
     return value
+
+
+def too_large_message() -> str:
+    return f"That is more than the ledger accepts ({format_money(MAX_AMOUNT)})."
 
 
 def format_money(amount: Decimal) -> str:

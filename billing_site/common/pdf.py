@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import mimetypes
 import multiprocessing
@@ -25,13 +26,14 @@ import os
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
 import django
 from django.conf import settings
 from django.contrib.staticfiles import finders
-from django.db import connection
+from django.db import connection, connections
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
@@ -175,21 +177,52 @@ def render_many(jobs: Sequence[PdfJob], *, processes: int | None = None) -> list
 
     Workers are fresh processes (``spawn``: no database connection is shared
     across a fork) with Django set up and pointed at this process's database.
-    Starting them costs about a second each, so small batches render here.
+    Starting them costs a second or more each, so the pool is kept for the next
+    batch of this process (a bill run renders chunk after chunk) and closed at
+    exit; a single document renders here.
     """
     if in_transaction():
         raise RenderInTransaction("Render a batch of PDFs outside transaction.atomic.")
-    workers = min(processes or os.cpu_count() or 1, len(jobs))
-    if workers <= 1:
+    size = processes or os.cpu_count() or 1
+    if size <= 1 or len(jobs) <= 1:
         return [render_job(job) for job in jobs]
-    initargs = (settings.SETTINGS_MODULE or "", connection.settings_dict["NAME"])
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=multiprocessing.get_context("spawn"),
-        initializer=_start_worker,
-        initargs=initargs,
-    ) as pool:
-        return list(pool.map(render_job, jobs, chunksize=max(1, len(jobs) // (workers * 4))))
+    chunksize = max(1, len(jobs) // (size * 4))
+    try:
+        return list(_pool(size).map(_render_in_worker, jobs, chunksize=chunksize))
+    except BrokenProcessPool:  # a worker died (killed, out of memory): start afresh once
+        shutdown_render_pool()
+        return list(_pool(size).map(_render_in_worker, jobs, chunksize=chunksize))
+
+
+_POOL_LOCK = threading.RLock()
+_pool_state: dict[str, Any] = {}
+
+
+def _pool(size: int) -> ProcessPoolExecutor:
+    key = (size, settings.SETTINGS_MODULE or "", connection.settings_dict["NAME"])
+    with _POOL_LOCK:
+        if _pool_state.get("key") != key:
+            shutdown_render_pool()
+            _pool_state["pool"] = ProcessPoolExecutor(
+                max_workers=size,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=key[1:],
+            )
+            _pool_state["key"] = key
+        return _pool_state["pool"]
+
+
+def shutdown_render_pool() -> None:
+    """Stop the render workers (at exit, or before starting a pool of another shape)."""
+    with _POOL_LOCK:
+        pool = _pool_state.pop("pool", None)
+        _pool_state.pop("key", None)
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+atexit.register(shutdown_render_pool)
 
 
 def _start_worker(settings_module: str, database_name: str) -> None:
@@ -198,3 +231,11 @@ def _start_worker(settings_module: str, database_name: str) -> None:
         os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     django.setup()
     settings.DATABASES["default"]["NAME"] = database_name
+
+
+def _render_in_worker(job: PdfJob) -> bytes:
+    """One job in a kept worker: no connection stays open between batches."""
+    try:
+        return render_job(job)
+    finally:
+        connections.close_all()

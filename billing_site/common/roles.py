@@ -2,13 +2,31 @@
 
 Views check permissions with ``permission_required``; services repeat the check
 with :func:`require_perm`, so a call that skips the view is refused too.
+
+Permissions and role names are cached per session (``RoleCacheMiddleware``)
+under a version stamp, ``common.RolesVersion``. Any change to a group, a
+permission, a group's permissions or a user's groups or own permissions bumps
+the stamp in the same transaction (signals below, and after every ``migrate``),
+so each session reads its permissions again on its next request: a role taken
+away is refused from the next page on. The stamp comes with the user row
+(``CachedRolesBackend.get_user``), so a page with a warm cache spends no query
+on permissions or roles. Changes made with raw SQL, bypassing the signals, take
+effect when the stamp is next bumped (``bump_roles_version()``) or on a new login.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import PermissionDenied
+from django.db import connection
+from django.db.models import Subquery
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.http import HttpRequest
+
+from .models import RolesVersion
 
 CLERK = "Clerk"
 COORDINATOR = "Coordinator"
@@ -44,3 +62,82 @@ def grant(apps: Any, app_label: str, role_perms: dict[str, list[tuple[str, str]]
                 defaults={"name": codename.replace("_", " ").capitalize()},
             )
             group.permissions.add(perm)
+
+
+# -- permissions cached per session --------------------------------------------
+
+SESSION_KEY = "_roles_cache"
+_STAMP = "_roles_version"  # attribute the backend puts on the user it loads
+
+
+class CachedRolesBackend(ModelBackend):
+    """Django's ModelBackend, loading the roles version stamp with the user row."""
+
+    def get_user(self, user_id: Any) -> User | None:
+        stamp = Subquery(RolesVersion.objects.filter(pk=1).values("value")[:1])
+        try:
+            user = User._default_manager.annotate(**{_STAMP: stamp}).get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
+
+
+def load_cached_roles(request: HttpRequest) -> None:
+    """Give the signed-in user the permissions and role names cached in the session,
+    or read them once and cache them when the stamp has moved since."""
+    user: Any = request.user  # gets Django's own per-object permission caches set
+    if not user.is_authenticated:
+        return
+    key = [user.pk, user.is_superuser, _stamp_of(user)]
+    cached = request.session.get(SESSION_KEY)
+    if isinstance(cached, dict) and cached.get("key") == key:
+        user._user_perm_cache = set(cached["user"])
+        user._group_perm_cache = set(cached["group"])
+        user._perm_cache = user._user_perm_cache | user._group_perm_cache
+        user._role_names = cached["roles"]
+        return
+    backend = ModelBackend()
+    names = sorted(user.groups.values_list("name", flat=True))
+    user._role_names = names
+    request.session[SESSION_KEY] = {
+        "key": key,
+        "user": sorted(backend.get_user_permissions(user)),
+        "group": sorted(backend.get_group_permissions(user)),
+        "roles": names,
+    }
+
+
+def _stamp_of(user: Any) -> int | None:
+    if hasattr(user, _STAMP):
+        return getattr(user, _STAMP)
+    # Loaded by some other path (not CachedRolesBackend): one query for the stamp.
+    return RolesVersion.objects.filter(pk=1).values_list("value", flat=True).first()
+
+
+def bump_roles_version() -> None:
+    """Every session reads its permissions and roles again on its next request."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {RolesVersion._meta.db_table} (id, value) VALUES (1, 1)"
+            " ON CONFLICT (id) DO UPDATE SET value = EXCLUDED.value + "
+            f"{RolesVersion._meta.db_table}.value"
+        )
+
+
+def _bump(*args: Any, **kwargs: Any) -> None:
+    if kwargs.get("action", "post_").startswith("post_"):  # m2m: after add/remove/clear
+        bump_roles_version()
+
+
+def connect_role_signals() -> None:
+    """Called from ``CommonConfig.ready()``."""
+    for through in (
+        User.groups.through,
+        User.user_permissions.through,
+        Group.permissions.through,
+    ):
+        m2m_changed.connect(_bump, sender=through, dispatch_uid=f"roles-{through.__name__}")
+    for model in (Group, Permission):
+        post_save.connect(_bump, sender=model, dispatch_uid=f"roles-save-{model.__name__}")
+        post_delete.connect(_bump, sender=model, dispatch_uid=f"roles-delete-{model.__name__}")
+    post_migrate.connect(_bump, dispatch_uid="roles-migrate")

@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "billing_site.common.middleware.RoleCacheMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -90,6 +91,10 @@ TEMPLATES = [
     },
 ]
 
+# Django's form renderer with the stock input, textarea and select widgets built in
+# Python: the same HTML at a fraction of the cost (billing_site/common/fields.py).
+FORM_RENDERER = "billing_site.common.fields.FastFormRenderer"
+
 
 def _database_url() -> str:
     url = env_str("DATABASE_URL", "")
@@ -104,7 +109,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend that also loads the roles version stamp (billing_site.common.roles).
+    "billing_site.common.roles.CachedRolesBackend",
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -191,6 +197,11 @@ PAYMENTS_DEPOSIT_BANK_ACCOUNTS = env_mapping("PAYMENTS_DEPOSIT_BANK_ACCOUNTS", {
 # The largest supporting document an adjustment request may carry.
 ADJUSTMENT_ATTACHMENT_MAX_BYTES = env_int(
     "ADJUSTMENT_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024, minimum=1024
+)
+# A counter payment (applied or tendered) above this asks the clerk to tick
+# "I confirm this amount" before it posts (payments.forms.TenderFieldsForm).
+PAYMENTS_CONFIRM_OVER = env_decimal(
+    "PAYMENTS_CONFIRM_OVER", Decimal("10000.00"), minimum=Decimal("0.00")
 )
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -24,6 +24,7 @@ from accounts.views.maintain import NOTE
 from billing import selectors as billing_selectors
 from billing_site.common.idempotency import issue_token
 from ledger.selectors import account_activity, aging, open_business_day, open_by_service
+from payments.selectors import receipts_for_transactions
 
 NOTES_SHOWN = 200
 MONEY_PERM = "ledger.view_journaltransaction"
@@ -90,5 +91,11 @@ def money_for(account: Account) -> dict[str, Any]:
         "as_of": as_of,
         "by_service": open_by_service(account.pk),
         "aging": aging(account.pk, as_of=as_of),
-        "activity": account_activity(account.pk),
+        "activity": _with_receipts(account_activity(account.pk)),
     }
+
+
+def _with_receipts(activity: list[Any]) -> list[tuple[Any, Any]]:
+    """Each activity row with the receipt behind it (None when none), to link and reprint."""
+    receipts = receipts_for_transactions([row.transaction.pk for row in activity])
+    return [(row, receipts.get(row.transaction.pk)) for row in activity]

@@ -15,10 +15,10 @@ from .batches import (
     lockbox_post_pending,
 )
 from .closeout import closeout_run, next_business_date
-from .drawers import drawer_close, drawer_open
+from .drawers import drawer_close, drawer_open, drawer_reopen
 from .returns import payment_return
 from .taking import AccountPart, MiscPart, TenderIn, payment_take, receipt_printed
-from .voids import payment_void
+from .voids import payment_void, payment_void_decline, payment_void_request
 
 __all__ = [
     "AccountPart",
@@ -31,6 +31,7 @@ __all__ = [
     "closeout_run",
     "drawer_close",
     "drawer_open",
+    "drawer_reopen",
     "item_post_to",
     "item_reject",
     "lockbox_import",
@@ -39,5 +40,7 @@ __all__ = [
     "payment_return",
     "payment_take",
     "payment_void",
+    "payment_void_decline",
+    "payment_void_request",
     "receipt_printed",
 ]

@@ -30,6 +30,7 @@ from djmoney.money import Money
 from accounts.choices import AccountStatus
 from accounts.models import Account
 from accounts.selectors import account_by_number
+from billing_site.common.cards import refuse_card_numbers
 from billing_site.common.models import LongTask
 from billing_site.common.money import CURRENCY, ZERO
 from billing_site.common.numbering import next_number
@@ -42,8 +43,12 @@ from billing_site.common.tasks import (
     start_long_task,
 )
 from ledger.choices import GLRole, TransactionKind
-from ledger.posting import LedgerWriter
-from ledger.services import payment_lines, writer_for
+from ledger.services import (
+    LedgerWriter,
+    payment_lines,
+    refresh_planner_statistics,
+    writer_for,
+)
 
 from ..choices import BatchKind, BatchStatus, ItemStatus
 from ..lockbox import LockboxFormatError, file_hash, parse_lockbox
@@ -92,6 +97,7 @@ def batch_add_item(
 ) -> RemittanceItem:
     """Key one stub; the account must exist, be open and accept checks."""
     require_perm(acting_user, PERM)
+    refuse_card_numbers(account=account_text, check_number=check_number)
     batch = _open_mail_batch(batch)
     account = account_by_number(account_text)
     if account is None:
@@ -155,7 +161,7 @@ def _post_items(writer: LedgerWriter, items: Sequence[RemittanceItem], batch: An
     cash = writer.chart.gl(GLRole.CASH)
     queued = []
     for item in items:
-        account = writer.accounts[item.account_id]  # type: ignore[index]
+        account = writer.account(item.account_id)  # type: ignore[arg-type]
         lines = payment_lines(writer, account, item.amount.amount, cash)
         memo = f"Batch {batch.number} line {item.line_number}: check {item.check_number}"
         queued.append(
@@ -167,8 +173,8 @@ def _post_items(writer: LedgerWriter, items: Sequence[RemittanceItem], batch: An
             )
         )
     writer.flush()
-    for item, pending in zip(items, queued, strict=True):
-        item.transaction = pending.saved
+    for item, posted in zip(items, queued, strict=True):
+        item.transaction = writer.transaction_of(posted)
         item.status = ItemStatus.POSTED
         item.business_date = writer.business_date
     _mark_posted(items, writer.business_date)
@@ -205,6 +211,7 @@ def _finish(batch: RemittanceBatch, acting_user: Any, writer: LedgerWriter | Non
 def lockbox_import(*, file_name: str, data: bytes, acting_user: Any) -> RemittanceBatch:
     """Read and store a lockbox file as a batch of pending rows (posted by a task)."""
     require_perm(acting_user, PERM)
+    refuse_card_numbers(file=file_name)  # the rows are checked by parse_lockbox
     digest = file_hash(data)
     earlier = RemittanceBatch.objects.filter(file_sha256=digest).first()
     if earlier is not None:
@@ -311,6 +318,8 @@ def lockbox_finish(*, task: LongTask, acting_user: Any) -> None:
 def _post_chunk(batch_pk: int, number: int, size: int, acting_user: Any) -> ChunkResult:
     """Post the pending rows of chunk ``number`` (rows number*size.. in line order)."""
     batch = RemittanceBatch.objects.select_for_update().get(pk=batch_pk)
+    if number == 1 and batch.rows_total > size:  # stale plans would slow every later chunk
+        refresh_planner_statistics()
     in_chunk = batch.items.order_by("line_number", "pk")[number * size : (number + 1) * size]
     items = [i for i in in_chunk if i.status == ItemStatus.PENDING]
     if not items:
@@ -347,7 +356,7 @@ def _row_problem(item: RemittanceItem, writer: LedgerWriter, cash_only: set[int]
         return f"No account numbered {item.account_text!r}."
     if amount <= ZERO:
         return f"The amount {amount} is not a payment."
-    if writer.accounts[account.pk].status == AccountStatus.CLOSED:
+    if writer.account(account).status == AccountStatus.CLOSED:
         return f"Account {account.number} is closed; it takes no payments."
     if account.pk in cash_only:
         return f"Account {account.number} is cash only: return the check to the customer."
@@ -355,7 +364,7 @@ def _row_problem(item: RemittanceItem, writer: LedgerWriter, cash_only: set[int]
     if amount > review_over:
         return f"Over {review_over}: a person confirms large payments."
     overpay = settings.PAYMENTS_LOCKBOX_OVERPAY_LIMIT
-    owed = writer.books[account.pk].balance
+    owed = writer.open_amounts(account).balance
     if amount - max(owed, ZERO) > overpay:
         return f"Pays {amount} against {owed} owed: more than {overpay} over."
     return ""
@@ -398,6 +407,7 @@ def item_post_to(*, item: RemittanceItem, account: Account, acting_user: Any) ->
 def item_reject(*, item: RemittanceItem, reason: str, acting_user: Any) -> RemittanceItem:
     """Resolve an exception by rejecting the row (the payment goes back to the remitter)."""
     require_perm(acting_user, PERM)
+    refuse_card_numbers(reason=reason)
     item = _exception(item)
     if not reason.strip():
         raise refuse("reason", "Say why the row is rejected.")

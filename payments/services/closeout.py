@@ -4,29 +4,29 @@ Deposit slips: one per bank account and fund group. Utility receipts are pooled
 cash (the cash GL's fund); each miscellaneous-revenue fund gets its own slip.
 Drawer over/short is in the utility slip's cash (it was posted against pooled
 cash): each bag holds what was counted. Card tenders
-settle through the card processor and are not deposited. The next business day
-is the next weekday that is not a holiday (``ledger.Holiday``, kept in the admin).
+settle through the card processor and are not deposited. The business calendar
+(the next business day, closing one and opening the next) is the ledger's
+(``ledger.business_calendar``); the closeout calls it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery, Sum
-from django.utils import timezone
 from djmoney.money import Money
 
 from billing_site.common.money import CURRENCY, ZERO
 from billing_site.common.numbering import next_number
 from billing_site.common.roles import require_perm
-from ledger.choices import DayStatus, GLRole
-from ledger.models import BusinessDay, Fund, GLAccount, Holiday
-from ledger.services import business_day_open
+from ledger.choices import GLRole
+from ledger.models import Fund, GLAccount
+from ledger.services import business_day_close, lock_open_business_day, next_business_date
 
 from ..choices import (
     UTILITY_SLIP,
@@ -64,9 +64,11 @@ class SlipTotals:
 @transaction.atomic
 def closeout_run(*, acting_user: Any) -> Closeout:
     """Close the open business day and open the next one."""
-    require_perm(acting_user, "payments.run_closeout", "ledger.post_transaction")
+    require_perm(
+        acting_user, "payments.run_closeout", "ledger.post_transaction", "ledger.close_business_day"
+    )
     # Lock the day row: postings take KEY SHARE on it, so none can slip in while we close.
-    day = BusinessDay.objects.select_for_update().filter(status=DayStatus.OPEN).first()
+    day = lock_open_business_day()
     if day is None:
         raise refuse(None, "No business day is open.")
     drawers = list(Drawer.objects.select_for_update().filter(business_date=day.date))
@@ -85,25 +87,8 @@ def closeout_run(*, acting_user: Any) -> Closeout:
         business_date=day.date, closed_by=acting_user, next_date=next_business_date(day.date)
     )
     _make_deposits(closeout, drawers)
-    day.status = DayStatus.CLOSED
-    day.closed_by = acting_user
-    day.closed_at = timezone.now()
-    day.save(update_fields=["status", "closed_by", "closed_at"])
-    business_day_open(on=closeout.next_date, acting_user=acting_user)
+    business_day_close(day=day, acting_user=acting_user, next_date=closeout.next_date)
     return closeout
-
-
-def next_business_date(day: date) -> date:
-    """The next weekday that is not a holiday (ledger ``Holiday``, kept in the admin)."""
-    following = day + timedelta(days=1)
-    closed = set(
-        Holiday.objects.filter(
-            date__gte=following, date__lte=following + timedelta(days=60)
-        ).values_list("date", flat=True)
-    )
-    while following.weekday() >= 5 or following in closed:
-        following += timedelta(days=1)
-    return following
 
 
 def _make_deposits(closeout: Closeout, drawers: list[Drawer]) -> None:

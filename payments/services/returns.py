@@ -34,6 +34,7 @@ from djmoney.money import Money
 from accounts import services as account_services
 from accounts.choices import AccountStatus, FlagKind
 from accounts.models import Account, AccountFlag
+from billing_site.common.cards import refuse_card_numbers
 from billing_site.common.money import CURRENCY, ZERO
 from billing_site.common.roles import require_perm
 from ledger.choices import TransactionKind
@@ -100,6 +101,7 @@ def payment_return(
     )
     if kind not in ReturnKind.values:
         raise refuse("kind", "Choose what kind of return this is.")
+    refuse_card_numbers(reason=reason)
     if not reason.strip():
         raise refuse("reason", "Say why the payment came back (the bank's reason).")
     target = _returnable(payment, item, kind)

@@ -18,13 +18,17 @@ from djmoney.money import Money
 
 from accounts.choices import AccountStatus
 from accounts.models import Account
+from billing_site.common.cards import (
+    CARD_NUMBER_MESSAGE,
+    looks_like_card_number,
+    refuse_card_numbers,
+)
 from billing_site.common.money import CURRENCY, ZERO
 from billing_site.common.numbering import next_number
 from billing_site.common.roles import require_perm
 from ledger.choices import GLRole, TransactionKind
 from ledger.services import Line, payment_lines, writer_for
 
-from ..cards import CARD_NUMBER_MESSAGE, looks_like_card_number
 from ..choices import CASH_ONLY_TENDERS, TenderKind
 from ..models import Drawer, MiscRevenueItem, Payment, PaymentLine, Tender
 from ..selectors import is_cash_only
@@ -67,19 +71,24 @@ class TenderIn:
 @transaction.atomic
 def payment_take(
     *,
-    drawer: Drawer,
+    drawer: Drawer | None,
     tenders: Sequence[TenderIn],
     acting_user: Any,
     accounts: Sequence[AccountPart] = (),
     misc: Sequence[MiscPart] = (),
     payer: str = "",
 ) -> Payment:
-    """Post one receipt: accounts (by payment order) or misc revenue, paid by ``tenders``."""
+    """Post one receipt: accounts (by payment order) or misc revenue, paid by ``tenders``.
+
+    ``drawer`` None is the acting clerk's open drawer. The drawer, the business
+    day and the receipt number are each read once (the day by the ledger writer).
+    """
     require_perm(acting_user, "payments.take_payment")
-    drawer = own_open_drawer(drawer, acting_user)
+    refuse_card_numbers(payer=payer)
     total = _check_parts(accounts, misc)
     change = _check_tenders(tenders, total)
     writer = writer_for(acting_user)
+    drawer = own_open_drawer(drawer, acting_user, on=writer.business_date)
     locked = writer.lock([p.account for p in accounts])
     _check_accounts(accounts, locked, tenders, writer.business_date)
     number = next_number(f"payments.receipt.drawer.{drawer.pk}")
@@ -95,10 +104,9 @@ def payment_take(
         ]
     kind = TransactionKind.PAYMENT if accounts else TransactionKind.MISC_REVENUE
     who = ", ".join(a.number for a in locked) or ", ".join(m.item.name for m in misc)
-    pending = writer.post(
+    posted = writer.post_now(
         kind=kind, lines=lines, memo=f"Receipt {label}: {who}", source=f"receipt {label}"
     )
-    writer.flush()
     payment = Payment.objects.create(
         drawer=drawer,
         receipt_number=number,
@@ -108,7 +116,7 @@ def payment_take(
         tendered=Money(sum((t.amount for t in tenders), ZERO), CURRENCY),
         change_due=Money(change, CURRENCY),
         payer=payer.strip()[:200],
-        transaction=pending.saved,  # type: ignore[misc]  # set by flush() above
+        transaction=posted,
     )
     _save_lines(payment, accounts, misc)
     _save_tenders(payment, tenders)
@@ -127,6 +135,7 @@ def _check_parts(accounts: Sequence[AccountPart], misc: Sequence[MiscPart]) -> D
         seen.add(part.account.pk)
         amount_for(part.field.replace("account", "amount"), part.amount, what="Amount")
     for item in misc:
+        refuse_card_numbers(description=item.description)
         amount_for("amount", item.amount)
     return sum((p.amount for p in accounts), ZERO) + sum((m.amount for m in misc), ZERO)
 

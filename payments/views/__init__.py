@@ -15,8 +15,21 @@ from .batches import (
     lockbox_upload,
 )
 from .closeout import closeout, closeout_detail, deposit_slip
-from .counter import index, lookup, misc, receipt, receipt_pdf, receipt_print, take, void
-from .drawers import drawer_close, drawer_detail, drawer_open
+from .counter import (
+    index,
+    lookup,
+    misc,
+    receipt,
+    receipt_pdf,
+    receipt_print,
+    receipts,
+    take,
+    void,
+    void_decline,
+    void_queue,
+    void_request,
+)
+from .drawers import drawer_close, drawer_detail, drawer_open, drawer_reopen
 from .reports import report, reports
 from .returns import return_item, return_payment
 
@@ -34,6 +47,7 @@ __all__ = [
     "drawer_close",
     "drawer_detail",
     "drawer_open",
+    "drawer_reopen",
     "exceptions",
     "index",
     "item_resolve",
@@ -43,10 +57,14 @@ __all__ = [
     "receipt",
     "receipt_pdf",
     "receipt_print",
+    "receipts",
     "report",
     "reports",
     "return_item",
     "return_payment",
     "take",
     "void",
+    "void_decline",
+    "void_queue",
+    "void_request",
 ]

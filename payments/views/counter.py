@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.urls import resolve, reverse
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.choices import AccountStatus
 from accounts.selectors import account_by_number, flags_in_force, search_accounts
+from billing_site.common.cards import CARD_NUMBER_MESSAGE, looks_like_card_number
 from billing_site.common.formflow import submit, token_for
-from billing_site.common.pdf import pdf_response
+from billing_site.common.idempotency import issue_token
+from billing_site.common.pdf import pdf_response, render_pdf
 from ledger.selectors import open_business_day
 
 from .. import selectors, services
@@ -38,12 +40,18 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @permission_required("payments.take_payment", raise_exception=True)
 def take(request: HttpRequest) -> HttpResponse:
-    drawer = selectors.open_drawer_for(request.user)
+    """The payment screen. One htmx POST per payment answers with the receipt and a new form.
+
+    Without htmx the POST redirects to the receipt page (POST-redirect-GET). With
+    htmx it answers with the pay screen fragment (the receipt panel above a
+    fresh form with a new one-time token) and pushes the receipt's URL, so a
+    refresh shows that receipt. A replay answers with the first receipt. The
+    POST leaves finding and locking the drawer to the service: one read.
+    """
     wanted = account_query(request)
-    if drawer is None:
-        messages.info(request, "Open your drawer with its starting float first.")
-        url = reverse("payments:drawer_open")
-        return redirect(f"{url}?account={wanted}" if wanted else url)
+    drawer = None if request.method == "POST" else selectors.open_drawer_for(request.user)
+    if request.method != "POST" and drawer is None:
+        return _to_drawer_open(request, wanted)
     form = PaymentForm(request.POST or None, initial={"account_0": wanted})
 
     def post() -> str:
@@ -58,20 +66,59 @@ def take(request: HttpRequest) -> HttpResponse:
 
     sent = submit(request, purpose=TAKE, form=form, action=post)
     if sent.done:
-        return sent.done
+        return _posted(request, sent.done) if _pay_screen_request(request) else sent.done
+    drawer = drawer or selectors.open_drawer_for(request.user)
+    if drawer is None:
+        return _to_drawer_open(request, wanted)
     context = {
         "form": form,
         "drawer": drawer,
         "token": sent.token,
         "lookups": _lookups(form) if form.is_bound else _lookups_for(wanted),
     }
-    return render(request, "payments/take.html", context, status=400 if form.errors else 200)
+    page = "payments/partials/_pay_screen.html" if _pay_screen_request(request) else TAKE_PAGE
+    return render(request, page, context, status=400 if form.errors else 200)
+
+
+TAKE_PAGE = "payments/take.html"
+
+
+def _pay_screen_request(request: HttpRequest) -> bool:
+    """An htmx request for the pay screen fragment (a history restore wants the whole page)."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request and htmx.target == "pay-screen"
+
+
+def _posted(request: HttpRequest, done: HttpResponse) -> HttpResponse:
+    """The pay screen after a payment (or its replay): its receipt above a fresh form."""
+    url = done["Location"]
+    payment = selectors.payment_for_receipt(resolve(url).kwargs["payment_pk"])
+    context = {
+        "form": PaymentForm(),
+        "drawer": payment.drawer,
+        "token": issue_token(user_id=request.user.pk, purpose=TAKE),
+        "lookups": [],
+        "payment": payment,
+    }
+    response = render(request, "payments/partials/_pay_screen.html", context)
+    response["HX-Push-Url"] = url
+    return response
+
+
+def _to_drawer_open(request: HttpRequest, wanted: str) -> HttpResponse:
+    messages.info(request, "Open your drawer with its starting float first.")
+    url = reverse("payments:drawer_open")
+    url = f"{url}?account={wanted}" if wanted else url
+    if getattr(request, "htmx", None):
+        return HttpResponse(headers={"HX-Redirect": url})
+    return redirect(url)
 
 
 def account_query(request: HttpRequest) -> str:
     """The account number a link asked to pay (``?account=``): digits only, else nothing."""
     text = request.GET.get("account", "").strip()
-    return text if text.isascii() and text.isdigit() and len(text) <= 20 else ""
+    number = text.isascii() and text.isdigit() and len(text) <= 20
+    return text if number and not looks_like_card_number(text) else ""
 
 
 def _lookups_for(wanted: str) -> list[dict[str, object]]:
@@ -90,6 +137,8 @@ def _lookups(form: PaymentForm) -> list[dict[str, object]]:
 
 
 def _lookup_context(text: str) -> dict[str, object]:
+    if looks_like_card_number(text):  # never searched for, never shown back
+        return {"card_message": CARD_NUMBER_MESSAGE}
     day = open_business_day()
     account = account_by_number(text)
     if account is None:
@@ -138,12 +187,24 @@ def misc(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("payments.view_payment", raise_exception=True)
+def receipts(request: HttpRequest) -> HttpResponse:
+    """Today's receipts (a clerk's own drawers; every drawer for supervisors), searchable."""
+    day = open_business_day()
+    q = request.GET.get("q", "")[:40]
+    found = selectors.receipts_of_day(user=request.user, business_date=day.date, q=q) if day else []
+    context = {"day": day, "q": q, "receipts": found}
+    return render(request, "payments/receipts.html", context)
+
+
+@permission_required("payments.view_payment", raise_exception=True)
 def receipt(request: HttpRequest, payment_pk: int) -> HttpResponse:
     payment = selectors.payment_for_receipt(payment_pk)
     void_form = VoidForm() if request.user.has_perm("payments.void_payment") else None
     context = {
         "payment": payment,
         "void_form": void_form,
+        "request_form": VoidForm(),
+        "request_token": token_for(request, VOID_REQUEST),
         "token": token_for(request, VOID),
         "business_date": getattr(open_business_day(), "date", None),
     }
@@ -151,27 +212,46 @@ def receipt(request: HttpRequest, payment_pk: int) -> HttpResponse:
 
 
 def _print_context(request: HttpRequest, pk: int) -> dict[str, object]:
+    """What a print shows. A GET is a preview and changes nothing; only a POST prints.
+
+    The clerk who took the payment prints the original once (the first POST);
+    every later print, and any print by someone else, says COPY.
+    """
     payment = selectors.payment_for_receipt(pk)
-    if payment.taken_by_id != request.user.pk:  # a supervisor or auditor looking: a copy
-        return {"payment": payment, "copy": True}
+    if request.method != "POST":
+        return {"payment": payment, "preview": True}
+    if payment.taken_by_id != request.user.pk:  # a supervisor or auditor printing: a copy
+        return {"payment": payment, "copy": True, "printing": True}
     original = services.receipt_printed(payment=payment, acting_user=request.user)
-    return {"payment": payment, "copy": not original}
+    return {"payment": payment, "copy": not original, "printing": True}
 
 
+@require_http_methods(["GET", "POST"])
 @permission_required("payments.view_payment", raise_exception=True)
 def receipt_print(request: HttpRequest, payment_pk: int) -> HttpResponse:
-    """The browser print view (CSS @media print); a second print says COPY."""
+    """The browser print view (CSS @media print): GET previews, POST prints (a reprint: COPY)."""
     return render(request, "payments/receipt_print.html", _print_context(request, payment_pk))
 
 
+@require_http_methods(["GET", "POST"])
 @permission_required("payments.view_payment", raise_exception=True)
 def receipt_pdf(request: HttpRequest, payment_pk: int) -> HttpResponse:
-    size = "80mm" if request.GET.get("size") == "80mm" else "letter"
+    """The receipt as PDF. A GET previews (marked PREVIEW; nothing stored or counted);
+    a POST prints: the clerk's first print is the stored original, later ones COPY."""
+    asked = request.POST.get("size") if request.method == "POST" else request.GET.get("size")
+    size = "80mm" if asked == "80mm" else "letter"
     context = _print_context(request, payment_pk)
     payment: Payment = context["payment"]  # type: ignore[assignment]
-    pdf = receipt_document_pdf(
-        payment=payment, size=size, copy=bool(context["copy"]), acting_user=request.user
-    )
+    if context.get("preview"):
+        pdf = render_pdf(
+            "payments/pdf/receipt.html",
+            {**context, "size": size},
+            stylesheet="payments/pdf/receipt.css",
+        )
+    else:
+        pdf = receipt_document_pdf(
+            payment=payment, size=size, copy=bool(context["copy"]), acting_user=request.user
+        )
     return pdf_response(pdf, f"receipt-{payment.receipt_label}-{size}.pdf")
 
 
@@ -198,3 +278,52 @@ def void(request: HttpRequest, payment_pk: int) -> HttpResponse:
         "business_date": getattr(open_business_day(), "date", None),
     }
     return render(request, "payments/receipt.html", context, status=400)
+
+
+VOID_REQUEST = "payments.void_request"
+
+
+@require_POST
+@permission_required("payments.take_payment", raise_exception=True)
+def void_request(request: HttpRequest, payment_pk: int) -> HttpResponse:
+    """A clerk asks for a void; the receipt joins the supervisors' queue."""
+    payment = get_object_or_404(Payment, pk=payment_pk)
+    form = VoidForm(request.POST)
+
+    def post() -> str:
+        services.payment_void_request(
+            payment=payment, reason=form.cleaned_data["reason"], acting_user=request.user
+        )
+        return reverse("payments:receipt", args=[payment.pk])
+
+    done = f"A supervisor is asked to void receipt {payment.receipt_label}."
+    sent = submit(request, purpose=VOID_REQUEST, form=form, action=post, success=done)
+    if sent.done:
+        return sent.done
+    context = {
+        "payment": selectors.payment_for_receipt(payment.pk),
+        "request_form": form,
+        "request_token": sent.token,
+        "business_date": getattr(open_business_day(), "date", None),
+    }
+    return render(request, "payments/receipt.html", context, status=400)
+
+
+@require_POST
+@permission_required("payments.void_payment", raise_exception=True)
+def void_decline(request: HttpRequest, payment_pk: int) -> HttpResponse:
+    payment = get_object_or_404(Payment, pk=payment_pk)
+    try:
+        services.payment_void_decline(payment=payment, acting_user=request.user)
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    else:
+        messages.success(request, f"The void of receipt {payment.receipt_label} is declined.")
+    return redirect("payments:void_queue")
+
+
+@permission_required("payments.void_payment", raise_exception=True)
+def void_queue(request: HttpRequest) -> HttpResponse:
+    """Voids waiting for a supervisor, oldest first."""
+    context = {"waiting": selectors.voids_waiting()}
+    return render(request, "payments/void_queue.html", context)

@@ -8,9 +8,16 @@
  *   the account box reaches the matches, ArrowUp/ArrowDown move between them.
  * - [data-pay-form]: live totals (applied, tendered, change due).
  * - [data-count]: running total of a count by denomination.
+ * - form[data-enter-moves] (drawer counts): Enter in a field moves to the next
+ *   field instead of submitting; only the button submits. A reflex Enter after
+ *   typing one count must not open or close a drawer.
  * - [data-post-once]: the button is disabled after the first submit (the server's
  *   one-time token is what really guarantees a single posting).
- * - [data-print-now]: opens the browser's print dialog.
+ * - [data-print-now]: opens the browser's print dialog; [data-print-auto] opens it once
+ *   the page is loaded (the page a Print button's POST answers with).
+ * - #pay-screen: the payment form posts by htmx; the answer (receipt panel and a
+ *   fresh form, or the form with its errors, sent as 400) replaces the screen and
+ *   the focus goes to the first field in error, else the first account box.
  */
 (function () {
   "use strict";
@@ -68,9 +75,22 @@
     if (next) { event.preventDefault(); next.focus(); }
   }
 
+  function onCountEnter(event, target) {
+    var form = target.form;
+    if (event.key !== "Enter" || !form || !form.hasAttribute("data-enter-moves")) return;
+    if (target.tagName === "TEXTAREA" || target.tagName === "BUTTON") return;
+    event.preventDefault();
+    var fields = Array.prototype.filter.call(form.elements, function (el) {
+      return el.type !== "hidden" && !el.disabled && el.tagName !== "FIELDSET";
+    });
+    var next = fields[fields.indexOf(target) + 1];
+    if (next) next.focus();
+  }
+
   document.addEventListener("keydown", function (event) {
     var target = event.target;
     if (!(target instanceof HTMLElement)) return;
+    onCountEnter(event, target);
     if (target.hasAttribute("data-pay-account")) onAccountEnter(event, target);
     onArrow(event, target);
   });
@@ -89,6 +109,37 @@
       }
     }
     if (target.closest("[data-print-now]")) window.print();
+  });
+
+  function isPayScreen(el) {
+    return Boolean(el && el.id === "pay-screen");
+  }
+
+  // A refused payment comes back as 400 with the form and its errors: show it.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var detail = event.detail || {};
+    if (isPayScreen(detail.target) && detail.xhr && detail.xhr.status === 400) {
+      detail.shouldSwap = true;
+      detail.isError = false;
+    }
+  });
+
+  // The request failed (network, server error): let the clerk send the form again.
+  function releaseForm(event) {
+    var form = event.target && event.target.closest && event.target.closest("form[data-pay-form]");
+    if (!form) return;
+    form.removeAttribute("data-submitted");
+    form.querySelectorAll("[data-post-once]").forEach(function (b) { b.disabled = false; });
+  }
+  document.addEventListener("htmx:responseError", releaseForm);
+  document.addEventListener("htmx:sendError", releaseForm);
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var screen = document.getElementById("pay-screen");
+    if (!screen || !isPayScreen(event.detail && event.detail.target)) return;
+    var first = screen.querySelector('[aria-invalid="true"]') || screen.querySelector("[autofocus]");
+    if (first) first.focus();
+    refreshTotals();
   });
 
   document.addEventListener("htmx:afterSwap", function (event) {
@@ -137,6 +188,9 @@
 
   document.addEventListener("input", refreshTotals);
   document.addEventListener("DOMContentLoaded", refreshTotals);
+  window.addEventListener("load", function () {
+    if (document.querySelector("[data-print-auto]")) window.print();
+  });
 
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -41,9 +41,72 @@ def test_it_ranks_active_first_then_pending_then_final_by_number(obriens) -> Non
 
 def test_many_matches_walk_the_rank_index_and_rank_the_same(obriens, monkeypatch) -> None:
     gathered = numbers(selectors.search_accounts("brien"))
+    monkeypatch.setattr(selectors, "WALK_ROWS", 1)  # the first walk finds too few
     monkeypatch.setattr(selectors, "CANDIDATE_CAP", 2)  # too many to gather: walk instead
     assert numbers(selectors.search_accounts("brien")) == gathered
     assert numbers(selectors.search_accounts("brien", limit=3)) == gathered[:3]
+
+
+def warm(text: str, **kwargs) -> list[str]:
+    """Search once (its statements prepared on this connection); the numbers found."""
+    return numbers(selectors.search_accounts(text, **kwargs))
+
+
+@pytest.mark.parametrize(
+    ("text", "knobs", "statements"),
+    [
+        ("brien", {}, 1),  # walk, gather and result rows in one statement
+        ("brien", {"WALK_ROWS": 1, "CANDIDATE_CAP": 2}, 2),  # then the long walk
+        ("brien", {"WALK_ROWS": 1, "CANDIDATE_CAP": 2, "LONG_WALK_ROWS": 2}, 3),  # full sort
+        ("o'b", {}, 1),  # no trigram: the long walk alone
+        ("o'b", {"LONG_WALK_ROWS": 2}, 2),  # too few in it: full sort
+    ],
+)
+def test_it_answers_alike_whichever_plan_in_few_statements(
+    obriens, monkeypatch, django_assert_num_queries, text, knobs, statements
+) -> None:
+    expected = warm("brien")
+    for name, value in knobs.items():
+        monkeypatch.setattr(selectors, name, value)
+    assert warm(text) == expected
+    with django_assert_num_queries(statements):
+        assert numbers(selectors.search_accounts(text)) == expected
+
+
+def test_a_number_is_one_statement_when_it_fills_the_page(obriens, django_assert_num_queries):
+    target = obriens[3].number
+    warm(target, limit=1)
+    warm(target)
+    with django_assert_num_queries(1):
+        assert numbers(selectors.search_accounts(target, limit=1)) == [target]
+    with django_assert_num_queries(2):  # then the other words' matches
+        assert numbers(selectors.search_accounts(target)) == [target]
+
+
+def test_it_prepares_each_statement_once_per_connection(obriens) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    selectors._prepared.clear()  # a fresh session
+    with CaptureQueriesContext(connection) as first:
+        warm("brien")
+    with CaptureQueriesContext(connection) as again:
+        warm("brien")
+    assert [q["sql"].split()[0] for q in first.captured_queries] == ["PREPARE", "EXECUTE"]
+    assert [q["sql"].split()[0] for q in again.captured_queries] == ["EXECUTE"]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_it_prepares_again_when_the_session_forgot_them(bob) -> None:
+    from django.db import connection
+
+    wanted = make_account(bob, customer=make_customer(bob, last_name="Forgotten"))
+    assert warm("forgotten") == [wanted.number]
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # what a connection pooler's reset does
+    assert warm("forgotten") == [wanted.number]
 
 
 def test_a_word_without_three_letters_in_a_row_still_matches(obriens) -> None:
@@ -57,7 +120,7 @@ def test_a_number_prefix_reads_a_range_of_the_number_index(obriens) -> None:
     found = numbers(selectors.search_accounts(prefix))
     assert target in found
     assert found[0].startswith(prefix)  # number matches come before other matches
-    assert selectors._number_prefix_ids("9999", 20) == []  # an all-nines prefix: no upper bound
+    assert selectors._number_prefix_rows("9999", 20) == []  # an all-nines prefix: no upper bound
     # Superscript and full-width digits fold to plain ones, then search as numbers.
     assert selectors.search_accounts("²³") == selectors.search_accounts("23")
     assert selectors.search_accounts("\uff10\uff11") == selectors.search_accounts("01")

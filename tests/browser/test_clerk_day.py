@@ -28,8 +28,13 @@ pytestmark = [
 ]
 
 
-def pdf_text(page: Page, url: str) -> str:
-    body = page.request.get(url).body()
+def pdf_text(page: Page, url: str, **form: str) -> str:
+    """The PDF at ``url``: a GET, or with ``form`` a POST (an explicit Print)."""
+    if form:
+        csrf = page.locator("input[name=csrfmiddlewaretoken]").first.get_attribute("value")
+        body = page.request.post(url, form=form, headers={"X-CSRFToken": csrf or ""}).body()
+    else:
+        body = page.request.get(url).body()
     return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(body)).pages)
 
 
@@ -125,10 +130,11 @@ def test_a_clerks_day_and_the_closeout(live_server, browser) -> None:
     split_payment = Payment.objects.get(pk=int(split.rstrip("/").split("/")[-1]))
     assert split_payment.lines.count() == 2
 
-    # Print, then a reprint that says COPY.
+    # A preview uses nothing up; Print, then a reprint that says COPY.
     receipt_pdf = f"{base}/payments/receipts/{split_payment.pk}/pdf/"
-    assert "COPY" not in pdf_text(page, receipt_pdf)
-    reprint = pdf_text(page, receipt_pdf + "?size=80mm")
+    assert "PREVIEW" in pdf_text(page, receipt_pdf)
+    assert "COPY" not in pdf_text(page, receipt_pdf, size="letter")
+    reprint = pdf_text(page, receipt_pdf, size="80mm")
     assert "COPY" in reprint and split_payment.receipt_label in reprint and "40.00" in reprint
 
     # The supervisor voids the card payment.
@@ -148,6 +154,8 @@ def test_a_clerks_day_and_the_closeout(live_server, browser) -> None:
     page.fill("#id_d5", "1")
     page.fill("#id_d1", "4")
     page.fill("#id_checks", "1042 25.00")
+    page.click("#review-count")
+    expect(page.locator("#review-over-short")).to_contain_text("$1.00 short")
     page.click("#close-drawer")
     expect(page.locator("#over-short")).to_contain_text("-$1.00")
     assert Drawer.objects.get().over_short.amount == D("-1.00")
@@ -155,6 +163,7 @@ def test_a_clerks_day_and_the_closeout(live_server, browser) -> None:
     # The supervisor's closeout: deposit slips and the closed day.
     sup.goto(f"{base}/payments/closeout/")
     sup.click("#run-closeout")
+    sup.click("#confirm-closeout")
     sup.wait_for_url("**/payments/closeout/*/")
     assert BusinessDay.objects.get(date=dt.date(2026, 11, 23)).status == "closed"
     slips = {d.label: d for d in Deposit.objects.all()}

@@ -52,7 +52,9 @@ def test_it_stores_a_receipts_original_and_prints_later_copies_marked_copy(
 ) -> None:
     payment = pay(alice, open_drawer(alice), account, "12.34")
     url = reverse("payments:receipt_pdf", args=[payment.pk])
-    first = _client(alice).get(url)
+    preview = _client(alice).get(url)  # a GET previews: nothing stored, nothing counted
+    assert "PREVIEW" in text(preview.content) and not Document.objects.exists()
+    first = _client(alice).post(url)  # the clerk's Print: the original, stored
     assert first["Content-Type"] == "application/pdf"
     assert (
         first["Content-Disposition"]
@@ -65,9 +67,9 @@ def test_it_stores_a_receipts_original_and_prints_later_copies_marked_copy(
     assert stored.file.name.startswith(f"documents/{stored.sha256[:2]}/")
     assert payment.receipt_label in text(first.content) and "COPY" not in text(first.content)
 
-    again = _client(alice).get(url)
+    again = _client(alice).post(url)
     assert "COPY" in text(again.content) and payment.receipt_label in text(again.content)
-    _client(erin).get(url)  # an auditor's look is a copy too
+    _client(erin).post(url)  # an auditor's print is a copy too
     stored.refresh_from_db()
     assert (stored.copies_printed, stored.last_copy_by) == (2, erin)
     assert Document.objects.count() == 1
@@ -159,7 +161,12 @@ def test_it_renders_a_batch_in_one_worker_process_per_core() -> None:
     texts = [text(data) for data in rendered]
     assert [f"job {n} pid" in t for n, t in enumerate(texts)] == [True] * 8
     pids = {t.split(" pid ")[1].split()[0] for t in texts}
-    assert len(pids) == min(os.cpu_count() or 1, 8) and str(os.getpid()) not in pids
+    pool = pdf._pool_state["pool"]
+    workers = {str(pid) for pid in pool._processes}
+    assert len(workers) == (os.cpu_count() or 1) and pids <= workers
+    assert str(os.getpid()) not in pids
+    again = pdf.render_many(jobs[:2])  # the next batch reuses the same workers
+    assert pdf._pool_state["pool"] is pool and len(again) == 2
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

@@ -8,7 +8,7 @@ import pytest
 from django.db import transaction
 
 from billing_site.common.models import NumberSequence
-from billing_site.common.numbering import next_number
+from billing_site.common.numbering import next_number, next_numbers
 from tests.common.concurrency import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -62,3 +62,42 @@ def test_it_never_skips_or_repeats_a_number_under_concurrency():
     assert numbers == list(range(1, len(numbers) + 1))
     assert len(numbers) == 8 * per_thread - 12  # one in four abandoned
     assert NumberSequence.objects.get(name="receipt:drawer-9").next_value == len(numbers) + 1
+
+
+def test_it_reserves_a_block_of_numbers_that_follows_single_numbers():
+    assert take("bill", start=100) == 100
+    with transaction.atomic():
+        block = next_numbers("bill", 500)
+    assert block == range(101, 601)
+    assert take("bill") == 601
+
+
+def test_it_gives_a_rolled_back_block_back():
+    with pytest.raises(Abandoned), transaction.atomic():
+        next_numbers("bill", 50, start=1)
+        raise Abandoned()
+
+    with transaction.atomic():
+        assert next_numbers("bill", 3) == range(1, 4)
+
+
+def test_it_refuses_a_block_outside_a_transaction_or_of_nothing():
+    with pytest.raises(RuntimeError, match="inside the transaction"):
+        next_numbers("bill", 5)
+    with pytest.raises(ValueError, match="at least one"), transaction.atomic():
+        next_numbers("bill", 0)
+
+
+def test_it_never_overlaps_blocks_taken_at_once():
+    def work(i: int) -> list[int]:
+        taken: list[int] = []
+        for n in range(4):
+            with transaction.atomic():
+                taken += list(next_numbers("bill-run", 1 + (i + n) % 5))
+        return taken
+
+    results = run_together(6, work)
+
+    assert not [r for r in results if isinstance(r, BaseException)], results
+    numbers = sorted(n for kept in results for n in kept)
+    assert numbers == list(range(1, len(numbers) + 1))

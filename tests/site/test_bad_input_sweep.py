@@ -99,12 +99,13 @@ BAD: dict[str, str] = {
     "rtl": "שלום",
     "nul": "a\x00b",
     "10k-chars": "x" * 10_000,
+    "card": "4111 1111 1111 1111",  # a payment card number: refused everywhere, never shown
 }
 BAD_DATES = {"feb-30": "2026-02-30", "year-1": "0001-01-01", "year-99999": "99999-01-01"}
 BAD_IDS = {"id-unknown": "999999999", "id-abc": "abc", "id-minus1": "-1"}
-CHOICE_ALSO = ("empty", "spaces", "20-digits", "fullwidth", "script", "nul", "10k-chars")
+CHOICE_ALSO = ("empty", "spaces", "20-digits", "fullwidth", "script", "nul", "10k-chars", "card")
 # Prose (names, addresses, memos, reasons) gets no number-shaped values: "NaN" is fine prose.
-PROSE = ("empty", "spaces", "script", "sql", "emoji", "rtl", "nul", "10k-chars")
+PROSE = ("empty", "spaces", "script", "sql", "emoji", "rtl", "nul", "10k-chars", "card")
 BLANK = {"empty", "spaces"}
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
@@ -167,6 +168,8 @@ class Field:
         return dict(BAD)
 
     def must_refuse(self, value_id: str) -> bool:
+        if value_id == "card":  # card numbers nowhere (DESIGN section 5)
+            return True
         if value_id in self.ok:
             return False
         if value_id in BLANK:
@@ -174,7 +177,7 @@ class Field:
         if self.kind in (TEXT, CODE):  # text: NUL cannot be stored, and nothing is cut short
             return value_id in ("nul", "10k-chars")
         if self.kind == AMOUNT:
-            return value_id != "fullwidth"  # full-width 123 is read as 123, as Python does
+            return True  # ASCII digits only: full-width 123 is refused, not read as 123
         if self.kind == COUNT:
             return value_id not in {"zero", "fullwidth"}
         return True  # dates, choices, ids, patterns, files, tokens: none is valid
@@ -721,7 +724,7 @@ FORMS: dict[str, Form] = {
         url=_url("payments:drawer_close"),
         role="alice",
         purpose=_fixed("payments.drawer_close"),
-        baseline=lambda w: {**_counts(d20="5", d10="1"), "checks": ""},
+        baseline=lambda w: {**_counts(d20="5", d10="1"), "checks": "", "confirmed": "1"},
         attack=[
             *fields(COUNT, *SAMPLED_COUNTS),
             # One line per check: "number amount"; each part gets the bad values.
@@ -813,7 +816,7 @@ FORMS: dict[str, Form] = {
         url=_url("payments:closeout"),
         role="carol",
         purpose=_fixed("payments.closeout"),
-        baseline=lambda w: {},
+        baseline=lambda w: {"confirmed": "1"},  # the confirm step's POST
         attack=[Field("token", TOKEN, required=True)],
         rows=(Closeout, BusinessDay),
         context="",
@@ -947,7 +950,7 @@ def _app_frames(error: BaseException) -> str:
 
 def _echoed(name: str) -> bool:
     """Whether the page shows a field's typed value back (buttons and bookkeeping do not)."""
-    return name not in ("token", "action") and not name.endswith("_FORMS")
+    return name not in ("token", "action", "confirmed") and not name.endswith("_FORMS")
 
 
 def _label(value: Any) -> str:
@@ -1030,6 +1033,8 @@ def test_a_bad_value_is_refused_cleanly(
     assert messages, f"{where} was refused without an error message"
     assert any(escape(m) in html for m in messages), f"{where}: {messages} are not on the page"
     assert "<script>alert(1)</script>" not in html, f"{where}: typed HTML is not escaped"
+    if value_id == "card":
+        assert "4111" not in html, f"{where}: the card number is shown back"
     if not spec.keeps_others:
         return
     shown = _typed_values(html)

@@ -4,8 +4,9 @@ The plan (names, addresses, bills, payment habits) comes from ``front.demo``
 and is deterministic for a given ``--seed`` and ``--accounts``. The main
 process creates each batch of customers, premises and accounts (bulk, with
 their history rows: see ``Seeder.open_batch``) while worker processes post
-earlier batches' year of bills and payments through the ledger's
-``LedgerWriter``, then move-outs, notes and flags through ``accounts.services``,
+earlier batches' year of bills (``ledger.services.queue_charges``, the bulk
+charge path of bill runs) and payments through one ``LedgerWriter`` per batch,
+then move-outs, notes and flags through ``accounts.services``,
 each batch in one transaction. Nothing writes ledger rows or balances directly.
 
 Safe to run again: demo accounts are recognised (opened by the demo
@@ -48,8 +49,8 @@ from front import demo
 from ledger import services as ledger_services
 from ledger.choices import GLRole, TransactionKind
 from ledger.models import BusinessDay, GLAccount, JournalEntry, JournalTransaction
-from ledger.posting import LedgerWriter, Line
 from ledger.selectors import open_business_day
+from ledger.services import AccountCharges, LedgerWriter
 
 SERVICE_WORDS = {"WATER": "water", "SEWER": "sewer", "STORM": "stormwater", "TRASH": "solid waste"}
 
@@ -364,12 +365,35 @@ class Seeder:
         cash = GLAccount.objects.get(role=GLRole.CASH)
         rngs = {plan.key: random.Random(f"{self.seed}-{plan.key}") for plan in plans}
         for index, month in enumerate(self.plan.months):
+            self.bill_month(writer, plans, accounts, index, month)
             for plan in plans:
-                account = writer.accounts[accounts[plan.key].pk]
-                self.post_month(writer, plan, account, cash, index, month, rngs[plan.key])
+                account = writer.account(accounts[plan.key])
+                self.pay_month(writer, plan, account, cash, index, month, rngs[plan.key])
         writer.flush()
 
-    def post_month(
+    def bill_month(
+        self,
+        writer: LedgerWriter,
+        plans: list[demo.AccountPlan],
+        accounts: dict[int, Account],
+        index: int,
+        month: date,
+    ) -> None:
+        """The month's bills of every account in the batch, through the bulk charge path."""
+        bills = [
+            AccountCharges(
+                account=accounts[plan.key],
+                charges=[(writer.service(code), amount) for code, amount in bill.items()],
+                memo=f"{month:%B %Y} bill: {_bill_words(bill, plan.usage[index])}",
+                source="Demo bill",
+            )
+            for plan in plans
+            if (bill := plan.bills[index])
+        ]
+        if bills:
+            ledger_services.queue_charges(writer, bills)
+
+    def pay_month(
         self,
         writer: LedgerWriter,
         plan: demo.AccountPlan,
@@ -379,21 +403,11 @@ class Seeder:
         month: date,
         rng: random.Random,
     ) -> None:
-        label = f"{month:%B %Y}"
-        bill = plan.bills[index]
-        if bill:
-            lines = []
-            for code, amount in bill.items():
-                service = writer.service(code)
-                lines.append(writer.receivable_line(account, amount, service))
-                lines.append(Line(gl_account=service.revenue_gl, amount=-amount))
-            memo = f"{label} bill: {_bill_words(bill, plan.usage[index])}"
-            writer.post(kind=TransactionKind.CHARGE, lines=lines, memo=memo, source="Demo bill")
-        balance = writer.books[account.pk].balance
+        balance = writer.open_amounts(account).balance
         paid = demo.payment_amount(plan, month=index, balance=balance, rng=rng)
         if paid > 0:
             lines = ledger_services.payment_lines(writer, account, paid, cash)
-            memo = f"Payment on the {label} bill, {demo.tender_memo(rng, plan.habit)}"
+            memo = f"Payment on the {month:%B %Y} bill, {demo.tender_memo(rng, plan.habit)}"
             writer.post(kind=TransactionKind.PAYMENT, lines=lines, memo=memo, source="Demo")
 
     def finish(self, plan: demo.AccountPlan, account: Account) -> None:

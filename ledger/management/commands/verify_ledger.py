@@ -1,4 +1,4 @@
-"""Prove the ledger: balances, balanced transactions, customer lines and the history chain.
+"""Prove the ledger: balances, deposits held, balanced transactions, customer lines, history.
 
 Each check is one set-based query, all read from one snapshot (REPEATABLE READ),
 so the proof holds while the counter keeps posting and takes seconds on a full
@@ -91,6 +91,54 @@ GROUP BY a.number, m.transaction_id
 HAVING count(h.history_id) <> 1 OR count(h.user_id) <> count(h.history_id)
 ORDER BY a.number, m.transaction_id"""
 
+OPEN_AMOUNTS = """
+SELECT a.number, s.code, coalesce(o.amount, 0), coalesce(e.total, 0)
+FROM (SELECT account_id, service_id, sum(amount) AS total FROM ledger_journalentry
+      WHERE account_id IS NOT NULL GROUP BY account_id, service_id) e
+FULL JOIN ledger_accountopen o
+       ON o.account_id = e.account_id AND o.service_id IS NOT DISTINCT FROM e.service_id
+JOIN accounts_account a ON a.id = coalesce(e.account_id, o.account_id)
+LEFT JOIN ledger_service s ON s.id = coalesce(e.service_id, o.service_id)
+WHERE coalesce(o.amount, 0) <> coalesce(e.total, 0)
+ORDER BY a.number, s.code"""
+
+DEPOSITS = """
+SELECT a.number, coalesce(d.amount, 0), coalesce(-s.total, 0)
+FROM accounts_account a
+LEFT JOIN ledger_depositheld d ON d.account_id = a.id
+LEFT JOIN (SELECT deposit_account_id, sum(amount) AS total FROM ledger_journalentry
+           WHERE deposit_account_id IS NOT NULL GROUP BY deposit_account_id) s
+       ON s.deposit_account_id = a.id
+WHERE coalesce(d.amount, 0) <> coalesce(-s.total, 0) OR coalesce(d.amount, 0) < 0
+ORDER BY a.number"""
+
+DEPOSIT_LINES = """
+SELECT e.id, e.transaction_id, g.code, e.account_id IS NOT NULL
+FROM ledger_journalentry e
+JOIN ledger_glaccount g ON g.id = e.gl_account_id
+WHERE (g.role = 'deposits_held') <> (e.deposit_account_id IS NOT NULL)
+   OR (e.deposit_account_id IS NOT NULL AND e.account_id IS NOT NULL)
+ORDER BY e.id"""
+
+DEPOSIT_HISTORY_PER_MOVE = r"""
+WITH moves AS (
+    SELECT transaction_id, deposit_account_id AS account_id, sum(amount) AS total
+    FROM ledger_journalentry WHERE deposit_account_id IS NOT NULL
+    GROUP BY transaction_id, deposit_account_id
+), history AS (
+    SELECT account_id, history_id, history_user_id AS user_id,
+           substring(history_change_reason FROM '^Transaction #([0-9]+) ')::bigint AS txn_id
+    FROM ledger_historicaldepositheld
+)
+SELECT a.number, m.transaction_id, count(h.history_id), count(h.user_id)
+FROM moves m
+JOIN accounts_account a ON a.id = m.account_id
+LEFT JOIN history h ON h.txn_id = m.transaction_id AND h.account_id = m.account_id
+WHERE m.total <> 0
+GROUP BY a.number, m.transaction_id
+HAVING count(h.history_id) <> 1 OR count(h.user_id) <> count(h.history_id)
+ORDER BY a.number, m.transaction_id"""
+
 COUNTS = """
 SELECT (SELECT count(*) FROM accounts_account), (SELECT count(*) FROM ledger_journaltransaction),
        (SELECT count(*) FROM ledger_journalentry), (SELECT count(*) FROM accounts_historicalaccount)
@@ -146,6 +194,32 @@ def _history_per_move(row: Row) -> str:
     return f"account {number}: transaction #{txn_id} history row has no acting user"
 
 
+def _open_amount(row: Row) -> str:
+    number, code, kept, summed = row
+    what = f"service {code}" if code else "unapplied credit"
+    return f"account {number}: open {what} kept as {kept} but its entries sum to {summed}"
+
+
+def _deposit(row: Row) -> str:
+    number, cached, summed = row
+    return f"account {number}: deposit held {cached} but its deposit lines hold {summed}"
+
+
+def _deposit_line(row: Row) -> str:
+    entry_id, txn_id, gl_code, owed_too = row
+    where = f"entry {entry_id} of transaction #{txn_id} on GL {gl_code}"
+    if owed_too:
+        return f"{where}: names an account both as owing and as holding a deposit"
+    return f"{where}: a deposits-held line must name, and only it may name, a deposit account"
+
+
+def _deposit_history(row: Row) -> str:
+    number, txn_id, rows, _with_user = row
+    if rows != 1:
+        return f"account {number}: deposit move #{txn_id} has {rows} history rows, expected 1"
+    return f"account {number}: deposit move #{txn_id} history row has no acting user"
+
+
 CHECKS: list[tuple[str, Callable[[Row], str]]] = [
     (BALANCES, _balance),
     (UNBALANCED, _unbalanced),
@@ -154,6 +228,10 @@ CHECKS: list[tuple[str, Callable[[Row], str]]] = [
     (NEWEST_HISTORY, _newest_history),
     (HISTORY_STEPS, _history_step),
     (HISTORY_PER_MOVE, _history_per_move),
+    (OPEN_AMOUNTS, _open_amount),
+    (DEPOSITS, _deposit),
+    (DEPOSIT_LINES, _deposit_line),
+    (DEPOSIT_HISTORY_PER_MOVE, _deposit_history),
 ]
 
 

@@ -1,0 +1,109 @@
+"""Deposits held: a customer's security deposit is a liability the city holds for the account.
+
+Taking a deposit debits cash and credits the deposits-held GL account on a line
+that names the account in ``deposit_account``: the customer owes nothing more or
+less (``Account.balance`` is untouched) and :class:`~ledger.models.DepositHeld`
+goes up. Later the deposit is either
+
+* **applied** to what the account owes (typically the final bill): debit
+  deposits held, credit the account's services by payment order, any excess
+  becoming unapplied credit, exactly as a payment would; or
+* **refunded**: debit deposits held, credit cash (the refund cheque or cash out).
+
+Applying or refunding needs ``ledger.manage_deposits`` (coordinators and
+supervisors); never more than is held. A refund also works on a closed account
+(the deposit is returned after the final bill is paid); taking or applying one
+does not. Corrections are reversals, as for every posting.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from accounts.choices import AccountStatus
+from accounts.models import Account
+from billing_site.common.money import ZERO
+from billing_site.common.roles import require_perm
+
+from .allocation import allocate
+from .amounts import check_amount
+from .choices import GLRole, TransactionKind
+from .errors import PostingRefused
+from .models import JournalTransaction
+from .posting import LedgerWriter, Line
+
+MANAGE = "ledger.manage_deposits"
+
+
+def _writer(acting_user: Any, *perms: str) -> LedgerWriter:
+    require_perm(acting_user, "ledger.post_transaction", *perms)
+    return LedgerWriter(acting_user=acting_user)
+
+
+def _held_line(writer: LedgerWriter, account: Account, amount: Decimal) -> Line:
+    return Line(
+        gl_account=writer.chart.gl(GLRole.DEPOSITS_HELD), amount=amount, deposit_account=account
+    )
+
+
+def _amount(writer: LedgerWriter, account: Account, amount: Decimal | None) -> Decimal:
+    held = writer.deposit_held(account)
+    if amount is None:
+        if held <= ZERO:
+            raise PostingRefused(f"Account {account.number} holds no deposit.")
+        return held
+    check_amount(amount, what="Deposit amount")
+    if amount > held:
+        raise PostingRefused(f"Account {account.number} holds a deposit of {held}, not {amount}.")
+    return amount
+
+
+@transaction.atomic
+def deposit_take(
+    *, account: Account, amount: Decimal, memo: str, acting_user: Any, source: str = ""
+) -> JournalTransaction:
+    """Hold ``amount`` as the account's security deposit (debit cash, credit deposits held)."""
+    writer = _writer(acting_user)
+    (locked,) = writer.lock([account])
+    if locked.status == AccountStatus.CLOSED:
+        raise PostingRefused(f"Account {locked.number} is closed: it takes no deposit.")
+    check_amount(amount, what="Deposit")
+    lines = [
+        Line(gl_account=writer.chart.gl(GLRole.CASH), amount=amount),
+        _held_line(writer, locked, -amount),
+    ]
+    return writer.post_now(kind=TransactionKind.DEPOSIT, lines=lines, memo=memo, source=source)
+
+
+@transaction.atomic
+def deposit_apply(
+    *, account: Account, memo: str, acting_user: Any, amount: Decimal | None = None
+) -> JournalTransaction:
+    """Apply the deposit (all of it, or ``amount``) to what the account owes, by payment order."""
+    writer = _writer(acting_user, MANAGE)
+    (locked,) = writer.lock([account])
+    amount = _amount(writer, locked, amount)
+    parts, excess = allocate(amount, writer.open_amounts(locked).by_service, writer.services)
+    lines = [_held_line(writer, locked, amount)]
+    lines += [writer.receivable_line(locked, -paid, service) for service, paid in parts]
+    if excess > ZERO:
+        lines.append(writer.receivable_line(locked, -excess, None))
+    return writer.post_now(kind=TransactionKind.DEPOSIT, lines=lines, memo=memo)
+
+
+@transaction.atomic
+def deposit_refund(
+    *, account: Account, memo: str, acting_user: Any, amount: Decimal | None = None
+) -> JournalTransaction:
+    """Pay the deposit (all of it, or ``amount``) back to the customer out of cash."""
+    writer = _writer(acting_user, MANAGE)
+    (locked,) = writer.lock([account])
+    amount = _amount(writer, locked, amount)
+    lines = [
+        _held_line(writer, locked, amount),
+        Line(gl_account=writer.chart.gl(GLRole.CASH), amount=-amount),
+    ]
+    return writer.post_now(kind=TransactionKind.DEPOSIT, lines=lines, memo=memo)

@@ -1,0 +1,518 @@
+"""Card numbers nowhere (issue 9 item 1, DESIGN section 5).
+
+The walk: every free-text column (CharField or TextField that is not a choice) of
+every model of the project's apps, the ``historical*`` tables included, is either
+typed by people, and then a service path below refuses a card number written
+into it, or written by the application only, with the reason in ``MACHINE``.
+A new column fails :func:`test_it_walks_every_free_text_column` until someone
+says which it is. On top of the services, every form class of the project and
+every admin form is a card-safe form (``billing_site.common.cards``), which
+refuses a card number in any posted value (``tests/site/test_bad_input_sweep.py``
+posts one into every field of every form over HTTP).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+from typing import Any
+
+import pytest
+from django import forms
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client, RequestFactory
+from django.urls import reverse
+
+from accounts import services as account_services
+from accounts.choices import AccountStatus, FlagKind
+from accounts.models import AccountNote, Customer, Premise
+from adjustments import gl as gl_services
+from adjustments import services as adjustment_services
+from adjustments.choices import Direction
+from adjustments.models import AdjustmentReason, AdjustmentRequest
+from billing_site.common.cards import (
+    CARD_NUMBER_MESSAGE,
+    CardSafeMixin,
+    free_text_fields,
+)
+from payments import services as payment_services
+from payments.choices import ReturnKind, TenderKind
+from payments.models import MiscRevenueItem, Payment, RemittanceBatch
+from payments.services import AccountPart, MiscPart, TenderIn
+from tests.factories import make_account, service
+from tests.payments.helpers import charge, open_drawer
+from tests.payments.lockbox_files import HEADER
+
+D = Decimal
+CARD = "4111 1111 1111 1111"
+IN_TEXT = f"paid with {CARD.replace(' ', '-')} today"
+PROJECT_APPS = ("common", "accounts", "ledger", "adjustments", "payments", "front")
+pytestmark = pytest.mark.django_db
+
+
+# -- the people and things the service paths need, made only when a path asks ----------
+
+
+@dataclass
+class World:
+    alice: User  # clerk
+    bob: User  # coordinator
+    carol: User  # supervisor
+
+    @cached_property
+    def account(self) -> Any:
+        made = make_account(self.bob)
+        charge(made, self.bob, water="100.00")
+        return made
+
+    @cached_property
+    def drawer(self) -> Any:
+        return open_drawer(self.alice)
+
+    @cached_property
+    def payment(self) -> Payment:
+        return payment_services.payment_take(
+            drawer=self.drawer,
+            accounts=[AccountPart(account=self.account, amount=D("10.00"))],
+            tenders=[TenderIn(TenderKind.CHECK, D("10.00"), "1001")],
+            acting_user=self.alice,
+        )
+
+    @cached_property
+    def request(self) -> AdjustmentRequest:
+        return self.adjustment(memo="Leak at the meter pit")
+
+    @cached_property
+    def posted(self) -> AdjustmentRequest:
+        posted = self.adjustment(memo="Leak, posted")
+        return adjustment_services.request_approve(
+            adjustment_request=posted, acting_user=self.carol
+        )
+
+    def adjustment(self, **fields: Any) -> AdjustmentRequest:
+        return adjustment_services.request_adjustment(
+            account=self.account,
+            direction=Direction.CREDIT,
+            reason=AdjustmentReason.objects.get(code="LEAK"),
+            amounts=[(service("WATER"), D("5.00"))],
+            acting_user=self.alice,
+            **{"memo": "Leak", **fields},
+        )
+
+
+@pytest.fixture
+def world(alice: User, bob: User, carol: User, business_day: Any) -> World:
+    return World(alice=alice, bob=bob, carol=carol)
+
+
+def _customer_fields(**typed: str) -> dict[str, str]:
+    base = {
+        "first_name": "Pat",
+        "last_name": "Payer",
+        "mailing_line1": "1 Main St",
+        "mailing_city": "Tallahassee",
+        "mailing_state": "FL",
+        "mailing_zip": "32301",
+    }
+    return {**base, **typed}
+
+
+LOCKBOX_ROW = ["2026-11-20", "1", "1", "12345674", "5.00", "5001", "Pat"]
+
+
+def _lockbox(column: str) -> bytes:
+    row = dict(zip(HEADER.split(","), LOCKBOX_ROW, strict=True))
+    row[column] = IN_TEXT
+    return f"{HEADER}\r\n{','.join(row.values())}\r\n".encode()
+
+
+# -- the service paths: (world, field) -> a call that must be refused ---------------------
+
+Path = Callable[[World, str], Any]
+PATHS: dict[str, Path] = {
+    "customer_create": lambda w, f: account_services.customer_create(
+        acting_user=w.bob, **_customer_fields(**{f: IN_TEXT})
+    ),
+    "customer_update": lambda w, f: account_services.customer_update(
+        customer=w.account.customer,
+        acting_user=w.bob,
+        **{"reason": "Moved", f: IN_TEXT},
+    ),
+    "premise_create": lambda w, f: account_services.premise_create(
+        acting_user=w.bob,
+        **{"line1": "2 Oak Ave", "city": "Tallahassee", "state": "FL", "zip_code": "32303"}
+        | {f: IN_TEXT},
+    ),
+    "status_reason": lambda w, f: account_services.account_change_status(
+        account=w.account, to=AccountStatus.FINAL, acting_user=w.bob, reason=IN_TEXT
+    ),
+    "note": lambda w, f: account_services.note_add(
+        account=w.account, text=IN_TEXT, acting_user=w.alice
+    ),
+    "flag_set": lambda w, f: account_services.flag_set(
+        account=w.account, kind=FlagKind.DISPUTE, reason=IN_TEXT, acting_user=w.bob
+    ),
+    "flag_clear": lambda w, f: account_services.flag_clear(
+        flag=account_services.flag_set(
+            account=w.account, kind=FlagKind.DISPUTE, reason="Disputed", acting_user=w.bob
+        ),
+        reason=IN_TEXT,
+        acting_user=w.bob,
+    ),
+    "adjustment_memo": lambda w, f: w.adjustment(memo=IN_TEXT),
+    "transfer_memo": lambda w, f: adjustment_services.request_transfer(
+        from_account=w.account,
+        to_account=make_account(w.bob, customer=w.account.customer),
+        transfer_of="balance",
+        amount=D("5.00"),
+        memo=IN_TEXT,
+        acting_user=w.alice,
+    ),
+    "gl_memo": lambda w, f: gl_services.gl_draft_save(
+        draft=None, memo=IN_TEXT, lines=[], acting_user=w.bob
+    ),
+    "attachment_name": lambda w, f: w.adjustment(
+        attachment=SimpleUploadedFile(f"{CARD}.pdf", b"%PDF-1.4 scan", "application/pdf")
+    ),
+    "approve_note": lambda w, f: adjustment_services.request_approve(
+        adjustment_request=w.request, acting_user=w.carol, note=IN_TEXT
+    ),
+    "reject_reason": lambda w, f: adjustment_services.request_reject(
+        adjustment_request=w.request, acting_user=w.carol, reason=IN_TEXT
+    ),
+    "reverse_reason": lambda w, f: adjustment_services.request_reverse(
+        adjustment_request=w.posted, acting_user=w.carol, reason=IN_TEXT
+    ),
+    "payer": lambda w, f: payment_services.payment_take(
+        drawer=w.drawer,
+        accounts=[AccountPart(account=w.account, amount=D("5.00"))],
+        tenders=[TenderIn(TenderKind.CASH, D("5.00"))],
+        payer=IN_TEXT,
+        acting_user=w.alice,
+    ),
+    "misc_description": lambda w, f: payment_services.payment_take(
+        drawer=w.drawer,
+        misc=[
+            MiscPart(
+                item=MiscRevenueItem.objects.get(name="Building permit"),
+                amount=D("5.00"),
+                description=IN_TEXT,
+            )
+        ],
+        tenders=[TenderIn(TenderKind.CASH, D("5.00"))],
+        acting_user=w.alice,
+    ),
+    "tender_reference": lambda w, f: payment_services.payment_take(
+        drawer=w.drawer,
+        accounts=[AccountPart(account=w.account, amount=D("5.00"))],
+        tenders=[TenderIn(TenderKind.CHECK, D("5.00"), IN_TEXT)],
+        acting_user=w.alice,
+    ),
+    "void_reason": lambda w, f: payment_services.payment_void(
+        payment=w.payment, reason=IN_TEXT, acting_user=w.carol
+    ),
+    "void_request_reason": lambda w, f: payment_services.payment_void_request(
+        payment=w.payment, reason=IN_TEXT, acting_user=w.alice
+    ),
+    "drawer_reopen_reason": lambda w, f: payment_services.drawer_reopen(
+        drawer=w.drawer, reason=IN_TEXT, acting_user=w.carol
+    ),
+    "return_reason": lambda w, f: payment_services.payment_return(
+        kind=ReturnKind.RETURNED_CHECK, reason=IN_TEXT, payment=w.payment, acting_user=w.bob
+    ),
+    "drawer_close_checks": lambda w, f: payment_services.drawer_close(
+        drawer=w.drawer, counts={"d20": 5}, checks=[(CARD, D("5.00"))], acting_user=w.alice
+    ),
+    "stub": lambda w, f: payment_services.batch_add_item(
+        batch=payment_services.batch_create(
+            control_count=1, control_total=D("5.00"), acting_user=w.bob
+        ),
+        acting_user=w.bob,
+        **{"account_text": w.account.number, "amount": D("5.00"), "check_number": "77"}
+        | {f: IN_TEXT},
+    ),
+    "lockbox_row": lambda w, f: payment_services.lockbox_import(
+        file_name="monday.csv", data=_lockbox(f), acting_user=w.bob
+    ),
+    "lockbox_file_name": lambda w, f: payment_services.lockbox_import(
+        file_name=f"{CARD}.csv",
+        data=_lockbox("remitter").replace(IN_TEXT.encode(), b"Pat"),
+        acting_user=w.bob,
+    ),
+    "item_reject": lambda w, f: payment_services.item_reject(
+        item=None,  # refused before the item is read
+        reason=IN_TEXT,
+        acting_user=w.bob,
+    ),
+}
+
+# Typed by people: "app.Model.field" -> (path, the field the path types into).
+CUSTOMER = ["first_name", "last_name", "organisation_name", "email", "phone", "alt_phone"]
+CUSTOMER += ["mailing_line1", "mailing_line2", "mailing_city", "mailing_state", "mailing_zip"]
+PREMISE = ["line1", "line2", "city", "state", "zip_code"]
+TYPED: dict[str, tuple[str, str]] = {
+    **{f"accounts.Customer.{f}": ("customer_create", f) for f in CUSTOMER},
+    "accounts.HistoricalCustomer.history_change_reason": ("customer_update", "reason"),
+    **{f"accounts.Premise.{f}": ("premise_create", f) for f in PREMISE},
+    "accounts.HistoricalAccount.history_change_reason": ("status_reason", "reason"),
+    "accounts.AccountNote.text": ("note", "text"),
+    "accounts.AccountFlag.reason": ("flag_set", "reason"),
+    "accounts.AccountFlag.clear_reason": ("flag_clear", "reason"),
+    "accounts.HistoricalAccountFlag.history_change_reason": ("flag_set", "reason"),
+    "adjustments.AdjustmentRequest.memo": ("adjustment_memo", "memo"),
+    "adjustments.AdjustmentRequest.attachment_name": ("attachment_name", ""),
+    "adjustments.AdjustmentRequest.attachment": ("attachment_name", ""),  # the file's name
+    "adjustments.AdjustmentRequest.decision_note": ("approve_note", "reason"),
+    "adjustments.AdjustmentRequest.reversal_reason": ("reverse_reason", "reason"),
+    "adjustments.HistoricalAdjustmentRequest.history_change_reason": ("reject_reason", "reason"),
+    "payments.Payment.payer": ("payer", "payer"),
+    "payments.Payment.void_reason": ("void_reason", "reason"),
+    "payments.Payment.void_request_reason": ("void_request_reason", "reason"),
+    "payments.HistoricalDrawer.history_change_reason": ("drawer_reopen_reason", "reason"),
+    "payments.PaymentLine.description": ("misc_description", "description"),
+    "payments.Tender.reference": ("tender_reference", "check_number"),
+    "payments.RemittanceBatch.file_name": ("lockbox_file_name", "file"),
+    "payments.RemittanceItem.account_text": ("lockbox_row", "account"),
+    "payments.RemittanceItem.check_number": ("lockbox_row", "check_number"),
+    "payments.RemittanceItem.remitter": ("lockbox_row", "remitter"),
+    "payments.RemittanceItem.resolution": ("item_reject", "reason"),
+    "payments.ReturnedPayment.reason": ("return_reason", "reason"),
+}
+# More paths into the same columns (the keyed stub, the other request kinds ...).
+ALSO: list[tuple[str, str]] = [
+    ("customer_update", "mailing_line2"),
+    ("transfer_memo", "memo"),
+    ("gl_memo", "memo"),
+    ("reject_reason", "reason"),
+    ("stub", "account_text"),
+    ("stub", "check_number"),
+    ("drawer_close_checks", "checks"),
+]
+ADMIN = "reference data typed in the admin only, whose forms are card-safe"
+DERIVED = "composed by a service from texts it has already checked"
+MACHINE: dict[str, str] = {
+    "common.NumberSequence.name": "a counter's name in code",
+    "common.IdempotencyKey.key": "random hex",
+    "common.IdempotencyKey.purpose": "a form's purpose in code",
+    "common.IdempotencyKey.result_url": "a URL the app reversed",
+    "common.IdempotencyKey.digest": "a SHA-256 digest",
+    "common.LongTask.kind": "a registered task kind in code",
+    "common.LongTask.label": DERIVED,
+    "common.LongTask.last_error": "the app's own message (imports refuse card numbers first)",
+    "common.LongTask.lease_owner": "a worker id the app makes",
+    "common.LongTask.subject_id": "a primary key",
+    "common.LongTask.view_permission": "a permission name in code",
+    "common.LongTaskChunk.worker": "a worker id the app makes",
+    "common.LongTaskItemError.item": "an item label the app makes (line number, row key)",
+    "common.LongTaskItemError.message": "the app's own message",
+    "common.Document.content_type": "a MIME type in code",
+    "common.Document.kind": "a document kind in code",
+    "common.Document.sha256": "a SHA-256 digest",
+    "common.Document.subject_id": "a primary key",
+    "common.Document.variant": "a paper size or variant in code",
+    "accounts.Account.number": "from the account number counter",
+    "accounts.Account.search_document": "derived from the customer and premise (checked)",
+    "accounts.HistoricalPremise.history_change_reason": "a fixed text ('Premise created')",
+    "ledger.Fund.code": ADMIN,
+    "ledger.Fund.name": ADMIN,
+    "ledger.GLAccount.code": ADMIN,
+    "ledger.GLAccount.name": ADMIN,
+    "ledger.Service.code": ADMIN,
+    "ledger.Service.name": ADMIN,
+    "ledger.Holiday.name": ADMIN,
+    "ledger.JournalTransaction.memo": DERIVED,
+    "ledger.JournalTransaction.source": DERIVED,
+    "adjustments.AdjustmentReason.code": ADMIN,
+    "adjustments.AdjustmentReason.name": ADMIN,
+    "adjustments.HistoricalAdjustmentReason.history_change_reason": ADMIN,
+    "adjustments.HistoricalApprovalLimit.history_change_reason": ADMIN,
+    "adjustments.AdjustmentRequest.attachment_type": "the type the file's bytes prove",
+    "payments.MiscRevenueItem.name": ADMIN,
+    "payments.ReturnFeeSchedule.name": ADMIN,
+    "payments.Tender.card_last4": "exactly four digits (and checked with the reference)",
+    "payments.Deposit.bank_account": "from settings",
+    "payments.Deposit.label": DERIVED,
+    "payments.RemittanceBatch.file_sha256": "a SHA-256 digest",
+    "payments.RemittanceBatch.last_error": "the app's own message",
+    "payments.RemittanceItem.row_key": "date/batch/sequence, digits checked by the parser",
+    "payments.RemittanceItem.problem": "the app's own message (no typed text echoed)",
+}
+
+
+def _column_labels() -> dict[str, str]:
+    """Every free-text column of the project, and the column whose text it copies."""
+    labels = {}
+    for model in apps.get_models():
+        if model._meta.app_label not in PROJECT_APPS:
+            continue
+        base = getattr(model, "instance_type", None)  # a django-simple-history table
+        for field in free_text_fields(model):
+            label = f"{model._meta.label}.{field.name}"
+            copied = f"{base._meta.label}.{field.name}" if base is not None else label
+            labels[label] = label if field.name.startswith("history_") else copied
+    return labels
+
+
+def test_it_walks_every_free_text_column() -> None:
+    labels = _column_labels()
+    unknown = sorted(
+        label for label, source in labels.items() if source not in TYPED and source not in MACHINE
+    )
+    assert not unknown, f"say how these columns are kept free of card numbers: {unknown}"
+    assert len(labels) > 60  # the historical tables are in the walk
+    assert "accounts.HistoricalCustomer.mailing_line1" in labels
+    stale = sorted((set(TYPED) | set(MACHINE)) - set(labels.values()))
+    assert not stale, f"listed columns that no longer exist: {stale}"
+
+
+def _cases() -> list[Any]:
+    cases = {(path, field) for path, field in TYPED.values()} | set(ALSO)
+    return [
+        pytest.param(path, field, id=f"{path}-{field or 'file'}") for path, field in sorted(cases)
+    ]
+
+
+@pytest.mark.parametrize(("path", "field"), _cases())
+def test_it_refuses_a_card_number_on_every_service_path(
+    world: World, path: str, field: str
+) -> None:
+    attempt = PATHS[path]
+    with pytest.raises(ValidationError) as refused:
+        attempt(world, field)
+    messages = [str(m) for m in refused.value.messages]
+    assert any("card number" in m for m in messages), messages
+    assert not any("4111" in m for m in messages), "the refusal shows the number again"
+
+
+def test_it_stores_nothing_of_a_refused_note_or_customer(world: World) -> None:
+    for path, field in [("note", "text"), ("customer_create", "mailing_line1")]:
+        with pytest.raises(ValidationError):
+            PATHS[path](world, field)
+    assert not AccountNote.objects.filter(text__contains="4111").exists()
+    assert not Customer.objects.filter(mailing_line1__contains="4111").exists()
+    assert not Premise.objects.filter(line1__contains="4111").exists()
+
+
+# -- every form people type into is card-safe ---------------------------------------------
+
+
+def _project_form_classes() -> list[type[forms.BaseForm]]:
+    for name in PROJECT_APPS:
+        package = apps.get_app_config(name).module
+        for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+            if ".migrations" not in info.name and ".management" not in info.name:
+                importlib.import_module(info.name)
+    found: list[type[forms.BaseForm]] = []
+    pending = [forms.BaseForm]
+    while pending:
+        for cls in pending.pop().__subclasses__():
+            pending.append(cls)
+            if cls.__module__.split(".")[0] in (
+                "accounts",
+                "adjustments",
+                "payments",
+                "ledger",
+                "front",
+                "billing_site",
+            ):
+                found.append(cls)
+    return found
+
+
+def test_every_form_of_the_project_is_card_safe() -> None:
+    found = _project_form_classes()
+    assert len(found) > 20
+    unsafe = [f"{c.__module__}.{c.__qualname__}" for c in found if not issubclass(c, CardSafeMixin)]
+    assert not unsafe, f"these forms do not refuse card numbers: {unsafe}"
+
+
+def test_every_admin_form_is_card_safe(frank: User) -> None:
+    request = RequestFactory().get("/admin/")
+    request.user = frank
+    checked = 0
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label not in PROJECT_APPS:
+            continue
+        assert issubclass(model_admin.get_form(request), CardSafeMixin), model
+        for inline in model_admin.get_inline_instances(request):
+            assert issubclass(inline.get_formset(request).form, CardSafeMixin), inline
+        checked += 1
+    assert checked > 5
+
+
+def test_it_refuses_a_card_number_in_the_admin(frank: User) -> None:
+    client = Client()
+    client.force_login(frank)
+    response = client.post(
+        reverse("admin:payments_miscrevenueitem_add"), {"name": CARD, "amount": "5.00"}
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "card number" in html and "4111 1111" not in html
+    assert not MiscRevenueItem.objects.filter(name=CARD).exists()
+
+
+# -- nothing echoes a typed card number ----------------------------------------------------
+
+
+@pytest.mark.parametrize("htmx", [False, True])
+def test_it_never_echoes_a_card_number_typed_in_the_search(alice: User, htmx: bool) -> None:
+    client = Client()
+    client.force_login(alice)
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = client.get(reverse("accounts:search"), {"q": CARD}, headers=headers)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "card numbers are never stored" in html
+    assert "4111" not in html
+
+
+def test_it_never_echoes_a_card_number_typed_in_the_counter_lookup(world: World) -> None:
+    client = Client()
+    client.force_login(world.alice)
+    response = client.get(reverse("payments:lookup"), {"row": "0", "account_0": CARD})
+    html = response.content.decode()
+    assert "card numbers are never stored" in html
+    assert "4111" not in html
+
+
+def test_it_refuses_the_search_to_the_wrong_user(db: None) -> None:
+    client = Client()
+    client.force_login(User.objects.create_user("walk-in"))  # signed in, but no role
+    response = client.get(reverse("accounts:search"), {"q": CARD})
+    assert response.status_code == 403
+    assert "4111" not in response.content.decode()
+
+
+def test_it_never_echoes_a_card_number_typed_in_a_refused_form(world: World) -> None:
+    client = Client()
+    client.force_login(world.alice)
+    url = reverse("accounts:note_add", args=[world.account.pk])
+    page = client.get(url).content.decode()
+    token = page.split('name="token" value="', 1)[1].split('"', 1)[0]
+    response = client.post(url, {"token": token, "kind": "note", "text": IN_TEXT})
+    html = response.content.decode()
+    assert response.status_code in (200, 400)
+    assert CARD_NUMBER_MESSAGE in html.replace("&#x27;", "'")
+    assert "4111" not in html
+    assert (
+        not RemittanceBatch.objects.exists()
+        and not AccountNote.objects.filter(text__contains="4111").exists()
+    )
+
+
+def test_it_never_echoes_a_card_number_sent_as_the_account_to_pay(world: World) -> None:
+    world.drawer  # noqa: B018 (open alice's drawer)
+    client = Client()
+    client.force_login(world.alice)
+    response = client.get(reverse("payments:take"), {"account": CARD.replace(" ", "")})
+    assert response.status_code == 200
+    assert "4111" not in response.content.decode()
