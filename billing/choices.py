@@ -74,3 +74,17 @@ class ImportFormat(models.TextChoices):
 class ImportStatus(models.TextChoices):
     RUNNING = "running", "Importing"
     DONE = "done", "Done"
+
+
+class BillRunStatus(models.TextChoices):
+    CALCULATING = "calculating", "Calculating"
+    REVIEW = "review", "In review"
+    POSTING = "posting", "Posting"
+    POSTED = "posted", "Posted"
+
+
+class BillStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ERROR = "error", "Cannot be billed"
+    EXCLUDED = "excluded", "Excluded from the run"
+    POSTED = "posted", "Posted"
