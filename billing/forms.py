@@ -69,3 +69,9 @@ class ExceptionForm(forms.Form):
             if not (data.get("reason") or "").strip():
                 self.add_error("reason", "Say why the reading is corrected.")
         return data
+
+
+class RateFileForm(forms.Form):
+    file = forms.FileField(required=False, label="Rate file (JSON, docs/rates.md)")
+    text = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
+    digest = forms.CharField(required=False, widget=forms.HiddenInput)

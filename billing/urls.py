@@ -8,6 +8,7 @@ app_name = "billing"
 
 urlpatterns = [
     path("rates/", views.rates, name="rates"),
+    path("rates/file/", views.rate_file, name="rate_file"),
     path("quote/", views.quote, name="quote"),
     path("reads/exceptions/", views.exceptions, name="exceptions"),
     path("reads/exceptions/<int:exception_pk>/", views.exception_resolve, name="exception_resolve"),

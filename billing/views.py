@@ -3,6 +3,7 @@ queue. Thin: permission, form, service (or selector), redirect."""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 from django.contrib import messages
@@ -20,8 +21,9 @@ from billing_site.common.pdf import pdf_response, render_pdf
 
 from . import selectors
 from .engine import Determinants, RateRefused
-from .forms import ExceptionForm, QuoteForm, ReadImportForm
+from .forms import ExceptionForm, QuoteForm, RateFileForm, ReadImportForm
 from .models import ReadException, ReadImport, Route
+from .services import rates as rate_services
 from .services import reads as read_services
 from .services.imports import read_import_start, read_import_task
 from .tasks import read_import as read_import_job
@@ -175,3 +177,43 @@ def route_file_download(request: HttpRequest, route_pk: int) -> HttpResponse:
     response = HttpResponse(selectors.route_download(route), content_type="text/plain")
     response["Content-Disposition"] = f'attachment; filename="route-{route.code}.txt"'
     return response
+
+
+@permission_required("billing.change_ratecomponent", raise_exception=True)
+def rate_file(request: HttpRequest) -> HttpResponse:
+    """Download the rates as a file; upload one, review its differences, then confirm."""
+    if request.GET.get("download"):
+        response = HttpResponse(selectors.rate_file_text(), content_type="application/json")
+        response["Content-Disposition"] = 'attachment; filename="rates.json"'
+        return response
+    form = RateFileForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"form": form}
+    if request.method == "POST" and form.is_valid():
+        try:
+            context.update(_rate_file_step(request, form))
+        except ValidationError as error:
+            show_errors(form, error)
+        if context.get("applied") is not None:
+            messages.success(request, f"Rate file applied: {len(context['applied'])} changes.")
+            return redirect("billing:rates")
+    return render(request, "billing/rate_file.html", context)
+
+
+def _rate_file_step(request: HttpRequest, form: RateFileForm) -> dict[str, Any]:
+    user = request.user
+    upload = form.cleaned_data["file"]
+    if upload is not None:  # step 1: preview
+        text = upload.read().decode("utf-8-sig", errors="replace")
+        preview = rate_services.rate_file_preview(text=text, acting_user=user)  # type: ignore[arg-type]
+        # base64 in the form: a browser would turn the file's line ends into CRLF
+        return {"preview": preview, "text": base64.b64encode(text.encode()).decode()}
+    try:
+        text = base64.b64decode(form.cleaned_data["text"], validate=True).decode()
+    except ValueError:
+        raise ValidationError("The reviewed file was lost; upload it again.") from None
+    applied = rate_services.rate_file_apply(  # step 2: the confirmed file
+        text=text,
+        confirmed_digest=form.cleaned_data["digest"],
+        acting_user=user,  # type: ignore[arg-type]
+    )
+    return {"applied": applied}

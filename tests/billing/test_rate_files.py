@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from billing import selectors
 from billing.models import RateComponent, RateSchedule, RateVersion
@@ -98,3 +99,24 @@ def test_it_refuses_a_clerk_or_coordinator_changing_rates(alice, bob):
         with pytest.raises(PermissionDenied):
             rate_file_preview(text=DEMO.read_text(), acting_user=user)
         assert not user.has_perm("billing.change_ratecomponent")
+
+
+def test_it_previews_on_the_page_and_applies_only_when_confirmed(client, frank):
+    client.force_login(frank)
+    upload = SimpleUploadedFile("rates.json", DEMO.read_bytes(), content_type="application/json")
+    response = client.post("/billing/rates/file/", {"file": upload})
+    assert b"New schedule W-RES" in response.content
+    assert not RateSchedule.objects.exists()  # nothing until confirmed
+    preview = response.context["preview"]
+    response = client.post(
+        "/billing/rates/file/", {"text": response.context["text"], "digest": preview.digest}
+    )
+    assert response.status_code == 302
+    assert RateSchedule.objects.count() == 4
+    download = client.get("/billing/rates/file/?download=1")
+    assert json.loads(download.content)["format"] == "billing-rates/1"
+
+
+def test_it_refuses_the_rate_file_page_to_a_clerk(client, alice):
+    client.force_login(alice)
+    assert client.get("/billing/rates/file/").status_code == 403

@@ -103,6 +103,7 @@ ALLOWED: dict[str, set[str]] = {
     "adjustments:gl_edit": {COORD, SUP},
     "adjustments:reverse": {SUP},
     "billing:rates": EVERYONE,
+    "billing:rate_file": {ADMIN},
     "billing:quote": {COORD, SUP, ADMIN},
     "billing:exceptions": EVERYONE,
     "billing:exception_resolve": {COORD, SUP},
