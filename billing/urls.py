@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from . import views
+from .bills import views as run_views
 
 app_name = "billing"
 
@@ -16,4 +17,9 @@ urlpatterns = [
     path("reads/import/<int:import_pk>/", views.read_import_detail, name="read_import"),
     path("routes/<int:route_pk>/sheet.pdf", views.route_sheet, name="route_sheet"),
     path("routes/<int:route_pk>/handheld.txt", views.route_file_download, name="route_file"),
+    path("runs/", run_views.run_list, name="runs"),
+    path("runs/<int:run_pk>/", run_views.run_detail, name="run"),
+    path("runs/<int:run_pk>/recalculate/", run_views.run_recalculate, name="run_recalculate"),
+    path("bills/<int:bill_pk>/", run_views.bill_detail, name="bill"),
+    path("bills/<int:bill_pk>/recalculate/", run_views.bill_recalculate, name="bill_recalculate"),
 ]

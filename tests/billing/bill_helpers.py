@@ -75,3 +75,10 @@ def posted(by: User, run: BillRun, **extra) -> BillRun:
         run_long_task(task=task)
     run.refresh_from_db()
     return run
+
+
+def bill_url_values(by: User) -> dict[str, int]:
+    """A calculated run with one draft bill, for the site-wide URL walks."""
+    billed_account(by, make_account(by), 1)
+    run = calculated(by)
+    return {"run_pk": run.pk, "bill_pk": run.bills.get(status="draft").pk}
