@@ -21,5 +21,6 @@ urlpatterns = [
     path("runs/<int:run_pk>/", run_views.run_detail, name="run"),
     path("runs/<int:run_pk>/recalculate/", run_views.run_recalculate, name="run_recalculate"),
     path("bills/<int:bill_pk>/", run_views.bill_detail, name="bill"),
+    path("bills/<int:bill_pk>/bill.pdf", run_views.bill_pdf, name="bill_pdf"),
     path("bills/<int:bill_pk>/recalculate/", run_views.bill_recalculate, name="bill_recalculate"),
 ]

@@ -11,7 +11,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from billing_site.common.formflow import show_errors, submit
+from billing_site.common.pdf import pdf_response
 
+from ..bill_pdf import bill_pdf as bill_pdf_bytes
 from ..models import Bill, BillRun
 from . import register, runs
 from .forms import BillRunPostForm, BillRunStartForm
@@ -89,3 +91,11 @@ def bill_recalculate(request: HttpRequest, bill_pk: int) -> HttpResponse:
     bill = get_object_or_404(Bill, pk=bill_pk)
     again = runs.bill_recalculate(bill=bill, acting_user=request.user)
     return redirect("billing:bill", bill_pk=again.pk)
+
+
+@permission_required("billing.view_bill", raise_exception=True)
+def bill_pdf(request: HttpRequest, bill_pk: int) -> HttpResponse:
+    """The bill's PDF: a posted bill's stored document (identical on every print)."""
+    bill = get_object_or_404(Bill, pk=bill_pk)
+    data = bill_pdf_bytes(bill=bill, acting_user=request.user)
+    return pdf_response(data, f"bill-{bill.number or 'draft-' + str(bill.pk)}.pdf")

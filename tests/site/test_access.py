@@ -116,6 +116,7 @@ ALLOWED: dict[str, set[str]] = {
     "billing:run": {CLERK, COORD, SUP, AUDIT, ADMIN},
     "billing:run_recalculate": MAINTAINERS,  # POST-only
     "billing:bill": {CLERK, COORD, SUP, AUDIT, ADMIN},
+    "billing:bill_pdf": {CLERK, COORD, SUP, AUDIT, ADMIN},
     "billing:bill_recalculate": MAINTAINERS,  # POST-only
 }
 PUBLIC = {"login"}
