@@ -88,3 +88,13 @@ class BillStatus(models.TextChoices):
     ERROR = "error", "Cannot be billed"
     EXCLUDED = "excluded", "Excluded from the run"
     POSTED = "posted", "Posted"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class CancelReason(models.TextChoices):
+    MISREAD = "misread", "Meter misread"
+    ESTIMATE = "estimate", "Estimated read replaced by an actual read"
+    RATE = "rate", "Wrong rate schedule"
+    DETERMINANT = "determinant", "Wrong determinant (units, size, ERU, carts)"
+    DATES = "dates", "Wrong service dates"
+    OTHER = "other", "Other (see the note)"

@@ -128,8 +128,10 @@ def bill_run_calculate_finish(*, task: LongTask, acting_user: User) -> None:
 
 
 def _calculate(run: BillRun, account_ids: Sequence[int]) -> list[ItemError]:
-    Bill.objects.filter(run=run, account_id__in=account_ids).exclude(
-        status=BillStatus.POSTED
+    Bill.objects.filter(
+        run=run,
+        account_id__in=account_ids,
+        status__in=[BillStatus.DRAFT, BillStatus.ERROR, BillStatus.EXCLUDED],
     ).delete()
     since = balances_since_last_bill(account_ids)
     numbers = dict(Account.objects.filter(pk__in=account_ids).values_list("pk", "number"))
@@ -142,14 +144,25 @@ def _calculate(run: BillRun, account_ids: Sequence[int]) -> list[ItemError]:
                 account_id=account_id, start=run.period_start, end=run.period_end
             )
             assert draft is not None
-            _refuse_credits(draft)
+            refuse_credits(draft)
         except CannotBill as refused:
             draft = None
             errors.append(ItemError(f"account {numbers[account_id]}", str(refused)))
-        bills.append(_bill(run, account_id, draft, since[account_id], errors))
+        bills.append(new_bill(run, account_id, draft, since[account_id], errors))
         drafts.append(draft)
     Bill.objects.bulk_create(bills)
     BillLine.objects.bulk_create(
+        line
+        for bill, draft in zip(bills, drafts, strict=True)
+        if draft is not None
+        for line in bill_lines(bill, draft)
+    )
+    return errors
+
+
+def bill_lines(bill: Bill, draft: Draft) -> list[BillLine]:
+    """The draft's lines as unsaved rows of ``bill``."""
+    return [
         BillLine(
             bill=bill,
             position=i,
@@ -161,14 +174,11 @@ def _calculate(run: BillRun, account_ids: Sequence[int]) -> list[ItemError]:
             usage=line.usage,
             estimated=line.estimated,
         )
-        for bill, draft in zip(bills, drafts, strict=True)
-        if draft is not None
         for i, line in enumerate(draft.lines, start=1)
-    )
-    return errors
+    ]
 
 
-def _refuse_credits(draft: Draft) -> None:
+def refuse_credits(draft: Draft) -> None:
     for service_id, total in service_totals(draft.lines).items():
         if total < ZERO:
             raise CannotBill(
@@ -177,7 +187,7 @@ def _refuse_credits(draft: Draft) -> None:
             )
 
 
-def _bill(
+def new_bill(
     run: BillRun,
     account_id: int,
     draft: Draft | None,
@@ -333,11 +343,12 @@ def bill_run_post_chunk(*, task: LongTask, number: int, acting_user: User) -> Ch
     chunk = list(_postable(run)[number * task.chunk_size : (number + 1) * task.chunk_size])
     todo = [b for b in chunk if b.status == BillStatus.DRAFT]
     if todo:
-        _post_bills(todo, acting_user)
+        post_bills(todo, acting_user)
     return ChunkResult(done=len(chunk))
 
 
-def _post_bills(bills: list[Bill], acting_user: User) -> None:
+def post_bills(bills: list[Bill], acting_user: User) -> None:
+    """Number and post these draft bills (inside the caller's transaction)."""
     ids = sorted({b.account_id for b in bills})
     list(Account.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
     since = balances_since_last_bill(ids)

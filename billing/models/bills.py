@@ -11,7 +11,7 @@ from djmoney.models.fields import MoneyField
 
 from billing_site.common.money import CURRENCY, DECIMAL_PLACES, MAX_DIGITS
 
-from ..choices import BillRunStatus, BillStatus
+from ..choices import BillRunStatus, BillStatus, CancelReason
 from .agreements import BillingCycle
 from .rates import QUANTITY
 
@@ -84,11 +84,31 @@ class Bill(models.Model):
         related_name="bill",
     )
     posted_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cancel_reason = models.CharField(max_length=15, choices=CancelReason, blank=True)
+    cancel_note = models.CharField(max_length=300, blank=True)
+    reversal = models.OneToOneField(
+        "ledger.JournalTransaction",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cancelled_bill",
+    )
+    rebill_of = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="rebill"
+    )
 
     class Meta:
         ordering = ["run", "account"]
         constraints = [
-            models.UniqueConstraint(fields=["run", "account"], name="billing_bill_once_per_run"),
+            models.UniqueConstraint(
+                fields=["run", "account"],
+                condition=~models.Q(status="cancelled"),
+                name="billing_bill_once_per_run",
+            ),
             models.CheckConstraint(
                 condition=~models.Q(status="posted") | models.Q(number__isnull=False),
                 name="billing_posted_bill_numbered",
