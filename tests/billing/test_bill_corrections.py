@@ -72,3 +72,14 @@ def test_it_needs_a_reason(bob, business_day):
         bill_cancel(bill=bill, reason="", acting_user=bob)
     with pytest.raises(ValidationError):
         bill_cancel(bill=bill, reason="other", note=" ", acting_user=bob)
+
+
+def test_it_shows_bills_and_cancelled_bills_in_the_account_activity(client, bob, business_day):
+    (account,) = accounts(bob, 1)
+    bill = posted(bob, calculated(bob)).bills.get()
+    bill_cancel(bill=bill, reason="misread", acting_user=bob)
+    client.force_login(bob)
+    body = client.get(f"/accounts/{account.pk}/").content.decode()
+    assert body.count(f"Bill {bill.number}</a>") == 2  # the charge and its reversal
+    assert "<strong>cancelled</strong>" in body
+    assert f"due {bill.due_date:%Y-%m-%d}" in body
