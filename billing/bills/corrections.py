@@ -43,15 +43,13 @@ def bill_cancel(*, bill: Bill, reason: str, acting_user: User, note: str = "") -
     locked = Bill.objects.select_for_update().get(pk=bill.pk)
     if locked.status != BillStatus.POSTED:
         raise ValidationError(f"Only a posted bill can be cancelled; this one is {locked.status}.")
-    if locked.transaction_id is not None:
-        label = CancelReason(reason).label
-        locked.reversal = reverse_transaction(
-            original=locked.transaction,
-            memo=f"Bill {locked.number} cancelled: {label}"[:500],
-            acting_user=acting_user,
-        )
-    else:
+    if locked.transaction is None:
         raise ValidationError("This bill posted no charges; there is nothing to cancel.")
+    locked.reversal = reverse_transaction(
+        original=locked.transaction,
+        memo=f"Bill {locked.number} cancelled: {CancelReason(reason).label}"[:500],
+        acting_user=acting_user,
+    )
     locked.status = BillStatus.CANCELLED
     locked.cancelled_at = timezone.now()
     locked.cancelled_by = acting_user
