@@ -8,7 +8,7 @@ A draft is rendered on demand, marked DRAFT, and never stored. Batches go throug
 context themselves from its id (``bill_context``).
 
 The city's name and contact come from ``settings.BILLING_CITY_NAME`` and
-``settings.BILLING_CITY_CONTACT`` (defaults below).
+``settings.BILLING_CITY_CONTACT`` (``billing_site/settings/base.py``).
 
 Not done yet: the Code 128 barcode (python-barcode is not installed), the 13-month
 usage chart, budget amounts and per-account messages.
@@ -62,10 +62,8 @@ def bill_context(*, bill_pk: int) -> dict[str, Any]:
         "draft": bill.status != BillStatus.POSTED,
         "scanline": scanline(account_number=bill.account.number, amount_due=due,
                              due_date=bill.due_date),
-        "city_name": getattr(settings, "BILLING_CITY_NAME", "City Utility Billing"),
-        "city_contact": getattr(
-            settings, "BILLING_CITY_CONTACT", "Finance counter, City Hall · (555) 010-2000"
-        ),
+        "city_name": settings.BILLING_CITY_NAME,
+        "city_contact": settings.BILLING_CITY_CONTACT,
     }  # fmt: skip
 
 

@@ -101,7 +101,7 @@ def exceptions(bills: list[Bill]) -> dict[str, list[Bill]]:
     """Each rule's bills (a bill may be on several lists)."""
     found: dict[str, list[Bill]] = {code: [] for code, _label in EXCEPTION_RULES}
     usual = usual_charges([b.account_id for b in bills])
-    high = Decimal(getattr(settings, "BILLING_RUN_HIGH_PERCENT", 200))
+    high = Decimal(settings.BILLING_RUN_HIGH_PERCENT)
     for bill in bills:
         new = bill.new_charges.amount
         typical = usual.get(bill.account_id)

@@ -323,6 +323,17 @@ def _refuse_post(run: BillRun, exclude_errors: bool) -> None:
     )
     if older is not None:
         raise ValidationError(f"Bill run {older.pk} of this cycle is older and not posted yet.")
+    overlapping = BillRun.objects.filter(
+        cycle_id=run.cycle_id,
+        status__in=[BillRunStatus.POSTING, BillRunStatus.POSTED],
+        period_start__lte=run.period_end,
+        period_end__gte=run.period_start,
+    ).first()
+    if overlapping is not None:
+        raise ValidationError(
+            f"Bill run {overlapping.pk} already billed this cycle for "
+            f"{overlapping.period_start:%Y-%m-%d} to {overlapping.period_end:%Y-%m-%d}."
+        )
     errors = run.bills.filter(status=BillStatus.ERROR).count()
     if errors and not exclude_errors:
         raise ValidationError(

@@ -27,15 +27,19 @@ def read(by: User, meter: Meter, on: date, reading: str) -> MeterRead:
     )  # fmt: skip
 
 
-def billed_account(by: User, account: Account, n: int, *, use: int = 12_000) -> Meter:
+def billed_account(
+    by: User, account: Account, n: int, *, use: int = 12_000, cycle_code: str = "C1"
+) -> Meter:
     """``account`` on cycle C1 with water, a read on 2026-09-30 and one ``use`` later."""
     from billing.models import RateSchedule
 
-    schedule = RateSchedule.objects.filter(code="W-RES").first() or water_schedule()
-    meter = metered_account(by, account, number=f"M-{n}")
+    schedule = RateSchedule.objects.filter(code="W-TEST").first() or water_schedule("W-TEST")
+    meter = metered_account(by, account, number=f"M-{cycle_code}-{n}")
     agreement(by, account, schedule)
-    c1, _ = BillingCycle.objects.get_or_create(code="C1", defaults={"name": "Cycle 1"})
-    route, _ = Route.objects.get_or_create(code="R1", defaults={"name": "North", "cycle": c1})
+    c1, _ = BillingCycle.objects.get_or_create(code=cycle_code, defaults={"name": "Cycle 1"})
+    route, _ = Route.objects.get_or_create(
+        code=f"R{cycle_code}", defaults={"name": "North", "cycle": c1}
+    )
     route_stop_set(account=account, route_id=route.pk, sequence=10 + n, acting_user=by)
     read(by, meter, date(2026, 9, 30), "5000")
     read(by, meter, END, str(5000 + use))
@@ -51,14 +55,18 @@ def accounts(by: User, count: int) -> list[Account]:
     return made
 
 
-def cycle() -> BillingCycle:
-    return BillingCycle.objects.get(code="C1")
+def cycle(code: str = "C1") -> BillingCycle:
+    return BillingCycle.objects.get(code=code)
 
 
-def calculated(by: User) -> BillRun:
+def calculated(by: User, cycle_code: str = "C1") -> BillRun:
     """A run of C1 for October, calculated (the task run here, as a worker would)."""
     run = runs.bill_run_start(
-        cycle=cycle(), period_start=START, period_end=END, bill_date=BILL_DATE, acting_user=by
+        cycle=cycle(cycle_code),
+        period_start=START,
+        period_end=END,
+        bill_date=BILL_DATE,
+        acting_user=by,
     )
     task = runs.bill_run_long_task(run, runs.CALCULATE_TASK)
     assert task is not None
@@ -79,6 +87,6 @@ def posted(by: User, run: BillRun, **extra) -> BillRun:
 
 def bill_url_values(by: User) -> dict[str, int]:
     """A calculated run with one draft bill, for the site-wide URL walks."""
-    billed_account(by, make_account(by), 1)
-    run = calculated(by)
+    billed_account(by, make_account(by), 1, cycle_code="CBILL")
+    run = calculated(by, "CBILL")
     return {"run_pk": run.pk, "bill_pk": run.bills.get(status="draft").pk}

@@ -59,7 +59,7 @@ def test_it_calculates_a_draft_bill_per_account_with_a_line_per_component(bob, b
 def test_it_records_an_account_it_cannot_bill_and_goes_on(bob, business_day):
     accounts(bob, 2)
     unread = make_account(bob)  # on the cycle with water, but no meter and no reads at all
-    agreement(bob, unread, RateSchedule.objects.get(code="W-RES"))
+    agreement(bob, unread, RateSchedule.objects.get(code="W-TEST"))
     route_stop_set(account=unread, route_id=Route.objects.get().pk, sequence=99, acting_user=bob)
     run = calculated(bob)
     assert run.status == "review"
@@ -252,3 +252,31 @@ def test_it_refuses_to_change_a_posted_bill_in_postgresql(bob, business_day):
         ):
             cursor.execute(statement)
     assert BillLine.objects.get(pk=line.pk).amount == line.amount
+
+
+def test_it_refuses_a_second_run_for_a_period_already_billed(bob, business_day):
+    accounts(bob, 1)
+    first = posted(bob, calculated(bob))
+    again = calculated(bob)
+    with pytest.raises(ValidationError, match=f"Bill run {first.pk} already billed"):
+        runs.bill_run_post(run=again, confirmed_total=D("49.70"), acting_user=bob)
+    assert JournalTransaction.objects.filter(kind="charge").count() == 1
+
+
+def test_it_marks_a_first_bill_when_service_starts_in_the_period(bob, business_day):
+    from billing.services.agreements import service_agreement_create
+
+    account = make_account(bob)
+    meter = metered_account(bob, account, number="M-NEW")
+    service_agreement_create(
+        account=account, rate_schedule=water_schedule(), start_date=date(2026, 10, 16),
+        acting_user=bob,
+    )  # fmt: skip
+    route_stop_set(account=account, route_id=a_route(bob, account).pk, sequence=7, acting_user=bob)
+    read(bob, meter, date(2026, 10, 16), "5000")
+    read(bob, meter, END, "11000")
+    run = calculated(bob)
+    bill = run.bills.get()
+    assert bill.first_bill and not bill.final_bill
+    assert bill.lines.get(code="use").usage == D("6000")
+    assert register.proof_register(run).exceptions["first"] == [bill]

@@ -27,6 +27,7 @@ from front.management.commands.seed_demo import DEMO_USERS
 from ledger import services as ledger_services
 from ledger.selectors import open_business_day
 from tests.adjustments.helpers import adjustments_url_values
+from tests.billing.bill_helpers import bill_url_values
 from tests.factories import make_account, service
 from tests.payments.helpers import payments_url_values
 from tests.payments.url_values import batch_url_values
@@ -78,6 +79,7 @@ def demo() -> dict[str, Any]:
             **payments_url_values(users[roles.CLERK], owing),
             **batch_url_values(coordinator, owing),
             **adjustments_url_values(coordinator, supervisor, owing),
+            **bill_url_values(coordinator),
         },
     }
 
