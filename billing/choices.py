@@ -74,3 +74,27 @@ class ImportFormat(models.TextChoices):
 class ImportStatus(models.TextChoices):
     RUNNING = "running", "Importing"
     DONE = "done", "Done"
+
+
+class BillRunStatus(models.TextChoices):
+    CALCULATING = "calculating", "Calculating"
+    REVIEW = "review", "In review"
+    POSTING = "posting", "Posting"
+    POSTED = "posted", "Posted"
+
+
+class BillStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ERROR = "error", "Cannot be billed"
+    EXCLUDED = "excluded", "Excluded from the run"
+    POSTED = "posted", "Posted"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class CancelReason(models.TextChoices):
+    MISREAD = "misread", "Meter misread"
+    ESTIMATE = "estimate", "Estimated read replaced by an actual read"
+    RATE = "rate", "Wrong rate schedule"
+    DETERMINANT = "determinant", "Wrong determinant (units, size, ERU, carts)"
+    DATES = "dates", "Wrong service dates"
+    OTHER = "other", "Other (see the note)"

@@ -358,3 +358,18 @@ def route_download(route: Route) -> str:
         for line in route_lines(route.pk)
     )  # fmt: skip
     return route_file(route.code, records)
+
+
+def bills_for_transactions(transaction_ids: list[int]) -> dict[int, Any]:
+    """The bill behind each journal transaction (its charges, or its cancelling reversal)."""
+    from .models import Bill
+
+    found = Bill.objects.filter(
+        Q(transaction_id__in=transaction_ids) | Q(reversal_id__in=transaction_ids)
+    )
+    by_txn: dict[int, Any] = {}
+    for bill in found:
+        for txn_id in (bill.transaction_id, bill.reversal_id):
+            if txn_id is not None:
+                by_txn[txn_id] = bill
+    return by_txn

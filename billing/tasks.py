@@ -6,8 +6,10 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.tasks import task
 
+from billing_site.common.models import LongTask
 from billing_site.common.tasks import register_long_task
 
+from .bills import runs
 from .models import ReadImport
 from .services.imports import (
     READ_IMPORT_TASK,
@@ -25,3 +27,15 @@ def read_import(read_import_id: int, user_id: int) -> int:
     user = get_user_model().objects.get(pk=user_id)
     done = read_import_run(read_import=ReadImport.objects.get(pk=read_import_id), acting_user=user)
     return done.stored
+
+
+register_long_task(
+    runs.CALCULATE_TASK, chunk=runs.bill_run_calculate_chunk, finish=runs.bill_run_calculate_finish
+)
+register_long_task(runs.POST_TASK, chunk=runs.bill_run_post_chunk, finish=runs.bill_run_post_finish)
+
+
+@task()
+def bill_run_task(task_pk: int) -> str:
+    """Calculate or post a bill run (whichever long task ``task_pk`` is)."""
+    return runs.bill_run_resume(task=LongTask.objects.get(pk=task_pk)).status

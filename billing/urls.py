@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from . import account_views, views
+from .bills import views as run_views
 
 app_name = "billing"
 
@@ -21,4 +22,10 @@ urlpatterns = [
     path("accounts/<int:pk>/meters/install/", account_views.meter_install, name="meter_install"),
     path("accounts/<int:pk>/meters/remove/", account_views.meter_remove_page, name="meter_remove"),
     path("accounts/<int:pk>/reads/new/", account_views.read_record, name="read_record"),
+    path("runs/", run_views.run_list, name="runs"),
+    path("runs/<int:run_pk>/", run_views.run_detail, name="run"),
+    path("runs/<int:run_pk>/recalculate/", run_views.run_recalculate, name="run_recalculate"),
+    path("bills/<int:bill_pk>/", run_views.bill_detail, name="bill"),
+    path("bills/<int:bill_pk>/bill.pdf", run_views.bill_pdf, name="bill_pdf"),
+    path("bills/<int:bill_pk>/recalculate/", run_views.bill_recalculate, name="bill_recalculate"),
 ]  # fmt: skip

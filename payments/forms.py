@@ -14,6 +14,7 @@ from django import forms
 from django.conf import settings
 
 from accounts.selectors import account_by_number
+from billing.scanline import parse_scanline
 from billing_site.common.cards import CardSafeForm
 from billing_site.common.money import ZERO, format_money, parse_amount
 
@@ -145,6 +146,8 @@ class PaymentForm(TenderFieldsForm):
     def _clean_row(self, i: int) -> None:
         text = self.data.get(f"account_{i}", "").strip()
         amount_text = self.data.get(f"amount_{i}", "").strip()
+        if (scanned := parse_scanline(text)) is not None:  # a bill stub's scanline
+            text, amount_text = scanned.account_number, amount_text or f"{scanned.amount_due}"
         if "|" in text:  # a scanned bill stub: account|amount
             text, _bar, scanned = text.partition("|")
             amount_text = amount_text or scanned.strip()

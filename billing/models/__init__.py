@@ -2,10 +2,14 @@
 meters and their append-only reads, read imports and the exceptions queue."""
 
 from .agreements import BillingCycle, Route, RouteStop, ServiceAgreement
+from .bills import Bill, BillLine, BillRun
 from .meters import Meter, MeterInstall, MeterRead, ReadException, ReadImport, ReadImportRow
 from .rates import RateComponent, RateSchedule, RateVersion
 
 __all__ = [
+    "Bill",
+    "BillLine",
+    "BillRun",
     "BillingCycle",
     "Meter",
     "MeterInstall",

@@ -239,3 +239,8 @@ LOGGING = {
 
 # Lockout by username only is deliberate (see AXES_LOCKOUT_PARAMETERS above).
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# Bills (docs/bills.md): the proof register's "over the usual" rule, and the city on every bill.
+BILLING_RUN_HIGH_PERCENT = 200
+BILLING_CITY_NAME = "City Utility Billing"
+BILLING_CITY_CONTACT = "Finance counter, City Hall · (555) 010-2000"

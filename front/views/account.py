@@ -102,7 +102,10 @@ def money_for(account: Account) -> dict[str, Any]:
     }
 
 
-def _with_receipts(activity: list[Any]) -> list[tuple[Any, Any]]:
-    """Each activity row with the receipt behind it (None when none), to link and reprint."""
-    receipts = receipts_for_transactions([row.transaction.pk for row in activity])
-    return [(row, receipts.get(row.transaction.pk)) for row in activity]
+def _with_receipts(activity: list[Any]) -> list[tuple[Any, Any, Any]]:
+    """Each activity row with the receipt and the bill behind it (None when none)."""
+    ids = [row.transaction.pk for row in activity]
+    receipts, bills = receipts_for_transactions(ids), billing_selectors.bills_for_transactions(ids)
+    return [
+        (row, receipts.get(row.transaction.pk), bills.get(row.transaction.pk)) for row in activity
+    ]

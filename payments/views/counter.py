@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.choices import AccountStatus
 from accounts.selectors import account_by_number, flags_in_force, search_accounts
+from billing.scanline import parse_scanline
 from billing_site.common.cards import CARD_NUMBER_MESSAGE, looks_like_card_number
 from billing_site.common.formflow import submit, token_for
 from billing_site.common.idempotency import issue_token
@@ -159,7 +160,13 @@ def lookup(request: HttpRequest) -> HttpResponse:
     """The htmx panel beside an account row: the account's balance and alerts, or matches."""
     row = request.GET.get("row", "0")
     text = request.GET.get(f"account_{row}", request.GET.get("q", "")).split("|")[0].strip()
-    context = {"row": row, **(_lookup_context(text) if text else {})}
+    scanned = parse_scanline(text)  # a bill stub: its account, and the amount it asks for
+    context = {
+        "row": row,
+        **(_lookup_context(scanned.account_number if scanned else text) if text else {}),
+    }
+    if scanned and "due" in context:
+        context["due"] = scanned.amount_due
     return render(request, "payments/partials/_lookup.html", context)
 
 

@@ -18,6 +18,7 @@ from accounts.choices import FlagKind
 from billing_site.common import roles
 from ledger import services as ledger_services
 from tests.adjustments.helpers import adjustments_url_values
+from tests.billing.bill_helpers import bill_url_values
 from tests.billing.helpers import billing_url_values
 from tests.factories import make_account, make_user, service
 from tests.payments.helpers import payments_url_values
@@ -117,6 +118,12 @@ ALLOWED: dict[str, set[str]] = {
     "billing:meter_remove": {COORD, SUP},
     "billing:read_record": {COORD, SUP, TECH},
     "billing:route_file": EVERYONE,
+    "billing:runs": {CLERK, COORD, SUP, AUDIT, ADMIN},
+    "billing:run": {CLERK, COORD, SUP, AUDIT, ADMIN},
+    "billing:run_recalculate": MAINTAINERS,  # POST-only
+    "billing:bill": {CLERK, COORD, SUP, AUDIT, ADMIN},
+    "billing:bill_pdf": {CLERK, COORD, SUP, AUDIT, ADMIN},
+    "billing:bill_recalculate": MAINTAINERS,  # POST-only
 }
 PUBLIC = {"login"}
 SKIPPED = {"logout"}  # POST-only sign-out, covered by the login tests
@@ -160,6 +167,7 @@ def url_values(bob, carol, business_day) -> dict[str, int]:
         **batch_url_values(bob, sub),
         **adjustments_url_values(bob, carol, sub),
         **billing_url_values(bob, sub),
+        **bill_url_values(bob),
     }
 
 

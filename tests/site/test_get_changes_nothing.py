@@ -28,6 +28,7 @@ from ledger import services as ledger_services
 from ledger.selectors import open_business_day
 from tests.adjustments.helpers import adjustments_url_values
 from tests.billing.helpers import billing_url_values
+from tests.billing.bill_helpers import bill_url_values
 from tests.factories import make_account, service
 from tests.payments.helpers import payments_url_values
 from tests.payments.url_values import batch_url_values
@@ -80,6 +81,7 @@ def demo() -> dict[str, Any]:
             **batch_url_values(coordinator, owing),
             **adjustments_url_values(coordinator, supervisor, owing),
             **billing_url_values(coordinator, owing),
+            **bill_url_values(coordinator),
         },
     }
 

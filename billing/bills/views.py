@@ -1,0 +1,101 @@
+"""Bill-run pages: the runs of each cycle (and starting one), a run's progress and
+proof register with its Post form, each draft bill. Thin: permission, form, service."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from billing_site.common.formflow import show_errors, submit
+from billing_site.common.pdf import pdf_response
+
+from ..bill_pdf import bill_pdf as bill_pdf_bytes
+from ..models import Bill, BillRun
+from . import register, runs
+from .forms import BillRunPostForm, BillRunStartForm
+
+POST_PURPOSE = "billing.bill_run_post"
+
+
+@permission_required("billing.view_billrun", raise_exception=True)
+def run_list(request: HttpRequest) -> HttpResponse:
+    form = BillRunStartForm(request.POST or None)
+    if request.method == "POST":
+        if not request.user.has_perm(runs.RUN):
+            return HttpResponse(status=403)
+        if form.is_valid():
+            try:
+                run = runs.bill_run_start(**form.cleaned_data, acting_user=request.user)
+            except ValidationError as refused:
+                show_errors(form, refused)
+            else:
+                return redirect("billing:run", run_pk=run.pk)
+    context = {"runs": BillRun.objects.select_related("cycle")[:50], "form": form}
+    return render(request, "billing/runs/list.html", context)
+
+
+@permission_required("billing.view_billrun", raise_exception=True)
+def run_detail(request: HttpRequest, run_pk: int) -> HttpResponse:
+    run = get_object_or_404(BillRun.objects.select_related("cycle"), pk=run_pk)
+    form = BillRunPostForm(request.POST or None)
+    if request.method == "POST" and not request.user.has_perm(runs.POST):
+        return HttpResponse(status=403)
+
+    def post() -> str:
+        runs.bill_run_post(
+            run=run, confirmed_total=form.cleaned_data["confirmed_total"],
+            exclude_errors=form.cleaned_data["exclude_errors"], acting_user=request.user,
+        )  # fmt: skip
+        return reverse("billing:run", args=[run.pk])
+
+    sent = submit(request, purpose=POST_PURPOSE, form=form, action=post, success="Posting.")
+    if sent.done:
+        return sent.done
+    task = runs.bill_run_long_task(run, runs.POST_TASK) or runs.bill_run_long_task(
+        run, runs.CALCULATE_TASK
+    )
+    proof = register.proof_register(run)
+    context = {
+        "run": run, "form": form, "token": sent.token, "task": task,
+        "poll_url": reverse("common:task_progress", args=[task.pk]) if task else "",
+        "proof": proof, "exception_lists": [
+            (code, label, proof.exceptions[code]) for code, label in register.EXCEPTION_RULES
+        ],
+        "total": runs.run_total(run),
+    }  # fmt: skip
+    return render(request, "billing/runs/detail.html", context)
+
+
+@require_POST
+@permission_required("billing.add_billrun", raise_exception=True)
+def run_recalculate(request: HttpRequest, run_pk: int) -> HttpResponse:
+    run = get_object_or_404(BillRun, pk=run_pk)
+    runs.bill_run_recalculate(run=run, acting_user=request.user)
+    return redirect("billing:run", run_pk=run.pk)
+
+
+@permission_required("billing.view_bill", raise_exception=True)
+def bill_detail(request: HttpRequest, bill_pk: int) -> HttpResponse:
+    bill = get_object_or_404(Bill.objects.select_related("run", "account"), pk=bill_pk)
+    lines = bill.lines.select_related("service", "journal_entry")
+    return render(request, "billing/runs/bill.html", {"bill": bill, "lines": lines})
+
+
+@require_POST
+@permission_required("billing.add_billrun", raise_exception=True)
+def bill_recalculate(request: HttpRequest, bill_pk: int) -> HttpResponse:
+    bill = get_object_or_404(Bill, pk=bill_pk)
+    again = runs.bill_recalculate(bill=bill, acting_user=request.user)
+    return redirect("billing:bill", bill_pk=again.pk)
+
+
+@permission_required("billing.view_bill", raise_exception=True)
+def bill_pdf(request: HttpRequest, bill_pk: int) -> HttpResponse:
+    """The bill's PDF: a posted bill's stored document (identical on every print)."""
+    bill = get_object_or_404(Bill, pk=bill_pk)
+    data = bill_pdf_bytes(bill=bill, acting_user=request.user)
+    return pdf_response(data, f"bill-{bill.number or 'draft-' + str(bill.pk)}.pdf")
