@@ -27,8 +27,8 @@ from front.management.commands.seed_demo import DEMO_USERS
 from ledger import services as ledger_services
 from ledger.selectors import open_business_day
 from tests.adjustments.helpers import adjustments_url_values
-from tests.billing.helpers import billing_url_values
 from tests.billing.bill_helpers import bill_url_values
+from tests.billing.helpers import billing_url_values
 from tests.factories import make_account, service
 from tests.payments.helpers import payments_url_values
 from tests.payments.url_values import batch_url_values
