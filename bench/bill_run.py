@@ -3,7 +3,8 @@
 Builds ``BENCH_BILL_ACCOUNTS`` accounts (default 2,000 in ``make bench``: at today's
 30 bills/s the issue's 100,000 would take most of an hour; ``--accounts N`` or the
 environment variable for another size; the figure is per second either way) on one
-cycle, each with a metered water agreement and two reads, then times ``billing.bills.runs`` end to end in this process:
+cycle, each with a metered water agreement and two reads, then times
+``billing.bills.runs`` end to end in this process:
 Calculate (every chunk of the long task) and Post (every chunk: bill numbers, the
 ledger's bulk path, line links). The issue asks for four services per account; this
 first version bills water only (one service), so its figure flatters nothing: four
