@@ -187,11 +187,20 @@ def _history_step(row: Row) -> str:
     return f"{where} but transaction #{txn_id} moved it by {moved or Decimal('0.00')}"
 
 
-def _history_per_move(row: Row) -> str:
-    number, txn_id, rows, _with_user = row
-    if rows != 1:
-        return f"account {number}: transaction #{txn_id} has {rows} history rows, expected 1"
-    return f"account {number}: transaction #{txn_id} history row has no acting user"
+def _history_rows(what: str) -> Callable[[Row], str]:
+    """The message for a move (``what`` #id) without exactly one history row naming a user."""
+
+    def message(row: Row) -> str:
+        number, txn_id, rows, _with_user = row
+        if rows != 1:
+            return f"account {number}: {what} #{txn_id} has {rows} history rows, expected 1"
+        return f"account {number}: {what} #{txn_id} history row has no acting user"
+
+    return message
+
+
+_history_per_move = _history_rows("transaction")
+_deposit_history = _history_rows("deposit move")
 
 
 def _open_amount(row: Row) -> str:
@@ -211,13 +220,6 @@ def _deposit_line(row: Row) -> str:
     if owed_too:
         return f"{where}: names an account both as owing and as holding a deposit"
     return f"{where}: a deposits-held line must name, and only it may name, a deposit account"
-
-
-def _deposit_history(row: Row) -> str:
-    number, txn_id, rows, _with_user = row
-    if rows != 1:
-        return f"account {number}: deposit move #{txn_id} has {rows} history rows, expected 1"
-    return f"account {number}: deposit move #{txn_id} history row has no acting user"
 
 
 CHECKS: list[tuple[str, Callable[[Row], str]]] = [
