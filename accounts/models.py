@@ -29,6 +29,11 @@ class Customer(models.Model):
     first_name = models.CharField(max_length=100, blank=True)
     last_name = models.CharField(max_length=100, blank=True)
     organisation_name = models.CharField(max_length=200, blank=True)
+    is_city = models.BooleanField(
+        "city department",
+        default=False,
+        help_text="An account of the city itself: no late fees and no delinquency notices.",
+    )
     email = models.EmailField(max_length=254, blank=True)
     phone = models.CharField(max_length=20, blank=True, help_text="10-digit US number")
     alt_phone = models.CharField(max_length=20, blank=True)
@@ -77,6 +82,14 @@ class Premise(models.Model):
     city = models.CharField(max_length=100)
     state = models.CharField(max_length=2)
     zip_code = models.CharField("ZIP", max_length=10)
+    # The property owner, when the customer may be a tenant: gets a courtesy copy of
+    # delinquency notices (collections) at their own mailing address.
+    owner_name = models.CharField("property owner", max_length=200, blank=True)
+    owner_line1 = models.CharField("owner's mailing address", max_length=200, blank=True)
+    owner_line2 = models.CharField("owner's address line 2", max_length=200, blank=True)
+    owner_city = models.CharField("owner's city", max_length=100, blank=True)
+    owner_state = models.CharField("owner's state", max_length=2, blank=True)
+    owner_zip = models.CharField("owner's ZIP", max_length=10, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     history = HistoricalRecords()
 
@@ -86,6 +99,16 @@ class Premise(models.Model):
     def __str__(self) -> str:
         unit = f" {self.line2}" if self.line2 else ""
         return f"{self.line1}{unit}, {self.city}"
+
+    @property
+    def has_owner(self) -> bool:
+        return bool(self.owner_name and self.owner_line1 and self.owner_city)
+
+    @property
+    def owner_address(self) -> str:
+        parts = [self.owner_line1, self.owner_line2]
+        tail = f"{self.owner_city}, {self.owner_state} {self.owner_zip}"
+        return "\n".join([p for p in parts if p] + [tail])
 
 
 # Search lists active accounts first, then pending, final, closed; an index on

@@ -99,6 +99,31 @@ def premise_create(*, acting_user: User, **fields: Any) -> Premise:
     return premise
 
 
+OWNER_FIELDS = (
+    "owner_name",
+    "owner_line1",
+    "owner_line2",
+    "owner_city",
+    "owner_state",
+    "owner_zip",
+)
+
+
+@transaction.atomic
+def premise_owner_set(*, premise: Premise, acting_user: User, **fields: str) -> Premise:
+    """Record (or clear, with blanks) the property owner and their mailing address."""
+    require_perm(acting_user, "accounts.change_premise")
+    premise = Premise.objects.select_for_update().get(pk=premise.pk)
+    for name in OWNER_FIELDS:
+        setattr(premise, name, fields.get(name, "").strip())
+    if premise.owner_name and not (premise.owner_line1 and premise.owner_city):
+        raise ValidationError({"owner_line1": "Give the owner's mailing address."})
+    refuse_card_numbers_in(premise)
+    premise.full_clean()
+    _with_history(premise, acting_user=acting_user, reason="Property owner on file").save()
+    return premise
+
+
 @transaction.atomic
 def account_open(
     *,

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "billing",
     "adjustments",
     "payments",
+    "collections_app",
     "front",
 ]
 

@@ -1,0 +1,152 @@
+"""First in, first out: which charges an account's open amount is made of, as of a date.
+
+Worked rule. As of day D, only journal transactions dated on or before D count (the
+journal is append-only, so the answer for a past D never changes). Per account and
+service, the open amount O is the sum of its receivable lines. The ledger keeps every
+service out of credit (its "resting shape"), so O >= 0. Payments pay the oldest charges
+first, so O is made of the *newest* charges: walking the service's charges (positive
+lines of charges and fees, not reversals or credit moves) from newest to oldest, each
+takes ``min(its amount, what is left of O)``. Whatever is left after the oldest charge
+on file (history moved in from elsewhere) counts as older than everything.
+
+A charge's age is counted from its bill date when a bill posted it (``billing.Bill``),
+else from its business date (fees, adjustments). Age in days = D - that date.
+
+Example: water charges of $40 (bill of Aug 1), $45 (Sep 1), $50 (Oct 1), $60 paid on
+Oct 10. As of Oct 31 O = $75: $50 from Oct 1 (30 days: current), $25 of Sep 1 (60 days:
+31-60), nothing of Aug 1.
+
+One SQL statement does it for a range of accounts (window sum over the charges, newest
+first); the aging task runs it chunk by chunk and explain-this-balance for one account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db import connection
+
+from billing.models import Bill, BillRun
+from ledger.choices import GLRole, TransactionKind
+from ledger.models import GLAccount, JournalEntry, JournalTransaction
+
+NOT_CHARGES = (TransactionKind.CREDIT_APPLICATION, TransactionKind.REVERSAL)
+
+
+def _tables() -> dict[str, str]:
+    return {
+        "entry": JournalEntry._meta.db_table,
+        "txn": JournalTransaction._meta.db_table,
+        "bill": Bill._meta.db_table,
+        "run": BillRun._meta.db_table,
+    }
+
+
+def charge_parts_sql(where: str) -> str:
+    """SELECT account_id, service_id, txn_id, charge_date, amount, open_part per charge
+    (txn_id NULL: the part older than every charge on file). ``where`` filters entries
+    (alias e) and takes the %(as_of)s parameter besides its own."""
+    t = _tables()
+    return f"""
+    WITH lines AS (
+      SELECT e.account_id, e.service_id, e.id AS entry_id, e.transaction_id AS txn_id,
+             e.amount, t.kind, COALESCE(r.bill_date, t.business_date) AS charge_date
+      FROM {t["entry"]} e
+      JOIN {t["txn"]} t ON t.id = e.transaction_id
+      LEFT JOIN {t["bill"]} b ON b.transaction_id = t.id
+      LEFT JOIN {t["run"]} r ON r.id = b.run_id
+      WHERE e.service_id IS NOT NULL AND t.business_date <= %(as_of)s AND ({where})
+    ),
+    open AS (
+      SELECT account_id, service_id, SUM(amount) AS open_amount
+      FROM lines GROUP BY account_id, service_id HAVING SUM(amount) > 0
+    ),
+    charges AS (
+      SELECT l.account_id, l.service_id, l.txn_id, l.charge_date, l.amount, o.open_amount,
+             SUM(l.amount) OVER (
+               PARTITION BY l.account_id, l.service_id
+               ORDER BY l.charge_date DESC, l.entry_id DESC
+             ) AS newer_and_this
+      FROM lines l JOIN open o USING (account_id, service_id)
+      WHERE l.amount > 0 AND l.kind NOT IN ('{NOT_CHARGES[0]}', '{NOT_CHARGES[1]}')
+    ),
+    parts AS (
+      SELECT account_id, service_id, txn_id, charge_date, amount,
+             LEAST(amount, open_amount - (newer_and_this - amount)) AS open_part
+      FROM charges WHERE open_amount - (newer_and_this - amount) > 0
+      UNION ALL
+      SELECT o.account_id, o.service_id, NULL, NULL, NULL,
+             o.open_amount - COALESCE(c.charged, 0)
+      FROM open o LEFT JOIN (
+        SELECT account_id, service_id, SUM(amount) AS charged FROM charges
+        GROUP BY account_id, service_id
+      ) c USING (account_id, service_id)
+      WHERE o.open_amount > COALESCE(c.charged, 0)
+    )
+    """
+
+
+def bucket_sql(limits: list[int]) -> str:
+    """The bucket index of ``parts.charge_date`` (NULL date: the last, oldest bucket)."""
+    thresholds = ",".join(str(int(limit) + 1) for limit in limits) or "100000"
+    return (
+        f"CASE WHEN charge_date IS NULL THEN {len(limits)} "
+        f"ELSE width_bucket(%(as_of)s::date - charge_date, ARRAY[{thresholds}]) END"
+    )
+
+
+@dataclass(frozen=True)
+class ChargePart:
+    """What is still open of one charge: its transaction, date, amount and open part."""
+
+    service_id: int
+    transaction_id: int | None
+    charge_date: date | None
+    amount: Decimal | None
+    open_part: Decimal
+
+
+def account_charge_parts(account_ids: list[int], *, as_of: date) -> list[tuple[int, ChargePart]]:
+    """Every open charge part of these accounts as of ``as_of``, oldest first."""
+    if not account_ids:
+        return []
+    sql = charge_parts_sql("e.account_id = ANY(%(ids)s)") + (
+        " SELECT account_id, service_id, txn_id, charge_date, amount, open_part FROM parts"
+        " ORDER BY account_id, charge_date NULLS FIRST, txn_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"as_of": as_of, "ids": list(account_ids)})
+        rows = cursor.fetchall()
+    return [(row[0], ChargePart(*row[1:])) for row in rows]
+
+
+def unapplied_sql() -> str:
+    """Per account, the unapplied credit as of %(as_of)s (negative), for entries ``where``."""
+    t = _tables()
+    gl = GLAccount._meta.db_table
+    return f"""
+      SELECT e.account_id, SUM(e.amount) AS amount
+      FROM {t["entry"]} e
+      JOIN {t["txn"]} t ON t.id = e.transaction_id
+      JOIN {gl} g ON g.id = e.gl_account_id
+      WHERE g.role = '{GLRole.UNAPPLIED_CREDIT}' AND e.account_id IS NOT NULL
+        AND t.business_date <= %(as_of)s AND ({{where}})
+      GROUP BY e.account_id HAVING SUM(e.amount) <> 0
+    """
+
+
+def gl_balance(role: str, *, as_of: date) -> Decimal:
+    """What the GL accounts of ``role`` hold as of ``as_of`` (every line, named or not)."""
+    t = _tables()
+    gl = GLAccount._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COALESCE(SUM(e.amount), 0) FROM {t['entry']} e"
+            f" JOIN {t['txn']} t ON t.id = e.transaction_id"
+            f" JOIN {gl} g ON g.id = e.gl_account_id"
+            " WHERE g.role = %s AND t.business_date <= %s",
+            [role, as_of],
+        )
+        return Decimal(cursor.fetchone()[0])

@@ -1,0 +1,22 @@
+"""Collections models: kept agings, late-fee rules and runs, the delinquency timeline
+(steps, runs, what was recorded on each account) and letters."""
+
+from .aging import AgingLine, AgingRun
+from .late_fees import LateFeeLine, LateFeeRule, LateFeeRun, LateFeeWaiver
+from .letters import Letter, LetterTemplate
+from .notices import AccountStep, NoticeLine, NoticeRun, NoticeStep
+
+__all__ = [
+    "AccountStep",
+    "AgingLine",
+    "AgingRun",
+    "LateFeeLine",
+    "LateFeeRule",
+    "LateFeeRun",
+    "LateFeeWaiver",
+    "Letter",
+    "LetterTemplate",
+    "NoticeLine",
+    "NoticeRun",
+    "NoticeStep",
+]

@@ -1,0 +1,20 @@
+"""Long work of collections, run by ``manage.py run_worker`` (immediately in tests): the
+aging, the late-fee run's calculate and post stages and the notice run's stages are long
+tasks (``billing_site.common.tasks``), registered here."""
+
+from __future__ import annotations
+
+from django.tasks import task
+
+from billing_site.common.models import LongTask
+from billing_site.common.tasks import register_long_task, run_long_task
+
+from .services import aging
+
+register_long_task(aging.AGING_TASK, chunk=aging.aging_chunk, finish=aging.aging_finish)
+
+
+@task()
+def collections_task(task_pk: int) -> str:
+    """Run (or resume) any of the collections long tasks."""
+    return run_long_task(task=LongTask.objects.get(pk=task_pk)).status
