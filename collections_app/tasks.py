@@ -9,7 +9,7 @@ from django.tasks import task
 from billing_site.common.models import LongTask
 from billing_site.common.tasks import register_long_task, run_long_task
 
-from .services import aging
+from .services import aging, late_fees
 
 register_long_task(aging.AGING_TASK, chunk=aging.aging_chunk, finish=aging.aging_finish)
 
@@ -18,3 +18,13 @@ register_long_task(aging.AGING_TASK, chunk=aging.aging_chunk, finish=aging.aging
 def collections_task(task_pk: int) -> str:
     """Run (or resume) any of the collections long tasks."""
     return run_long_task(task=LongTask.objects.get(pk=task_pk)).status
+
+
+register_long_task(
+    late_fees.CALCULATE_TASK,
+    chunk=late_fees.late_fee_calculate_chunk,
+    finish=late_fees.late_fee_calculate_finish,
+)
+register_long_task(
+    late_fees.POST_TASK, chunk=late_fees.late_fee_post_chunk, finish=late_fees.late_fee_post_finish
+)

@@ -5,6 +5,7 @@ resumed task never does a chunk twice), finished with the reconciliation totals.
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -44,7 +45,7 @@ def latest_as_of() -> date:
 def check_limits(limits: list[int]) -> list[int]:
     if not 1 <= len(limits) <= 7:
         raise ValidationError({"limits": "Give one to seven bucket limits, e.g. 30, 60, 90, 120."})
-    if any(b <= a for a, b in zip(limits, limits[1:], strict=False)) or limits[0] < 1:
+    if any(b <= a for a, b in pairwise(limits)) or limits[0] < 1:
         raise ValidationError({"limits": "Bucket limits must go up, from at least 1 day."})
     return limits
 

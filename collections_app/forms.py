@@ -1,0 +1,86 @@
+"""Validation only: the forms of the aging, late-fee, notice and letter pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from billing_site.common.cards import CardSafeForm
+
+from .choices import AgingGroup
+from .models import LetterTemplate, NoticeStep
+
+
+class AgingStartForm(CardSafeForm):
+    as_of = forms.DateField(label="As of", widget=forms.DateInput(attrs={"type": "date"}))
+    limits = forms.CharField(
+        label="Bucket limits (days)",
+        max_length=60,
+        initial="30, 60, 90, 120",
+        help_text="The last day of each bucket, counted from the bill date.",
+    )
+
+    def clean_limits(self) -> list[int]:
+        text = self.cleaned_data["limits"]
+        try:
+            limits = [int(part) for part in text.replace(" ", "").split(",") if part]
+        except ValueError:
+            raise forms.ValidationError("Whole numbers of days, separated by commas.") from None
+        if not limits:
+            raise forms.ValidationError("Give at least one bucket limit.")
+        return limits
+
+
+class AsOfForm(CardSafeForm):
+    as_of = forms.DateField(label="As of", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class LateFeeStartForm(CardSafeForm):
+    due_date = forms.DateField(label="Bills due on", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class LateFeePostForm(CardSafeForm):
+    confirm = forms.BooleanField(label="I checked the proof list; post these late fees.")
+
+
+class WaiverForm(CardSafeForm):
+    amount = forms.DecimalField(label="Amount to waive", max_digits=12, decimal_places=2)
+    reason = forms.CharField(label="Why", max_length=300)
+
+
+class NoticeStartForm(CardSafeForm):
+    step = forms.ModelChoiceField(queryset=NoticeStep.objects.filter(is_active=True))
+    paid_since = forms.DateField(
+        label="Leave out accounts that paid since",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class NoticeSendForm(CardSafeForm):
+    confirm = forms.BooleanField(
+        label="I checked the proof list; send the letters, post the fees, record the step."
+    )
+
+
+class LetterForm(CardSafeForm):
+    template = forms.ModelChoiceField(queryset=LetterTemplate.objects.filter(is_active=True))
+    text = forms.CharField(
+        label="Text of the letter", max_length=4000, widget=forms.Textarea, required=False
+    )
+
+
+class OwnerForm(CardSafeForm):
+    owner_name = forms.CharField(label="Property owner", max_length=200, required=False)
+    owner_line1 = forms.CharField(label="Owner's mailing address", max_length=200, required=False)
+    owner_line2 = forms.CharField(label="Address line 2", max_length=200, required=False)
+    owner_city = forms.CharField(label="City", max_length=100, required=False)
+    owner_state = forms.CharField(label="State", max_length=2, required=False)
+    owner_zip = forms.CharField(label="ZIP", max_length=10, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("owner_name") and not (data.get("owner_line1") and data.get("owner_city")):
+            self.add_error("owner_line1", "Give the owner's mailing address.")
+        return data

@@ -1,0 +1,350 @@
+"""Late-fee runs: Calculate (a long task: one line per past-due service of each bill due
+on the date, with its fee or why none) -> Review (the proof list) -> Post (a long task:
+accounts locked, the past-due amount recomputed, fees posted in bulk through the ledger).
+
+Past due on a service = what is still open of that bill's charge for it, first in first
+out: min(the bill's charge, the service's open amount - charges posted after the bill).
+The fee is the rule's shared fee rule on it (``billing_site.common.fees.fee_for``).
+A fee posts once per account, service and due date (a unique index), so a second run for
+the same due date posts nothing twice. Waivers: up to ``COLLECTIONS_WAIVER_LIMIT``
+posted at once as an adjustment by the person waiving; above it an adjustment request
+(reason PENALTY) that someone else approves in the adjustments queue.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.choices import AccountStatus, FlagKind
+from accounts.models import Account, AccountFlag
+from adjustments import services as adjustments
+from adjustments.models import AdjustmentReason
+from billing.models import Bill
+from billing_site.common.cards import refuse_card_numbers
+from billing_site.common.fees import fee_for
+from billing_site.common.models import LongTask
+from billing_site.common.money import ZERO, format_money
+from billing_site.common.roles import require_perm
+from billing_site.common.tasks import ChunkResult, long_task_for, start_long_task
+from ledger import services as ledger
+from ledger.choices import TransactionKind
+from ledger.models import JournalEntry
+from ledger.selectors import current_business_date, open_amounts_many
+
+from .. import hooks
+from ..calendar import days_after
+from ..choices import LineStatus, RunStatus, WaiverStatus
+from ..fifo import NOT_CHARGES
+from ..models import LateFeeLine, LateFeeRule, LateFeeRun, LateFeeWaiver
+
+CALCULATE_TASK = "collections.late_fee_calculate"
+POST_TASK = "collections.late_fee_post"
+RUN_PERM = "collections.add_latefeerun"
+POST_PERM = "collections.post_latefeerun"
+VIEW_PERM = "collections.view_latefeerun"
+WAIVE_PERM = "collections.waive_latefee"
+CHUNK = 1000
+
+
+def waiver_limit() -> Decimal:
+    return Decimal(str(getattr(settings, "COLLECTIONS_WAIVER_LIMIT", "25.00")))
+
+
+def _enqueue(task: LongTask) -> None:
+    from .. import tasks
+
+    transaction.on_commit(lambda: tasks.collections_task.enqueue(task.pk))
+
+
+def _bills_due(due_date: date):  # noqa: ANN202
+    return Bill.objects.filter(due_date=due_date, status="posted", transaction__isnull=False)
+
+
+@transaction.atomic
+def late_fee_run_start(*, due_date: date, acting_user: User) -> LateFeeRun:
+    """Calculate the late fees of the bills due on ``due_date`` (a long task)."""
+    require_perm(acting_user, RUN_PERM)
+    run_date = current_business_date()
+    if due_date >= run_date:
+        raise ValidationError({"due_date": "Those bills are not past due yet."})
+    count = _bills_due(due_date).count()
+    if not count:
+        raise ValidationError({"due_date": f"No posted bill is due on {due_date:%b %-d, %Y}."})
+    run = LateFeeRun.objects.create(due_date=due_date, run_date=run_date, created_by=acting_user)
+    task = start_long_task(
+        kind=CALCULATE_TASK, subject=run, total=count, chunk_size=CHUNK,
+        view_permission=VIEW_PERM, acting_user=acting_user, label=str(run),
+    )  # fmt: skip
+    _enqueue(task)
+    return run
+
+
+@dataclass(frozen=True)
+class Rules:
+    by_key: dict[tuple[int, str], LateFeeRule]
+
+    def for_(self, service_id: int, account_class: str) -> LateFeeRule | None:
+        return self.by_key.get((service_id, account_class)) or self.by_key.get((service_id, ""))
+
+
+def active_rules() -> Rules:
+    rules = LateFeeRule.objects.filter(is_active=True).select_related("fee_service")
+    return Rules({(r.service_id, r.account_class): r for r in rules})
+
+
+def bill_charges(bills: list[Bill]) -> dict[int, dict[int, Decimal]]:
+    """Per bill, what it charged per service (its receivable lines)."""
+    out: dict[int, dict[int, Decimal]] = defaultdict(dict)
+    by_txn = {b.transaction_id: b.pk for b in bills}
+    rows = JournalEntry.objects.filter(
+        transaction_id__in=list(by_txn), service__isnull=False, amount__gt=0
+    ).values_list("transaction_id", "service_id", "amount")
+    for txn, service, amount in rows:
+        bill = out[by_txn[txn]]
+        bill[service] = bill.get(service, ZERO) + amount
+    return out
+
+
+def newer_charges(bills: list[Bill]) -> dict[int, dict[int, Decimal]]:
+    """Per bill, the charges per service posted to its account after it (FIFO: they are
+    what an open amount is made of first)."""
+    if not bills:
+        return {}
+    first = min(b.transaction_id or 0 for b in bills)
+    rows = (
+        JournalEntry.objects.filter(
+            account_id__in={b.account_id for b in bills}, service__isnull=False,
+            amount__gt=0, transaction_id__gt=first,
+        )
+        .exclude(transaction__kind__in=NOT_CHARGES)
+        .values_list("account_id", "service_id", "transaction_id", "amount")
+    )  # fmt: skip
+    out: dict[int, dict[int, Decimal]] = {b.pk: {} for b in bills}
+    for account_id, service_id, txn, amount in rows:
+        for b in bills:
+            if b.account_id == account_id and txn > (b.transaction_id or 0):
+                out[b.pk][service_id] = out[b.pk].get(service_id, ZERO) + amount
+    return out
+
+
+def past_due_of(bills: list[Bill]) -> dict[int, dict[int, Decimal]]:
+    """Per bill and service, what is still open of that bill's charge now."""
+    charged, newer = bill_charges(bills), newer_charges(bills)
+    held = open_amounts_many(list({b.account_id for b in bills}))
+    out: dict[int, dict[int, Decimal]] = {}
+    for b in bills:
+        by_service = held[b.account_id].by_service
+        out[b.pk] = {
+            s: max(ZERO, min(amount, by_service.get(s, ZERO) - newer[b.pk].get(s, ZERO)))
+            for s, amount in charged[b.pk].items()
+        }
+    return out
+
+
+def exemptions(accounts: list[Account], on: date) -> dict[int, str]:
+    """Why an account draws no late fee at all (city, no-late-fee flag, plan, closed)."""
+    why: dict[int, str] = {}
+    flags = AccountFlag.objects.filter(
+        account__in=accounts, kind=FlagKind.NO_LATE_FEE, cleared_at__isnull=True
+    )
+    for flag in flags:
+        if flag.is_in_force(on):
+            why[flag.account_id] = f"No-late-fee flag: {flag.reason}"
+    plans = hooks.plans_in_good_standing([a.pk for a in accounts])
+    for a in accounts:
+        if a.customer.is_city:
+            why[a.pk] = "Account of the city itself"
+        elif a.pk in plans:
+            why.setdefault(a.pk, "Payment plan in good standing")
+        elif a.status == AccountStatus.CLOSED:
+            why.setdefault(a.pk, "Account closed")
+    return why
+
+
+def _already_posted(bills: list[Bill], due_date: date) -> set[tuple[int, int]]:
+    return set(
+        LateFeeLine.objects.filter(
+            account_id__in={b.account_id for b in bills}, due_date=due_date,
+            status=LineStatus.POSTED,
+        ).values_list("account_id", "service_id")
+    )  # fmt: skip
+
+
+def assess(rule: LateFeeRule | None, past_due: Decimal, run: LateFeeRun) -> tuple[Decimal, str]:
+    """The fee on one bill's service, or zero and why not."""
+    if rule is None:
+        return ZERO, "No late-fee rule for this service and class"
+    last_day = days_after(run.due_date, rule.grace_days, rule.grace_kind)
+    if run.run_date <= last_day:
+        return ZERO, f"In grace until {last_day:%b %-d, %Y}"
+    if past_due <= ZERO:
+        return ZERO, "Paid"
+    fee = fee_for(past_due, rule.fee_rule())
+    if fee <= ZERO:
+        return ZERO, f"Past due under {format_money(rule.minimum_past_due or ZERO)}"
+    return fee, f"{format_money(past_due)} past due"
+
+
+def late_fee_calculate_chunk(*, task: LongTask, number: int, acting_user: User) -> ChunkResult:
+    run = LateFeeRun.objects.get(pk=int(task.subject_id))
+    size = task.chunk_size
+    bills = list(
+        _bills_due(run.due_date)
+        .select_related("account__customer")
+        .order_by("pk")[number * size : (number + 1) * size]
+    )
+    rules, past_due = active_rules(), past_due_of(bills)
+    exempt = exemptions([b.account for b in bills], run.run_date)
+    posted = _already_posted(bills, run.due_date)
+    lines = []
+    for b in bills:
+        for service_id, amount in past_due[b.pk].items():
+            if amount <= ZERO:
+                continue
+            fee, reason = assess(rules.for_(service_id, b.account.account_class), amount, run)
+            status = LineStatus.PROPOSED if fee else LineStatus.EXCLUDED
+            if (b.account_id, service_id) in posted:
+                fee, status, reason = ZERO, LineStatus.EXCLUDED, "Already charged for this date"
+            elif fee and b.account_id in exempt:
+                fee, status, reason = ZERO, LineStatus.EXCLUDED, exempt[b.account_id]
+            lines.append(LateFeeLine(
+                run=run, account_id=b.account_id, bill=b, service_id=service_id,
+                due_date=run.due_date, past_due=amount, fee=fee, status=status, reason=reason,
+            ))  # fmt: skip
+    LateFeeLine.objects.bulk_create(lines)
+    return ChunkResult(done=len(bills))
+
+
+def late_fee_calculate_finish(*, task: LongTask, acting_user: User) -> None:
+    LateFeeRun.objects.filter(pk=int(task.subject_id)).update(status=RunStatus.REVIEW)
+
+
+@transaction.atomic
+def late_fee_run_post(*, run: LateFeeRun, acting_user: User) -> LongTask:
+    """Post the proposed fees (a long task); refused unless the run is in review."""
+    require_perm(acting_user, POST_PERM)
+    run = LateFeeRun.objects.select_for_update().get(pk=run.pk)
+    if run.status != RunStatus.REVIEW:
+        raise ValidationError("This run is not waiting for review; nothing was posted.")
+    current_business_date()  # refused when no day is open
+    run.status, run.posted_by, run.posted_at = RunStatus.POSTING, acting_user, timezone.now()
+    run.save(update_fields=["status", "posted_by", "posted_at"])
+    total = run.lines.filter(status=LineStatus.PROPOSED).count()
+    task = start_long_task(
+        kind=POST_TASK, subject=run, total=total, chunk_size=CHUNK,
+        view_permission=VIEW_PERM, acting_user=acting_user, label=f"Posting {run}",
+    )  # fmt: skip
+    _enqueue(task)
+    return task
+
+
+def late_fee_post_chunk(*, task: LongTask, number: int, acting_user: User) -> ChunkResult:
+    """Chunk n of the lines proposed when posting began (pk order; a posted or dropped
+    line keeps its place: the chunk is the n-th slice of the run's lines not excluded)."""
+    run = LateFeeRun.objects.get(pk=int(task.subject_id))
+    size = task.chunk_size
+    lines = list(
+        run.lines.exclude(status=LineStatus.EXCLUDED)
+        .select_related("bill", "account")
+        .order_by("pk")[number * size : (number + 1) * size]
+    )
+    todo = [ln for ln in lines if ln.status == LineStatus.PROPOSED]
+    list(
+        Account.objects.select_for_update()
+        .filter(pk__in={ln.account_id for ln in todo})
+        .order_by("pk")
+    )
+    past_due = past_due_of(list({ln.bill_id: ln.bill for ln in todo}.values()))
+    rules = active_rules()
+    charges: list[ledger.AccountCharges] = []
+    kept: list[LateFeeLine] = []
+    for ln in todo:
+        now = past_due[ln.bill_id].get(ln.service_id, ZERO)
+        fee, reason = assess(rules.for_(ln.service_id, ln.account.account_class), now, run)
+        if not fee:
+            ln.status, ln.fee, ln.past_due, ln.reason = LineStatus.DROPPED, ZERO, now, reason
+            ln.save(update_fields=["status", "fee", "past_due", "reason"])
+            continue
+        rule = rules.for_(ln.service_id, ln.account.account_class)
+        assert rule is not None
+        ln.fee, ln.past_due = fee, now
+        charges.append(ledger.AccountCharges(
+            account=ln.account_id, charges=[(rule.fee_service, fee)],
+            memo=f"Late fee: bill {ln.bill.number} due {run.due_date:%b %-d, %Y}",
+            source=f"late fee run {run.pk}",
+        ))  # fmt: skip
+        kept.append(ln)
+    posted = ledger.post_charges_bulk(
+        bills=charges, acting_user=acting_user, kind=TransactionKind.FEE
+    )
+    for ln, txn in zip(kept, posted, strict=True):
+        ln.status, ln.transaction = LineStatus.POSTED, txn
+    LateFeeLine.objects.bulk_update(kept, ["status", "transaction", "fee", "past_due"])
+    return ChunkResult(done=len(lines))
+
+
+def late_fee_post_finish(*, task: LongTask, acting_user: User) -> None:
+    LateFeeRun.objects.filter(pk=int(task.subject_id)).update(status=RunStatus.POSTED)
+
+
+def run_task(run: LateFeeRun) -> LongTask | None:
+    return long_task_for(kind=POST_TASK, subject=run) or long_task_for(
+        kind=CALCULATE_TASK, subject=run
+    )
+
+
+@transaction.atomic
+def late_fee_waive(
+    *, line: LateFeeLine, amount: Decimal, reason: str, acting_user: User
+) -> LateFeeWaiver:
+    """Take back (part of) a posted late fee, with a reason; above the limit, ask."""
+    require_perm(acting_user, WAIVE_PERM)
+    refuse_card_numbers(reason=reason)
+    line = LateFeeLine.objects.select_for_update().select_related("account", "run").get(pk=line.pk)
+    if line.status != LineStatus.POSTED or line.transaction_id is None:
+        raise ValidationError("Only a posted late fee can be waived.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the fee is waived."})
+    open_waivers = sum((w.amount for w in line.waivers.all()), ZERO)
+    if amount <= ZERO or amount > line.fee - open_waivers:
+        left = format_money(line.fee - open_waivers)
+        raise ValidationError({"amount": f"Waive more than zero and at most {left}."})
+    rule = LateFeeRule.objects.select_related(
+        "fee_service__revenue_gl", "fee_service__receivable_gl"
+    )
+    fee_service = rule.filter(service_id=line.service_id).first()
+    service = fee_service.fee_service if fee_service else None
+    entry = line.transaction.entries.filter(service__isnull=False).select_related("service").first()
+    service = entry.service if entry else service
+    assert service is not None
+    memo = f"Late fee waived (bill {line.bill.number}): {reason.strip()}"
+    waiver = LateFeeWaiver(
+        line=line, amount=amount, reason=reason.strip(), requested_by=acting_user
+    )
+    if amount <= waiver_limit():
+        writer = ledger.writer_for(acting_user)
+        (account,) = writer.lock([line.account])
+        waiver.transaction = writer.post_now(
+            kind=TransactionKind.ADJUSTMENT, memo=memo, source=f"late fee {line.pk}",
+            lines=[writer.receivable_line(account, -amount, service),
+                   ledger.Line(gl_account=service.revenue_gl, amount=amount)],
+        )  # fmt: skip
+        waiver.status = WaiverStatus.POSTED
+    else:
+        waiver.adjustment_request = adjustments.request_adjustment(
+            account=line.account, direction="credit",
+            reason=AdjustmentReason.objects.get(code="PENALTY"),
+            amounts=[(service, amount)], memo=memo, acting_user=acting_user,
+        )  # fmt: skip
+        waiver.status = WaiverStatus.PENDING
+    waiver.save()
+    return waiver
