@@ -22,6 +22,7 @@ urlpatterns = [
     path("adjustments/", include("adjustments.urls")),
     path("billing/", include("billing.urls")),
     path("payments/", include("payments.urls")),
+    path("collections/", include("collections_app.urls")),
     path("tasks/", include("billing_site.common.urls")),
     path("admin/", admin.site.urls),
 ]

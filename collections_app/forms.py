@@ -8,7 +8,6 @@ from django import forms
 
 from billing_site.common.cards import CardSafeForm
 
-from .choices import AgingGroup
 from .models import LetterTemplate, NoticeStep
 
 

@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Sum
 
@@ -204,3 +205,33 @@ def letters_of(account_id: int, limit: int = 100) -> list[Letter]:
 
 def aging_runs(limit: int = 50) -> list[AgingRun]:
     return list(AgingRun.objects.select_related("created_by")[:limit])
+
+
+@dataclass(frozen=True)
+class AccountPanel:
+    """The account page's collections card: timeline steps, late fees, letters, reconnect."""
+
+    steps: list[Any]
+    late_fees: list[Any]
+    letters: list[Letter]
+    reconnect_offer: Any
+
+
+def account_panel(account: Account) -> AccountPanel:
+    """Three queries: the recorded steps, the posted late fees with waivers, the letters."""
+    from .models import AccountStep, LateFeeLine
+
+    steps = list(
+        AccountStep.objects.filter(account=account).select_related("step", "bill", "recorded_by")[
+            :20
+        ]
+    )
+    fees = list(
+        LateFeeLine.objects.filter(account=account, status="posted")
+        .select_related("bill", "service")
+        .prefetch_related("waivers")
+        .order_by("-pk")[:20]
+    )
+    last_disconnect = next((s for s in steps if s.step.is_disconnect), None)
+    offer = last_disconnect if last_disconnect and account.balance.amount <= 0 else None
+    return AccountPanel(steps, fees, letters_of(account.pk, limit=10), offer)

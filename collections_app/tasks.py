@@ -9,7 +9,7 @@ from django.tasks import task
 from billing_site.common.models import LongTask
 from billing_site.common.tasks import register_long_task, run_long_task
 
-from .services import aging, late_fees
+from .services import aging, late_fees, notices
 
 register_long_task(aging.AGING_TASK, chunk=aging.aging_chunk, finish=aging.aging_finish)
 
@@ -27,4 +27,7 @@ register_long_task(
 )
 register_long_task(
     late_fees.POST_TASK, chunk=late_fees.late_fee_post_chunk, finish=late_fees.late_fee_post_finish
+)
+register_long_task(
+    notices.SEND_TASK, chunk=notices.notice_send_chunk, finish=notices.notice_send_finish
 )

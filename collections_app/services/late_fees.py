@@ -65,7 +65,7 @@ def _enqueue(task: LongTask) -> None:
     transaction.on_commit(lambda: tasks.collections_task.enqueue(task.pk))
 
 
-def _bills_due(due_date: date):  # noqa: ANN202
+def _bills_due(due_date: date):
     return Bill.objects.filter(due_date=due_date, status="posted", transaction__isnull=False)
 
 

@@ -97,7 +97,7 @@ def aging_cell(request: HttpRequest, run_pk: int) -> HttpResponse:
     if bucket is not None and bucket > len(run.limits):
         raise Http404("No such bucket.")
     rows = selectors.aging_cell(run, by=by, key=key, bucket=bucket)
-    labels = dict(((r.key, r.label) for r in selectors.aging_table(run, by=by)))
+    labels = dict((r.key, r.label) for r in selectors.aging_table(run, by=by))
     context = {
         "run": run, "by": by, "key": key, "rows": rows, "row_label": labels.get(key, key),
         "bucket_label": run.bucket_labels[bucket] if bucket is not None else "all buckets",

@@ -2,7 +2,8 @@
 
 A top-floor page: it reads ``accounts`` (customer, service address, flags,
 notes, history) and the ledger's read side (balance, open amounts by service,
-aging, activity through ``ledger.selectors``), and will read bills, payment
+activity through ``ledger.selectors``; the aging by bill date, first in first out,
+and the collections card from ``collections_app.selectors``), and will read bills, payment
 plans, deposits and service orders as those apps arrive. Read-only; its URL
 name stays ``accounts:detail`` (see ``front.urls``).
 """
@@ -23,9 +24,9 @@ from accounts.selectors import account_for_page, account_history, flags_in_force
 from accounts.views.maintain import NOTE
 from billing import selectors as billing_selectors
 from billing_site.common.idempotency import issue_token
+from collections_app import selectors as collections_selectors
 from ledger.selectors import (
     account_activity,
-    aging,
     deposit_held,
     open_business_day,
     open_by_service,
@@ -59,6 +60,8 @@ def account_page(request: HttpRequest, pk: int) -> HttpResponse:
         context.update(money_for(account))
     if request.user.has_perm(HISTORY_PERM):
         context["history"] = account_history(account)
+    if request.user.has_perm("collections.view_letter"):
+        context["collections"] = collections_selectors.account_panel(account)
     if request.user.has_perm("billing.view_serviceagreement"):
         context.update(billing_selectors.account_panel(account.pk, account.premise_id))
     return render(request, "front/account.html", context)
@@ -97,7 +100,7 @@ def money_for(account: Account) -> dict[str, Any]:
         "as_of": as_of,
         "by_service": open_by_service(account.pk),
         "deposit_held": deposit_held(account.pk),
-        "aging": aging(account.pk, as_of=as_of),
+        "aging": collections_selectors.account_aging(account.pk, as_of=as_of),
         "activity": _with_receipts(account_activity(account.pk)),
     }
 
