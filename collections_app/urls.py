@@ -20,11 +20,11 @@ urlpatterns = [
     path("late-fees/<int:run_pk>/", late_fee_views.late_fee_detail, name="late_fee_run"),
     path(
         "late-fees/lines/<int:line_pk>/waive/", late_fee_views.late_fee_waive, name="late_fee_waive"
-    ),  # fmt: skip
+    ),
     path("notices/", notice_views.notice_list, name="notices"),
     path("notices/<int:run_pk>/", notice_views.notice_detail, name="notice_run"),
     path("notices/<int:run_pk>/print/", notice_views.notice_print, name="notice_print"),
     path(
         "notices/<int:run_pk>/letters.pdf", notice_views.notice_combined_pdf, name="notice_letters"
-    ),  # fmt: skip
+    ),
 ]

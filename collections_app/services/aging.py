@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 from itertools import pairwise
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -108,7 +109,7 @@ def aging_chunk(*, task: LongTask, number: int, acting_user: User) -> ChunkResul
         ]
     )
     if ids:
-        params = {"run": run.pk, "as_of": run.as_of, "lo": ids[0], "hi": ids[-1]}
+        params: dict[str, Any] = {"run": run.pk, "as_of": run.as_of, "lo": ids[0], "hi": ids[-1]}
         with connection.cursor() as cursor:
             cursor.execute(_insert_sql(list(run.limits)), params)
     return ChunkResult(done=len(ids))

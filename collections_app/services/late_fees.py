@@ -318,13 +318,13 @@ def late_fee_waive(
     if amount <= ZERO or amount > line.fee - open_waivers:
         left = format_money(line.fee - open_waivers)
         raise ValidationError({"amount": f"Waive more than zero and at most {left}."})
-    rule = LateFeeRule.objects.select_related(
-        "fee_service__revenue_gl", "fee_service__receivable_gl"
+    # the fee's own receivable line says which charge code it was posted to
+    entry = (
+        JournalEntry.objects.filter(transaction_id=line.transaction_id, service__isnull=False)
+        .select_related("service__revenue_gl", "service__receivable_gl")
+        .get()
     )
-    fee_service = rule.filter(service_id=line.service_id).first()
-    service = fee_service.fee_service if fee_service else None
-    entry = line.transaction.entries.filter(service__isnull=False).select_related("service").first()
-    service = entry.service if entry else service
+    service = entry.service
     assert service is not None
     memo = f"Late fee waived (bill {line.bill.number}): {reason.strip()}"
     waiver = LateFeeWaiver(

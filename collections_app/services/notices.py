@@ -254,9 +254,11 @@ def _post_fees(
     run: NoticeRun, lines: list[NoticeLine], user: User
 ) -> dict[int, JournalTransaction]:
     step = run.step
+    fee_service = step.fee_service
+    assert fee_service is not None
     bills = [
         ledger.AccountCharges(
-            account=ln.account_id, charges=[(step.fee_service, step.fee)],
+            account=ln.account_id, charges=[(fee_service, step.fee)],
             memo=f"{step.name} fee (bill {ln.bill.number})", source=f"notice run {run.pk}",
         )
         for ln in lines

@@ -113,6 +113,11 @@ def late_fee_waive(request: HttpRequest, line_pk: int) -> HttpResponse:
     )
     if sent.done:
         return sent.done
-    context = {"line": line, "form": form, "token": sent.token, "limit": services.waiver_limit(),
-               "waivers": line.waivers.select_related("requested_by", "adjustment_request")}  # fmt: skip
+    context = {
+        "line": line,
+        "form": form,
+        "token": sent.token,
+        "limit": services.waiver_limit(),
+        "waivers": line.waivers.select_related("requested_by", "adjustment_request"),
+    }
     return render(request, "collections/late_fee_waive.html", context)

@@ -66,8 +66,13 @@ def test_it_walks_the_timeline_day_by_day(business_day, bob, carol, steps):
     for name, account in accounts.items():
         bill(bob, account, bill_date=BILLED, due_date=DUE,
              WATER="20.00" if name == "small" else "100.00")  # fmt: skip
-    account_services.flag_set(account=accounts["medical"], kind=FlagKind.MEDICAL_NEED,
-                              reason="Oxygen", expires_on=date(2027, 3, 1), acting_user=bob)  # fmt: skip
+    account_services.flag_set(
+        account=accounts["medical"],
+        kind=FlagKind.MEDICAL_NEED,
+        reason="Oxygen",
+        expires_on=date(2027, 3, 1),
+        acting_user=bob,
+    )
     fired: dict[tuple[str, str], date] = {}
     day = next_day(carol)  # Tue Nov 24
     while day.date <= date(2026, 12, 23):
@@ -156,8 +161,9 @@ def test_it_refuses_a_clerk_the_notice_run(business_day, alice, steps):
 def test_it_reads_back_every_letter_type(business_day, bob):
     account = make_account(bob)
     for template in LetterTemplate.objects.all():
-        letter = letter_services.letter_send(account=account, template=template,
-                                             text="Call us at the counter.", acting_user=bob)  # fmt: skip
+        letter = letter_services.letter_send(
+            account=account, template=template, text="Call us at the counter.", acting_user=bob
+        )
         document = letter_services.letter_document(letter=letter, acting_user=bob)
         text = PdfReader(BytesIO(document_bytes(document))).pages[0].extract_text()
         assert template.subject.split(":")[0][:20] in text, template.code
