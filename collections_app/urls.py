@@ -10,21 +10,21 @@ app_name = "collections"
 
 urlpatterns = [
     path("aging/", views.aging_list, name="aging_list"),
-    path("aging/<int:run_pk>/", views.aging_detail, name="aging"),
-    path("aging/<int:run_pk>/cell/", views.aging_cell, name="aging_cell"),
+    path("aging/<int:aging_pk>/", views.aging_detail, name="aging"),
+    path("aging/<int:aging_pk>/cell/", views.aging_cell, name="aging_cell"),
     path("accounts/<int:pk>/explain/", views.explain, name="explain"),
     path("accounts/<int:pk>/letters/", views.account_letters, name="account_letters"),
     path("accounts/<int:pk>/owner/", views.owner_edit, name="owner"),
     path("letters/<int:letter_pk>/letter.pdf", views.letter_pdf, name="letter_pdf"),
     path("late-fees/", late_fee_views.late_fee_list, name="late_fees"),
-    path("late-fees/<int:run_pk>/", late_fee_views.late_fee_detail, name="late_fee_run"),
+    path("late-fees/<int:fee_run_pk>/", late_fee_views.late_fee_detail, name="late_fee_run"),
     path(
         "late-fees/lines/<int:line_pk>/waive/", late_fee_views.late_fee_waive, name="late_fee_waive"
     ),
     path("notices/", notice_views.notice_list, name="notices"),
-    path("notices/<int:run_pk>/", notice_views.notice_detail, name="notice_run"),
-    path("notices/<int:run_pk>/print/", notice_views.notice_print, name="notice_print"),
+    path("notices/<int:notice_pk>/", notice_views.notice_detail, name="notice_run"),
+    path("notices/<int:notice_pk>/print/", notice_views.notice_print, name="notice_print"),
     path(
-        "notices/<int:run_pk>/letters.pdf", notice_views.notice_combined_pdf, name="notice_letters"
+        "notices/<int:notice_pk>/letters.pdf", notice_views.notice_combined_pdf, name="notice_letters"
     ),
 ]

@@ -39,7 +39,7 @@ def aging_list(request: HttpRequest) -> HttpResponse:
             except ValidationError as refused:
                 show_errors(form, refused)
             else:
-                return redirect("collections:aging", run_pk=run.pk)
+                return redirect("collections:aging", aging_pk=run.pk)
     context = {"form": form, "runs": selectors.aging_runs()}
     return render(request, "collections/aging_list.html", context)
 
@@ -54,8 +54,8 @@ def _grouping(request: HttpRequest) -> str:
 
 
 @permission_required(VIEW, raise_exception=True)
-def aging_detail(request: HttpRequest, run_pk: int) -> HttpResponse:
-    run = get_object_or_404(AgingRun.objects.select_related("created_by"), pk=run_pk)
+def aging_detail(request: HttpRequest, aging_pk: int) -> HttpResponse:
+    run = get_object_or_404(AgingRun.objects.select_related("created_by"), pk=aging_pk)
     by = _grouping(request)
     rows = selectors.aging_table(run, by=by) if run.status == "done" else []
     labels = run.bucket_labels
@@ -86,12 +86,14 @@ def aging_detail(request: HttpRequest, run_pk: int) -> HttpResponse:
 
 
 @permission_required(VIEW, raise_exception=True)
-def aging_cell(request: HttpRequest, run_pk: int) -> HttpResponse:
-    run = get_object_or_404(AgingRun, pk=run_pk, status="done")
+def aging_cell(request: HttpRequest, aging_pk: int) -> HttpResponse:
+    run = get_object_or_404(AgingRun, pk=aging_pk, status="done")
     by = _grouping(request)
     key = request.GET.get("key", "")
     bucket_text = request.GET.get("bucket", "")
-    if not key or (bucket_text and not bucket_text.isdigit()):
+    if not key:
+        return redirect("collections:aging", aging_pk=run.pk)
+    if bucket_text and not bucket_text.isdigit():
         raise Http404("No such cell.")
     bucket = int(bucket_text) if bucket_text else None
     if bucket is not None and bucket > len(run.limits):

@@ -36,7 +36,7 @@ def late_fee_list(request: HttpRequest) -> HttpResponse:
             except ValidationError as refused:
                 show_errors(form, refused)
             else:
-                return redirect("collections:late_fee_run", run_pk=run.pk)
+                return redirect("collections:late_fee_run", fee_run_pk=run.pk)
     runs = LateFeeRun.objects.select_related("created_by", "posted_by").annotate(
         posted=Count("lines", filter=Q(lines__status="posted")),
         fees=Sum("lines__fee", filter=Q(lines__status="posted")),
@@ -51,8 +51,8 @@ def _lines(run: LateFeeRun):
 
 
 @permission_required(services.VIEW_PERM, raise_exception=True)
-def late_fee_detail(request: HttpRequest, run_pk: int) -> HttpResponse:
-    run = get_object_or_404(LateFeeRun.objects.select_related("created_by"), pk=run_pk)
+def late_fee_detail(request: HttpRequest, fee_run_pk: int) -> HttpResponse:
+    run = get_object_or_404(LateFeeRun.objects.select_related("created_by"), pk=fee_run_pk)
     form = LateFeePostForm(request.POST or None)
     if request.method == "POST" and not request.user.has_perm(services.POST_PERM):
         return HttpResponse(status=403)

@@ -4,6 +4,7 @@ the disconnect list by route (PDF, CSV)."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -41,7 +42,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
             except ValidationError as refused:
                 show_errors(form, refused)
             else:
-                return redirect("collections:notice_run", run_pk=run.pk)
+                return redirect("collections:notice_run", notice_pk=run.pk)
     context = {
         "form": form, "steps": NoticeStep.objects.select_related("letter_template"),
         "runs": NoticeRun.objects.select_related("step", "created_by")[:50],
@@ -59,8 +60,8 @@ def _rows(lines):
 
 
 @permission_required(services.VIEW_PERM, raise_exception=True)
-def notice_detail(request: HttpRequest, run_pk: int) -> HttpResponse:
-    run = get_object_or_404(NoticeRun.objects.select_related("step", "created_by"), pk=run_pk)
+def notice_detail(request: HttpRequest, notice_pk: int) -> HttpResponse:
+    run = get_object_or_404(NoticeRun.objects.select_related("step", "created_by"), pk=notice_pk)
     form = NoticeSendForm(request.POST or None)
     if request.method == "POST" and not request.user.has_perm(services.SEND_PERM):
         return HttpResponse(status=403)
@@ -101,10 +102,10 @@ def notice_detail(request: HttpRequest, run_pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required(services.SEND_PERM, raise_exception=True)
-def notice_print(request: HttpRequest, run_pk: int) -> HttpResponse:
+def notice_print(request: HttpRequest, notice_pk: int) -> HttpResponse:
     """Render and store every letter of a sent run and the combined PDF (outside a
     transaction: WeasyPrint runs after the send committed)."""
-    run = get_object_or_404(NoticeRun, pk=run_pk, status="posted")
+    run = get_object_or_404(NoticeRun, pk=notice_pk, status="posted")
     letters = list(
         Letter.objects.filter(notice_line__run=run).order_by(
             "notice_line__route", "notice_line__route_sequence", "pk"
@@ -117,13 +118,14 @@ def notice_print(request: HttpRequest, run_pk: int) -> HttpResponse:
         context = letters_context(letter_pks=[lt.pk for lt in letters])
         data = render_pdf(LETTERS_TEMPLATE, context, stylesheet=STYLESHEET)
         document_store(kind=COMBINED, subject=run, data=data, acting_user=request.user)
-    return redirect("collections:notice_letters", run_pk=run.pk)
+    return redirect("collections:notice_letters", notice_pk=run.pk)
 
 
 @permission_required(services.VIEW_PERM, raise_exception=True)
-def notice_combined_pdf(request: HttpRequest, run_pk: int) -> HttpResponse:
-    run = get_object_or_404(NoticeRun.objects.select_related("step"), pk=run_pk)
+def notice_combined_pdf(request: HttpRequest, notice_pk: int) -> HttpResponse:
+    run = get_object_or_404(NoticeRun.objects.select_related("step"), pk=notice_pk)
     document = stored_document(kind=COMBINED, subject=run)
     if document is None:
-        raise Http404("The letters of this run have not been printed yet.")
+        messages.info(request, "The letters of this run have not been printed yet.")
+        return redirect("collections:notice_run", notice_pk=run.pk)
     return pdf_response(document_bytes(document), f"{run.step.code}-{run.run_date}-letters.pdf")

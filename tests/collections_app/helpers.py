@@ -46,3 +46,35 @@ def next_day(supervisor: User, to: date | None = None) -> BusinessDay:
     """Close the open business day and open ``to`` (default: the next business date)."""
     day = BusinessDay.objects.get(status="open")
     return ledger.business_day_close(day=day, acting_user=supervisor, next_date=to)
+
+
+def collections_url_values(by: User, supervisor: User, account: Account) -> dict[str, int]:
+    """A done aging, a posted late-fee run and its fee, a notice run and a letter, for the
+    site-wide URL walks (a bill due 17 days before the open business day)."""
+    from datetime import timedelta
+
+    from billing_site.common.tasks import long_task_for, run_long_task
+    from collections_app.models import LetterTemplate, NoticeStep
+    from collections_app.services import aging, late_fees, letters, notices
+
+    today = BusinessDay.objects.get(status="open").date
+    due = today - timedelta(days=17)
+    bill(by, account, bill_date=due - timedelta(days=21), due_date=due, WATER="400.00")
+    run = aging.aging_run_start(as_of=today, acting_user=by)
+    task = long_task_for(kind=aging.AGING_TASK, subject=run)
+    assert task is not None
+    run_long_task(task=task)
+    fees = late_fees.late_fee_run_start(due_date=due, acting_user=by)
+    run_long_task(task=late_fees.run_task(fees))  # type: ignore[arg-type]
+    fees.refresh_from_db()
+    run_long_task(task=late_fees.late_fee_run_post(run=fees, acting_user=supervisor))
+    notice = notices.notice_run_start(step=NoticeStep.objects.get(code="reminder"), acting_user=by)
+    letter = letters.letter_send(
+        account=account, template=LetterTemplate.objects.get(code="general"),
+        text="About your account.", acting_user=by,
+    )  # fmt: skip
+    return {
+        "aging_pk": run.pk, "fee_run_pk": fees.pk, "notice_pk": notice.pk,
+        "line_pk": fees.lines.filter(account=account, status="posted").values_list("pk", flat=True).first() or 0,
+        "letter_pk": letter.pk,
+    }  # fmt: skip

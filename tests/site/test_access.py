@@ -20,6 +20,7 @@ from ledger import services as ledger_services
 from tests.adjustments.helpers import adjustments_url_values
 from tests.billing.bill_helpers import bill_url_values
 from tests.billing.helpers import billing_url_values
+from tests.collections_app.helpers import collections_url_values
 from tests.factories import make_account, make_user, service
 from tests.payments.helpers import payments_url_values
 from tests.payments.url_values import batch_url_values
@@ -124,6 +125,20 @@ ALLOWED: dict[str, set[str]] = {
     "billing:bill": {CLERK, COORD, SUP, AUDIT, ADMIN},
     "billing:bill_pdf": {CLERK, COORD, SUP, AUDIT, ADMIN},
     "billing:bill_recalculate": MAINTAINERS,  # POST-only
+    "collections:aging_list": {COORD, SUP, AUDIT},
+    "collections:aging": {COORD, SUP, AUDIT},
+    "collections:aging_cell": {COORD, SUP, AUDIT},
+    "collections:explain": {CLERK, COORD, SUP, AUDIT},
+    "collections:account_letters": {CLERK, COORD, SUP, AUDIT},
+    "collections:letter_pdf": {CLERK, COORD, SUP, AUDIT},
+    "collections:owner": MAINTAINERS,
+    "collections:late_fees": {COORD, SUP, AUDIT},
+    "collections:late_fee_run": {COORD, SUP, AUDIT},
+    "collections:late_fee_waive": MAINTAINERS,
+    "collections:notices": {COORD, SUP, AUDIT},
+    "collections:notice_run": {COORD, SUP, AUDIT},
+    "collections:notice_print": MAINTAINERS,  # POST-only
+    "collections:notice_letters": {COORD, SUP, AUDIT},
 }
 PUBLIC = {"login"}
 SKIPPED = {"logout"}  # POST-only sign-out, covered by the login tests
@@ -168,6 +183,7 @@ def url_values(bob, carol, business_day) -> dict[str, int]:
         **adjustments_url_values(bob, carol, sub),
         **billing_url_values(bob, sub),
         **bill_url_values(bob),
+        **collections_url_values(bob, carol, sub),
     }
 
 

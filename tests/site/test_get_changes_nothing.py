@@ -29,6 +29,7 @@ from ledger.selectors import open_business_day
 from tests.adjustments.helpers import adjustments_url_values
 from tests.billing.bill_helpers import bill_url_values
 from tests.billing.helpers import billing_url_values
+from tests.collections_app.helpers import collections_url_values
 from tests.factories import make_account, service
 from tests.payments.helpers import payments_url_values
 from tests.payments.url_values import batch_url_values
@@ -82,6 +83,7 @@ def demo() -> dict[str, Any]:
             **adjustments_url_values(coordinator, supervisor, owing),
             **billing_url_values(coordinator, owing),
             **bill_url_values(coordinator),
+            **collections_url_values(coordinator, supervisor, owing),
         },
     }
 
