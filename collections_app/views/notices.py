@@ -118,7 +118,8 @@ def notice_print(request: HttpRequest, notice_pk: int) -> HttpResponse:
         context = letters_context(letter_pks=[lt.pk for lt in letters])
         data = render_pdf(LETTERS_TEMPLATE, context, stylesheet=STYLESHEET)
         document_store(kind=COMBINED, subject=run, data=data, acting_user=request.user)
-    return redirect("collections:notice_letters", notice_pk=run.pk)
+    messages.success(request, f"{len(letters)} letters printed; each is kept on its account.")
+    return redirect("collections:notice_run", notice_pk=run.pk)
 
 
 @permission_required(services.VIEW_PERM, raise_exception=True)

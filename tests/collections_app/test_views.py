@@ -52,7 +52,7 @@ def test_it_runs_an_aging_and_drills_into_a_bucket(business_day, bob, erin, alic
     assert page.status_code == 302 and run.status == "done"
     auditor = client_for(erin)
     detail = auditor.get(f"/collections/aging/{run.pk}/?by=service")
-    assert b"current (0-30)" in detail.content and b"Reconciliation" in detail.content
+    assert b"Current (0-30)" in detail.content and b"Reconciliation" in detail.content
     water = accounts[0].entries.filter(service__code="WATER").first().service_id
     with django_assert_max_num_queries(12):
         cell = auditor.get(f"/collections/aging/{run.pk}/cell/?by=service&key={water}&bucket=1")

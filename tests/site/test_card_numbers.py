@@ -151,6 +151,12 @@ PATHS: dict[str, Path] = {
         **{"line1": "2 Oak Ave", "city": "Tallahassee", "state": "FL", "zip_code": "32303"}
         | {f: IN_TEXT},
     ),
+    "premise_owner_set": lambda w, f: account_services.premise_owner_set(
+        premise=w.account.premise,
+        acting_user=w.bob,
+        **{"owner_name": "Lee Landlord", "owner_line1": "9 Harbor Rd", "owner_city": "Tallahassee"}
+        | {f: IN_TEXT},
+    ),
     "status_reason": lambda w, f: account_services.account_change_status(
         account=w.account, to=AccountStatus.FINAL, acting_user=w.bob, reason=IN_TEXT
     ),
@@ -258,10 +264,12 @@ PATHS: dict[str, Path] = {
 CUSTOMER = ["first_name", "last_name", "organisation_name", "email", "phone", "alt_phone"]
 CUSTOMER += ["mailing_line1", "mailing_line2", "mailing_city", "mailing_state", "mailing_zip"]
 PREMISE = ["line1", "line2", "city", "state", "zip_code"]
+OWNER = ["owner_name", "owner_line1", "owner_line2", "owner_city", "owner_state", "owner_zip"]
 TYPED: dict[str, tuple[str, str]] = {
     **{f"accounts.Customer.{f}": ("customer_create", f) for f in CUSTOMER},
     "accounts.HistoricalCustomer.history_change_reason": ("customer_update", "reason"),
     **{f"accounts.Premise.{f}": ("premise_create", f) for f in PREMISE},
+    **{f"accounts.Premise.{f}": ("premise_owner_set", f) for f in OWNER},
     "accounts.HistoricalAccount.history_change_reason": ("status_reason", "reason"),
     "accounts.AccountNote.text": ("note", "text"),
     "accounts.AccountFlag.reason": ("flag_set", "reason"),
