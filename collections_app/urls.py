@@ -25,6 +25,8 @@ urlpatterns = [
     path("notices/<int:notice_pk>/", notice_views.notice_detail, name="notice_run"),
     path("notices/<int:notice_pk>/print/", notice_views.notice_print, name="notice_print"),
     path(
-        "notices/<int:notice_pk>/letters.pdf", notice_views.notice_combined_pdf, name="notice_letters"
+        "notices/<int:notice_pk>/letters.pdf",
+        notice_views.notice_combined_pdf,
+        name="notice_letters",
     ),
 ]

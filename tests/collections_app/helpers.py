@@ -73,8 +73,8 @@ def collections_url_values(by: User, supervisor: User, account: Account) -> dict
         account=account, template=LetterTemplate.objects.get(code="general"),
         text="About your account.", acting_user=by,
     )  # fmt: skip
+    fee = fees.lines.filter(account=account, status="posted").first()
     return {
         "aging_pk": run.pk, "fee_run_pk": fees.pk, "notice_pk": notice.pk,
-        "line_pk": fees.lines.filter(account=account, status="posted").values_list("pk", flat=True).first() or 0,
-        "letter_pk": letter.pk,
+        "line_pk": fee.pk if fee else 0, "letter_pk": letter.pk,
     }  # fmt: skip

@@ -112,8 +112,10 @@ def test_it_posts_late_fees_from_the_proof_list_once(business_day, bob, carol, a
         client_for(alice).get(f"/collections/late-fees/lines/{line.pk}/waive/").status_code == 403
     )
     waive_token = issue_token(user_id=bob.pk, purpose="collections.late_fee_waive")
-    coordinator.post(f"/collections/late-fees/lines/{line.pk}/waive/",
-                     {"amount": "5.00", "reason": "First late payment", "token": waive_token})  # fmt: skip
+    coordinator.post(
+        f"/collections/late-fees/lines/{line.pk}/waive/",
+        {"amount": "5.00", "reason": "First late payment", "token": waive_token},
+    )
     account_page = coordinator.get(f"/accounts/{line.account_id}/").content.decode()
     assert "First late payment" in account_page
 
@@ -171,10 +173,16 @@ def test_it_records_the_property_owner_and_sends_a_letter(business_day, bob, ali
 
     general = LetterTemplate.objects.get(code="general")
     token = issue_token(user_id=bob.pk, purpose="collections.letter_send")
-    coordinator.post(f"/collections/accounts/{account.pk}/letters/",
-                     {"template": general.pk, "text": "Your meter is being replaced.", "token": token})  # fmt: skip
+    coordinator.post(
+        f"/collections/accounts/{account.pk}/letters/",
+        {"template": general.pk, "text": "Your meter is being replaced.", "token": token},
+    )
     letter = account.letters.get()
     assert "Your meter is being replaced." in pdf_text(client_for(alice).get(
         f"/collections/letters/{letter.pk}/letter.pdf"))  # fmt: skip
-    assert client_for(alice).post(f"/collections/accounts/{account.pk}/letters/",
-                                  {"template": general.pk, "text": "x"}).status_code == 403  # fmt: skip
+    assert (
+        client_for(alice)
+        .post(f"/collections/accounts/{account.pk}/letters/", {"template": general.pk, "text": "x"})
+        .status_code
+        == 403
+    )
