@@ -1,7 +1,8 @@
 """aging_asof: seconds for the aging of ``ACCOUNTS`` accounts with a year of bills, as of a
 past month-end, against a bare ``SUM ... GROUP BY account`` over the same entries.
 
-Data: ``ACCOUNTS`` accounts (``BENCH_AGING_ACCOUNTS``, default 100,000), twelve monthly
+Data: ``ACCOUNTS`` accounts (``BENCH_AGING_ACCOUNTS``; 10,000 in ``make bench``, the issue says
+100,000, which takes most of an hour to build today), twelve monthly
 bills of water and sewer in 2025 (each a journal charge posted through the ledger's bulk
 path, with its bill run and bill row so the bill date is known), each month's payments
 (most accounts pay their bill, one in five pays half, one in ten nothing), a business day
@@ -22,7 +23,7 @@ from typing import Any
 from bench.common import Result, log, recreate_database, setup_django
 
 DATABASE = "billing_bench_aging"
-ACCOUNTS = int(os.environ.get("BENCH_AGING_ACCOUNTS", "100000"))
+ACCOUNTS = int(os.environ.get("BENCH_AGING_ACCOUNTS", "10000"))  # the issue: 100,000
 CHUNK = 5_000
 AS_OF = date(2025, 11, 30)
 
@@ -68,7 +69,7 @@ def year_of_bills(user: Any, ids: list[int]) -> None:
         started = time.perf_counter()
         for offset in range(0, len(ids), CHUNK):
             with transaction.atomic():
-                _bill_and_pay(user, run, ids[offset : offset + CHUNK], month)
+                bill_and_pay(user, run, ids[offset : offset + CHUNK], month)
         log(f"aging_asof: month {month} billed and paid in {time.perf_counter() - started:.1f} s")
         day = BusinessDay.objects.get(status="open")
         following = date(2025, month + 1, 3) if month < 12 else date(2026, 1, 5)
@@ -76,7 +77,9 @@ def year_of_bills(user: Any, ids: list[int]) -> None:
     services.refresh_planner_statistics()
 
 
-def _bill_and_pay(user: Any, run: Any, chunk: list[int], month: int) -> None:
+def bill_and_pay(user: Any, run: Any, chunk: list[int], month: int, *, late_every: int = 0) -> None:
+    """Bill ``chunk`` on ``run`` and take payments: all pay (one in ``late_every`` none), or
+    with ``late_every`` 0: one in ten nothing, one in five half, the rest in full."""
     from billing.models import Bill
     from ledger import services
     from ledger.choices import GLRole, TransactionKind
@@ -100,7 +103,10 @@ def _bill_and_pay(user: Any, run: Any, chunk: list[int], month: int) -> None:
     writer.lock(chunk)
     cash = chart().gl(GLRole.CASH)
     for n, pk in enumerate(chunk):
-        share = Decimal(0) if n % 10 == 0 else Decimal("0.5") if n % 5 == 1 else Decimal(1)
+        if late_every:
+            share = Decimal(0) if n % late_every == 0 else Decimal(1)
+        else:
+            share = Decimal(0) if n % 10 == 0 else Decimal("0.5") if n % 5 == 1 else Decimal(1)
         amount = ((water + sewer) * share).quantize(Decimal("0.01"))
         if amount:
             account = writer.account(pk)
