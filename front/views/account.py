@@ -21,6 +21,7 @@ from accounts.forms import NoteForm
 from accounts.models import Account
 from accounts.selectors import account_for_page, account_history, flags_in_force, sub_accounts
 from accounts.views.maintain import NOTE
+from adjustments.refunds.selectors import refunds_of_account
 from billing import selectors as billing_selectors
 from billing_site.common.idempotency import issue_token
 from ledger.selectors import (
@@ -33,6 +34,7 @@ from ledger.selectors import (
 from payments.selectors import receipts_for_transactions
 
 NOTES_SHOWN = 200
+REFUNDS_SHOWN = 20
 MONEY_PERM = "ledger.view_journaltransaction"
 HISTORY_PERM = "accounts.view_account_history"
 
@@ -59,6 +61,10 @@ def account_page(request: HttpRequest, pk: int) -> HttpResponse:
         context.update(money_for(account))
     if request.user.has_perm(HISTORY_PERM):
         context["history"] = account_history(account)
+    if request.user.has_perm("adjustments.view_refund") or request.user.has_perm(
+        "adjustments.request_refund"
+    ):
+        context["refunds"] = list(refunds_of_account(account)[:REFUNDS_SHOWN])
     if request.user.has_perm("billing.view_serviceagreement"):
         context.update(billing_selectors.account_panel(account.pk, account.premise_id))
     return render(request, "front/account.html", context)
