@@ -78,7 +78,7 @@ def refund_register(request: HttpRequest) -> HttpResponse:
     if fmt == "pdf" and ok:
         context.update(printed_at=timezone.now(), printed_by=who(request.user))
         pdf = render_pdf("adjustments/pdf/refund_register.html", context, stylesheet=STYLESHEET)
-        return pdf_response(pdf, f"refund-register-{_stamp()}.pdf")
+        return pdf_response(pdf, f"refund-register-{_stamp()}.pdf", inline=False)
     return render(request, "adjustments/refunds/register.html", context)
 
 
