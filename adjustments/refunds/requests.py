@@ -147,7 +147,11 @@ def refund_request(
     require_perm(acting_user, "adjustments.request_refund")
     if source not in RefundSource.values:
         raise ValidationError({"source": "Refund a credit balance or a deposit."})
-    account = Account.objects.select_for_update().select_related("customer").get(pk=account.pk)
+    account = (
+        Account.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=account.pk)
+    )
     if source == RefundSource.CREDIT and account.status == AccountStatus.CLOSED:
         raise ValidationError({"account": f"Account {account.number} is closed."})
     amount = checked_amount(amount, field="amount", what="The refund")
