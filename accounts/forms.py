@@ -210,6 +210,16 @@ class ContactFieldsMixin(CardSafeForm):
                 self.add_error(name, message)
 
 
+class ForwardingAddressForm(CardSafeForm):
+    """Where a final account's mail goes: the final bill, a refund cheque."""
+
+    line1 = text_field(200, label="Forwarding address")
+    line2 = text_field(200, label="Address line 2", required=False)
+    city = text_field(100, label="City")
+    state = StateField(label="State")
+    zip_code = ZipField()
+
+
 class CustomerContactForm(ContactFieldsMixin):
     reason = reason_field("Why the change?")
 

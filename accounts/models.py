@@ -148,6 +148,13 @@ class Account(models.Model):
         default_currency=CURRENCY,
         editable=False,
     )
+    # Where mail goes once service has stopped (a final account's bill, a refund
+    # cheque); set by accounts.services.account_set_forwarding_address, with history.
+    forwarding_line1 = models.CharField("forwarding address", max_length=200, blank=True)
+    forwarding_line2 = models.CharField("forwarding address line 2", max_length=200, blank=True)
+    forwarding_city = models.CharField("forwarding city", max_length=100, blank=True)
+    forwarding_state = models.CharField("forwarding state", max_length=2, blank=True)
+    forwarding_zip = models.CharField("forwarding ZIP", max_length=10, blank=True)
     # Name, addresses, phone digits and number, kept by accounts.services for
     # search-as-you-type through a trigram index.
     search_document = models.TextField(editable=False, default="")
@@ -195,6 +202,17 @@ class Account(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.customer.display_name}"
+
+    @property
+    def has_forwarding_address(self) -> bool:
+        return bool(self.forwarding_line1)
+
+    def forwarding_address(self) -> str:
+        if not self.has_forwarding_address:
+            return ""
+        parts = [self.forwarding_line1, self.forwarding_line2]
+        tail = f"{self.forwarding_city}, {self.forwarding_state} {self.forwarding_zip}"
+        return "\n".join([p for p in parts if p] + [tail])
 
 
 class AccountNote(models.Model):

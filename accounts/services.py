@@ -184,6 +184,43 @@ def account_change_status(*, account: Account, to: str, acting_user: User, reaso
     return account
 
 
+FORWARDING_FIELDS = ("line1", "line2", "city", "state", "zip_code")
+
+
+@transaction.atomic
+def account_set_forwarding_address(
+    *,
+    account: Account,
+    line1: str,
+    city: str,
+    state: str,
+    zip_code: str,
+    acting_user: User,
+    line2: str = "",
+    reason: str = "",
+) -> Account:
+    """Where mail goes once service stops (the final bill, a refund cheque), with history."""
+    require_perm(acting_user, "accounts.change_account")
+    typed = {"line1": line1, "line2": line2, "city": city, "state": state, "zip_code": zip_code}
+    typed = {name: " ".join((value or "").split()) for name, value in typed.items()}
+    refuse_card_numbers(reason=reason, **typed)
+    missing = {
+        n: "This is required." for n in ("line1", "city", "state", "zip_code") if not typed[n]
+    }
+    if missing:
+        raise ValidationError(missing)
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    account.forwarding_line1, account.forwarding_line2 = typed["line1"], typed["line2"]
+    account.forwarding_city, account.forwarding_state = typed["city"], typed["state"].upper()
+    account.forwarding_zip = typed["zip_code"]
+    account.full_clean(exclude=["customer", "premise", "master", "opened_by"])
+    why = reason or "Forwarding address set"
+    _with_history(account, acting_user=acting_user, reason=why).save(
+        update_fields=[f"forwarding_{name.removesuffix('_code')}" for name in FORWARDING_FIELDS]
+    )
+    return account
+
+
 def _check_can_close(account: Account) -> None:
     if account.balance.amount != 0:
         owed = account.balance.amount

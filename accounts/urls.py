@@ -14,6 +14,7 @@ urlpatterns = [
     path("open/find/", views.party_search, name="party_search"),
     path("<int:pk>/customer/", views.customer_edit, name="customer_edit"),
     path("<int:pk>/status/", views.status_change, name="status"),
+    path("<int:pk>/forwarding/", views.forwarding_address, name="forwarding"),
     path("<int:pk>/notes/new/", views.note_add, name="note_add"),
     path("<int:pk>/flags/new/", views.flag_set, name="flag_set"),
     path("<int:pk>/flags/<int:flag_pk>/clear/", views.flag_clear, name="flag_clear"),

@@ -31,3 +31,22 @@ class Direction(models.TextChoices):
 class TransferOf(models.TextChoices):
     BALANCE = "balance", "Balance owed"
     CREDIT = "credit", "Credit"
+
+
+class RefundSource(models.TextChoices):
+    """What is refunded: the account's credit, or (collections) its security deposit."""
+
+    CREDIT = "credit", "Credit balance"
+    DEPOSIT = "deposit", "Security deposit"
+
+
+class RefundPayee(models.TextChoices):
+    CUSTOMER = "customer", "The customer"
+    OTHER = "other", "Another payee"
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for approval"
+    APPROVED = "approved", "Approved and posted"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"

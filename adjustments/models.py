@@ -248,3 +248,15 @@ class AdjustmentLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request} line {self.amount}"
+
+
+from .refund_models import Refund, RefundExport  # noqa: E402  (one app, one models module)
+
+__all__ = [
+    "AdjustmentLine",
+    "AdjustmentReason",
+    "AdjustmentRequest",
+    "ApprovalLimit",
+    "Refund",
+    "RefundExport",
+]

@@ -24,4 +24,13 @@ urlpatterns = [
     path("gl/<int:draft_pk>/", views.gl_edit, name="gl_edit"),
     path("reports/register/", views.register, name="register"),
     path("reports/pending/", views.pending, name="pending"),
+    path("refunds/", views.refunds, name="refunds"),
+    path("refunds/new/", views.refund_new, name="refund_new"),
+    path("refunds/register/", views.refund_register, name="refund_register"),
+    path("refunds/export/", views.refund_export, name="refund_export"),
+    path("refunds/exports/<int:export_pk>/", views.refund_export_file, name="refund_export_file"),
+    path("refunds/<int:refund_pk>/", views.refund_detail, name="refund"),
+    path("refunds/<int:refund_pk>/approve/", views.refund_approve, name="refund_approve"),
+    path("refunds/<int:refund_pk>/reject/", views.refund_reject, name="refund_reject"),
+    path("refunds/<int:refund_pk>/withdraw/", views.refund_withdraw, name="refund_withdraw"),
 ]

@@ -21,6 +21,7 @@ urlpatterns = [
     path("accounts/", include(front_urls.accounts_urls)),
     path("adjustments/", include("adjustments.urls")),
     path("billing/", include("billing.urls")),
+    path("ledger/", include("ledger.urls")),
     path("payments/", include("payments.urls")),
     path("collections/", include("collections_app.urls")),
     path("tasks/", include("billing_site.common.urls")),

@@ -19,6 +19,7 @@ class GLRole(models.TextChoices):
     UNAPPLIED_CREDIT = "unapplied_credit", "Unapplied customer credits"
     REVENUE = "revenue", "Revenue"
     DEPOSITS_HELD = "deposits_held", "Customer deposits held"
+    REFUNDS_PAYABLE = "refunds_payable", "Refunds payable to customers"
     OVER_SHORT = "over_short", "Cash over/short"
     BAD_DEBT = "bad_debt", "Bad debt expense"
     OTHER = "other", "Other"
@@ -32,6 +33,7 @@ SINGULAR_ROLES = (
     GLRole.UNAPPLIED_CREDIT,
     GLRole.OVER_SHORT,
     GLRole.DEPOSITS_HELD,
+    GLRole.REFUNDS_PAYABLE,
 )
 
 
@@ -48,6 +50,7 @@ class TransactionKind(models.TextChoices):
     CREDIT_APPLICATION = "credit_application", "Credit applied"
     MISC_REVENUE = "misc_revenue", "Miscellaneous revenue"
     GL_ADJUSTMENT = "gl_adjustment", "GL adjustment"
+    REFUND = "refund", "Refund"
 
 
 class DayStatus(models.TextChoices):

@@ -96,14 +96,27 @@ def deposit_apply(
 
 @transaction.atomic
 def deposit_refund(
-    *, account: Account, memo: str, acting_user: User, amount: Decimal | None = None
+    *,
+    account: Account,
+    memo: str,
+    acting_user: User,
+    amount: Decimal | None = None,
+    to_refunds_payable: bool = False,
+    source: str = "",
 ) -> JournalTransaction:
-    """Pay the deposit (all of it, or ``amount``) back to the customer out of cash."""
+    """Pay the deposit (all of it, or ``amount``) back to the customer out of cash.
+
+    With ``to_refunds_payable`` the deposit is owed back by cheque instead: it
+    credits refunds payable (a ``refund`` transaction), as an approved refund
+    request of ``adjustments`` does (``docs/refunds.md``).
+    """
     writer = _writer(acting_user, MANAGE)
     (locked,) = writer.lock([account])
     amount = _amount(writer, locked, amount)
+    credit_role = GLRole.REFUNDS_PAYABLE if to_refunds_payable else GLRole.CASH
+    kind = TransactionKind.REFUND if to_refunds_payable else TransactionKind.DEPOSIT
     lines = [
         _held_line(writer, locked, amount),
-        Line(gl_account=writer.chart.gl(GLRole.CASH), amount=-amount),
+        Line(gl_account=writer.chart.gl(credit_role), amount=-amount),
     ]
-    return writer.post_now(kind=TransactionKind.DEPOSIT, lines=lines, memo=memo)
+    return writer.post_now(kind=kind, lines=lines, memo=memo, source=source)

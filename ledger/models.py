@@ -73,6 +73,7 @@ class GLAccount(models.Model):
                         GLRole.UNAPPLIED_CREDIT,
                         GLRole.OVER_SHORT,
                         GLRole.DEPOSITS_HELD,
+                        GLRole.REFUNDS_PAYABLE,
                     ]
                 ),
                 name="gl_one_account_per_singular_role",
@@ -183,7 +184,10 @@ class JournalTransaction(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        permissions = [("post_transaction", "Can post ledger transactions")]
+        permissions = [
+            ("post_transaction", "Can post ledger transactions"),
+            ("refund_credit", "Can post an approved refund of a customer's credit"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.get_kind_display()} {self.business_date}"
@@ -303,3 +307,30 @@ class AccountOpen(models.Model):
 
     def __str__(self) -> str:
         return f"Account {self.account_id} service {self.service_id}: {self.amount}"
+
+
+class GLExport(models.Model):
+    """The GL interface file of one closed business day, handed to the city's general ledger.
+
+    Made once per day (``ledger.gl_export``); the file is a stored ``common.Document``
+    so a second export of the day gives back the same bytes.
+    """
+
+    business_day = models.OneToOneField(
+        BusinessDay, on_delete=models.PROTECT, related_name="gl_export"
+    )
+    document = models.OneToOneField("common.Document", on_delete=models.PROTECT, related_name="+")
+    line_count = models.PositiveIntegerField()
+    control_total = models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
+    exported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    exported_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ["-business_day__date"]
+        verbose_name = "GL export"
+        permissions = [("export_gl", "Can export a closed day's GL interface file")]
+
+    def __str__(self) -> str:
+        return f"GL export {self.business_day.date}"

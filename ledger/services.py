@@ -33,6 +33,7 @@ from .deposits import deposit_apply, deposit_refund, deposit_take
 from .errors import PostingRefused
 from .models import AccountOpen, GLAccount, JournalEntry, JournalTransaction, Service
 from .posting import LedgerWriter, Line, OpenAmounts, Queued
+from .refunds import credit_refund
 
 __all__ = [
     "AccountCharges",
@@ -46,6 +47,7 @@ __all__ = [
     "business_day_open",
     "charge_lines",
     "check_amount",
+    "credit_refund",
     "deposit_apply",
     "deposit_refund",
     "deposit_take",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .flags import flag_clear, flag_set
-from .maintain import customer_edit, note_add, status_change
+from .maintain import customer_edit, forwarding_address, note_add, status_change
 from .master import master, master_set, sub_attach, sub_detach
 from .opening import open_account
 from .search import party_search, search
@@ -12,6 +12,7 @@ __all__ = [
     "customer_edit",
     "flag_clear",
     "flag_set",
+    "forwarding_address",
     "master",
     "master_set",
     "note_add",

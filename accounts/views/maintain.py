@@ -14,7 +14,14 @@ from django.views.decorators.http import require_http_methods
 
 from accounts import services
 from accounts.choices import STATUS_MOVES, AccountStatus
-from accounts.forms import CONTACT_FIELDS, MAILING_FIELDS, CustomerContactForm, NoteForm, StatusForm
+from accounts.forms import (
+    CONTACT_FIELDS,
+    MAILING_FIELDS,
+    CustomerContactForm,
+    ForwardingAddressForm,
+    NoteForm,
+    StatusForm,
+)
 from accounts.models import Account, Customer
 from billing_site.common.formflow import show_errors, submit
 
@@ -74,8 +81,36 @@ def status_change(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             label = AccountStatus(form.cleaned_data["to"]).label.lower()
             messages.success(request, f"Account {account.number} is now {label}.")
+            if form.cleaned_data["to"] == AccountStatus.FINAL and not account.forwarding_line1:
+                return redirect("accounts:forwarding", pk=account.pk)
             return redirect("accounts:detail", pk=account.pk)
     return render(request, "accounts/status.html", {"account": account, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@permission_required("accounts.change_account", raise_exception=True)
+def forwarding_address(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where a final account's mail goes (the final bill, a refund cheque)."""
+    account = account_or_404(pk)
+    initial = {
+        "line1": account.forwarding_line1,
+        "line2": account.forwarding_line2,
+        "city": account.forwarding_city,
+        "state": account.forwarding_state,
+        "zip_code": account.forwarding_zip,
+    }
+    form = ForwardingAddressForm(bound(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.account_set_forwarding_address(
+                account=account, acting_user=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, f"Forwarding address of account {account.number} saved.")
+            return redirect("accounts:detail", pk=account.pk)
+    return render(request, "accounts/forwarding.html", {"account": account, "form": form})
 
 
 def moves_for(account: Account, user: Any) -> list[str]:

@@ -14,6 +14,7 @@ from billing_site.common.formflow import submit
 from .. import selectors, services
 from ..choices import RequestStatus
 from ..forms import DecisionForm
+from ..refunds.selectors import refunds_waiting
 from .requests import detail_page
 
 
@@ -24,7 +25,9 @@ def queue(request: HttpRequest) -> HttpResponse:
         (req, selectors.approval_refusal(req, request.user, limit=limit) is None)
         for req in selectors.pending_queue()[:500]
     ]
-    return render(request, "adjustments/queue.html", {"rows": rows, "limit": limit})
+    refunds = refunds_waiting().count() if request.user.has_perm("adjustments.view_refund") else 0
+    context = {"rows": rows, "limit": limit, "refunds_waiting": refunds}
+    return render(request, "adjustments/queue.html", context)
 
 
 def _decide(request: HttpRequest, request_pk: int, *, approve: bool) -> HttpResponse:

@@ -22,6 +22,7 @@ from accounts.forms import NoteForm
 from accounts.models import Account
 from accounts.selectors import account_for_page, account_history, flags_in_force, sub_accounts
 from accounts.views.maintain import NOTE
+from adjustments.refunds.selectors import refunds_of_account
 from billing import selectors as billing_selectors
 from billing_site.common.idempotency import issue_token
 from collections_app import selectors as collections_selectors
@@ -34,6 +35,7 @@ from ledger.selectors import (
 from payments.selectors import receipts_for_transactions
 
 NOTES_SHOWN = 200
+REFUNDS_SHOWN = 20
 MONEY_PERM = "ledger.view_journaltransaction"
 HISTORY_PERM = "accounts.view_account_history"
 
@@ -62,6 +64,10 @@ def account_page(request: HttpRequest, pk: int) -> HttpResponse:
         context["history"] = account_history(account)
     if request.user.has_perm("collections.view_letter"):
         context["collections"] = collections_selectors.account_panel(account)
+    if request.user.has_perm("adjustments.view_refund") or request.user.has_perm(
+        "adjustments.request_refund"
+    ):
+        context["refunds"] = list(refunds_of_account(account)[:REFUNDS_SHOWN])
     if request.user.has_perm("billing.view_serviceagreement"):
         context.update(billing_selectors.account_panel(account.pk, account.premise_id))
     return render(request, "front/account.html", context)

@@ -18,10 +18,12 @@ from accounts.choices import FlagKind
 from billing_site.common import roles
 from ledger import services as ledger_services
 from tests.adjustments.helpers import adjustments_url_values
+from tests.adjustments.refund_helpers import refund_url_values
 from tests.billing.bill_helpers import bill_url_values
 from tests.billing.helpers import billing_url_values
 from tests.collections_app.helpers import collections_url_values
 from tests.factories import make_account, make_user, service
+from tests.ledger.gl_helpers import gl_url_values
 from tests.payments.helpers import payments_url_values
 from tests.payments.url_values import batch_url_values
 
@@ -105,6 +107,19 @@ ALLOWED: dict[str, set[str]] = {
     "adjustments:gl_new": {COORD, SUP},
     "adjustments:gl_edit": {COORD, SUP},
     "adjustments:reverse": {SUP},
+    "adjustments:refunds": {COORD, SUP, AUDIT},
+    "adjustments:refund_new": {COORD, SUP},
+    "adjustments:refund_register": {COORD, SUP, AUDIT},
+    "adjustments:refund_export": {COORD, SUP},  # POST-only
+    "adjustments:refund_export_file": {COORD, SUP, AUDIT},
+    "adjustments:refund": {COORD, SUP, AUDIT},
+    "adjustments:refund_approve": {SUP},
+    "adjustments:refund_reject": {SUP},
+    "adjustments:refund_withdraw": {COORD, SUP},
+    "accounts:forwarding": MAINTAINERS,
+    "ledger:gl_exports": {COORD, SUP, AUDIT},
+    "ledger:gl_export": {COORD, SUP},  # POST-only
+    "ledger:gl_file": {COORD, SUP, AUDIT},
     "billing:rates": EVERYONE,
     "billing:rate_file": {ADMIN},
     "billing:quote": {COORD, SUP, ADMIN},
@@ -184,6 +199,8 @@ def url_values(bob, carol, business_day) -> dict[str, int]:
         **billing_url_values(bob, sub),
         **bill_url_values(bob),
         **collections_url_values(bob, carol, sub),
+        **refund_url_values(bob, carol),
+        **gl_url_values(carol),  # closes the open day: last
     }
 
 

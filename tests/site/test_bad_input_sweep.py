@@ -53,7 +53,8 @@ from accounts.choices import FlagKind
 from accounts.models import Account, AccountFlag, AccountNote, Customer, Premise
 from adjustments import services as adjustment_services
 from adjustments.choices import Direction
-from adjustments.models import AdjustmentReason, AdjustmentRequest
+from adjustments.models import AdjustmentReason, AdjustmentRequest, Refund
+from adjustments.refunds import requests as refund_requests
 from billing_site.common.idempotency import issue_token
 from ledger import services as ledger_services
 from ledger.models import BusinessDay, GLAccount, JournalTransaction
@@ -300,6 +301,11 @@ def _build_world() -> World:
     pending = request("Leak, waiting")
     posted = request("Leak, posted")
     adjustment_services.request_approve(adjustment_request=posted, acting_user=carol)
+    credit = make_account(bob)  # paid $60.00 with nothing owed: a $60.00 credit
+    ledger_services.post_payment(account=credit, amount=D("60.00"), memo="Paid", acting_user=bob)
+    refund = refund_requests.refund_request(
+        account=credit, amount=D("20.00"), memo="Overpaid", acting_user=bob
+    )
     return World(
         users=users,
         account=account,
@@ -322,6 +328,8 @@ def _build_world() -> World:
             "permit": MiscRevenueItem.objects.get(name="Building permit").pk,
             "gl_over_short": GLAccount.objects.get(code="001-5910").pk,
             "gl_copies": GLAccount.objects.get(code="001-4630").pk,
+            "credit": credit,
+            "refund": refund.pk,
         },
     )
 
@@ -675,6 +683,70 @@ FORMS: dict[str, Form] = {
         baseline=lambda w: {"reason": "Posted to the wrong account"},
         attack=[Field("reason", TEXT, required=True)],
         rows=ROWS_DECISION,
+    ),
+    "refund-request": Form(
+        url=_url("adjustments:refund_new"),
+        role="bob",
+        purpose=_fixed("adjustments.refund"),
+        baseline=lambda w: {
+            "account": w.extra["credit"].number,
+            "amount": "15.00",
+            "payee": "other",
+            "payee_name": "Estate of Pat Payer",
+            "payee_line1": "9 Elm St",
+            "payee_line2": "Apt 2",
+            "payee_city": "Quincy",
+            "payee_state": "FL",
+            "payee_zip": "32351",
+            "memo": "Overpaid the final bill",
+        },
+        attack=[
+            Field("account", NUMBER, required=True),
+            Field("amount", AMOUNT, required=True),
+            Field("payee", CHOICE, required=True),
+            *fields(TEXT, "payee_name", "payee_line1", "payee_city", required=True),
+            Field("payee_line2", TEXT),
+            *fields(PATTERN, "payee_state", "payee_zip", required=True),
+            Field("memo", TEXT, required=True),
+        ],
+        rows=(Refund,),
+    ),
+    "refund-approve": Form(
+        url=_url("adjustments:refund_approve", lambda w: w.extra["refund"]),
+        page=_url("adjustments:refund", lambda w: w.extra["refund"]),
+        role="carol",
+        purpose=lambda w: f"adjustments.refund.decide.{w.extra['refund']}",
+        baseline=lambda w: {"reason": "Checked the ledger"},
+        attack=[Field("reason", TEXT)],
+        rows=(Refund, JournalTransaction),
+        context="decision_form",
+    ),
+    "refund-reject": Form(
+        url=_url("adjustments:refund_reject", lambda w: w.extra["refund"]),
+        page=_url("adjustments:refund", lambda w: w.extra["refund"]),
+        role="carol",
+        purpose=lambda w: f"adjustments.refund.decide.{w.extra['refund']}",
+        baseline=lambda w: {"reason": "The customer keeps the credit"},
+        attack=[Field("reason", TEXT, required=True)],
+        rows=(Refund,),
+        context="decision_form",
+    ),
+    "forwarding": Form(
+        url=_url("accounts:forwarding", lambda w: w.sibling.pk),
+        role="bob",
+        baseline=lambda w: {
+            "line1": "12 New Rd",
+            "line2": "Apt 4",
+            "city": "Quincy",
+            "state": "FL",
+            "zip_code": "32351",
+        },
+        attack=[
+            *fields(TEXT, "line1", "city", required=True),
+            Field("line2", TEXT),
+            *fields(PATTERN, "state", "zip_code", required=True),
+        ],
+        rows=(Account, Account.history.model),
     ),
     # -- payments -------------------------------------------------------------------------
     "take": Form(

@@ -36,13 +36,16 @@ from accounts.choices import AccountStatus, FlagKind
 from accounts.models import AccountNote, Customer, Premise
 from adjustments import gl as gl_services
 from adjustments import services as adjustment_services
-from adjustments.choices import Direction
-from adjustments.models import AdjustmentReason, AdjustmentRequest
+from adjustments.choices import Direction, RefundPayee
+from adjustments.models import AdjustmentReason, AdjustmentRequest, Refund
+from adjustments.refunds import requests as refund_requests
+from adjustments.refunds.requests import PayeeIn
 from billing_site.common.cards import (
     CARD_NUMBER_MESSAGE,
     CardSafeMixin,
     free_text_fields,
 )
+from ledger import services as payment_services_ledger
 from payments import services as payment_services
 from payments.choices import ReturnKind, TenderKind
 from payments.models import MiscRevenueItem, Payment, RemittanceBatch
@@ -95,6 +98,27 @@ class World:
         posted = self.adjustment(memo="Leak, posted")
         return adjustment_services.request_approve(
             adjustment_request=posted, acting_user=self.carol
+        )
+
+    @cached_property
+    def refund(self) -> Refund:
+        return self.refund_of(memo="Overpaid")
+
+    def refund_of(self, **typed: str) -> Refund:
+        """A refund of part of a credit to another payee, with ``typed`` in its text."""
+        credit = make_account(self.bob)
+        payment_services_ledger.post_payment(
+            account=credit, amount=D("20.00"), memo="Overpaid", acting_user=self.bob
+        )
+        memo = typed.pop("memo", "Overpaid")
+        payee = {"name": "Pat", "line1": "1 A St", "city": "Quincy", "state": "FL"}
+        payee |= {"zip_code": "32351", **typed}
+        return refund_requests.refund_request(
+            account=credit,
+            amount=D("5.00"),
+            memo=memo,
+            payee=PayeeIn(RefundPayee.OTHER, **payee),
+            acting_user=self.bob,
         )
 
     def adjustment(self, **fields: Any) -> AdjustmentRequest:
@@ -253,6 +277,18 @@ PATHS: dict[str, Path] = {
         data=_lockbox("remitter").replace(IN_TEXT.encode(), b"Pat"),
         acting_user=w.bob,
     ),
+    "forwarding": lambda w, f: account_services.account_set_forwarding_address(
+        account=w.account,
+        acting_user=w.bob,
+        **{"line1": "1 A St", "city": "Quincy", "state": "FL", "zip_code": "32351"} | {f: IN_TEXT},
+    ),
+    "refund_request": lambda w, f: w.refund_of(**{f: IN_TEXT}),
+    "refund_approve_note": lambda w, f: refund_requests.refund_approve(
+        refund=w.refund, acting_user=w.carol, note=IN_TEXT
+    ),
+    "refund_reject_reason": lambda w, f: refund_requests.refund_reject(
+        refund=w.refund, acting_user=w.carol, reason=IN_TEXT
+    ),
     "item_reject": lambda w, f: payment_services.item_reject(
         item=None,  # refused before the item is read
         reason=IN_TEXT,
@@ -281,6 +317,17 @@ TYPED: dict[str, tuple[str, str]] = {
     "adjustments.AdjustmentRequest.decision_note": ("approve_note", "reason"),
     "adjustments.AdjustmentRequest.reversal_reason": ("reverse_reason", "reason"),
     "adjustments.HistoricalAdjustmentRequest.history_change_reason": ("reject_reason", "reason"),
+    **{
+        f"accounts.Account.forwarding_{f.removesuffix('_code')}": ("forwarding", f)
+        for f in ["line1", "line2", "city", "state", "zip_code"]
+    },
+    "adjustments.Refund.memo": ("refund_request", "memo"),
+    **{
+        f"adjustments.Refund.payee_{f.removesuffix('_code')}": ("refund_request", f)
+        for f in ["name", "line1", "line2", "city", "state", "zip_code"]
+    },
+    "adjustments.Refund.decision_note": ("refund_approve_note", "reason"),
+    "adjustments.HistoricalRefund.history_change_reason": ("refund_reject_reason", "reason"),
     "payments.Payment.payer": ("payer", "payer"),
     "payments.Payment.void_reason": ("void_reason", "reason"),
     "payments.Payment.void_request_reason": ("void_request_reason", "reason"),

@@ -27,10 +27,12 @@ from front.management.commands.seed_demo import DEMO_USERS
 from ledger import services as ledger_services
 from ledger.selectors import open_business_day
 from tests.adjustments.helpers import adjustments_url_values
+from tests.adjustments.refund_helpers import refund_url_values
 from tests.billing.bill_helpers import bill_url_values
 from tests.billing.helpers import billing_url_values
 from tests.collections_app.helpers import collections_url_values
 from tests.factories import make_account, service
+from tests.ledger.gl_helpers import gl_url_values
 from tests.payments.helpers import payments_url_values
 from tests.payments.url_values import batch_url_values
 from tests.site.test_access import PUBLIC, SKIPPED, _fill, _routes
@@ -84,6 +86,8 @@ def demo() -> dict[str, Any]:
             **billing_url_values(coordinator, owing),
             **bill_url_values(coordinator),
             **collections_url_values(coordinator, supervisor, owing),
+            **refund_url_values(coordinator, supervisor),
+            **gl_url_values(supervisor),  # closes the open day: last
         },
     }
 
