@@ -83,6 +83,11 @@ class BillRunStatus(models.TextChoices):
     POSTED = "posted", "Posted"
 
 
+class BillRunKind(models.TextChoices):
+    CYCLE = "cycle", "Cycle run"
+    FINAL = "final", "Final bill (service stopped)"
+
+
 class BillStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     ERROR = "error", "Cannot be billed"
