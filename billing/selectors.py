@@ -11,6 +11,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from accounts.models import Account
+
 from .choices import ExceptionStatus, UsageBasis
 from .engine import Block, ComponentSpec, Determinants, Quote, VersionSpec, period_of, quote
 from .models import (
@@ -21,6 +23,7 @@ from .models import (
     RateSchedule,
     RateVersion,
     ReadException,
+    ReadImport,
     Route,
     RouteStop,
     ServiceAgreement,
@@ -373,3 +376,10 @@ def bills_for_transactions(transaction_ids: list[int]) -> dict[int, Any]:
             if txn_id is not None:
                 by_txn[txn_id] = bill
     return by_txn
+
+
+def accounts_of_import(read_import: ReadImport) -> list[int]:
+    """The accounts at the premises of the meters a read file named."""
+    numbers = read_import.lines.values("meter_number")
+    premises = MeterInstall.objects.filter(meter__number__in=numbers).values("premise_id")
+    return list(Account.objects.filter(premise_id__in=premises).values_list("pk", flat=True))

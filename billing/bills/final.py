@@ -87,9 +87,8 @@ def final_bill(
         raise ValidationError({"on": "Say on which day service stops."})
     locked = Account.objects.select_for_update().get(pk=account.pk)
     if locked.status != AccountStatus.ACTIVE:
-        raise ValidationError(
-            f"Only an active account can be final-billed; this one is {locked.get_status_display().lower()}."
-        )
+        status = locked.get_status_display().lower()
+        raise ValidationError(f"Only an active account can be final-billed; this one is {status}.")
     start = _first_unbilled_day(locked, end)
     _end_agreements(locked, end, acting_user)
     run = _final_run(locked, start, end, acting_user)
