@@ -379,7 +379,8 @@ def bills_for_transactions(transaction_ids: list[int]) -> dict[int, Any]:
 
 
 def accounts_of_import(read_import: ReadImport) -> list[int]:
-    """The accounts at the premises of the meters a read file named."""
-    numbers = read_import.lines.values("meter_number")
-    premises = MeterInstall.objects.filter(meter__number__in=numbers).values("premise_id")
+    """The accounts at the premises of the reads a read file stored (their source names
+    the import: ``import <pk> line <n>``)."""
+    stored = MeterRead.objects.filter(source__startswith=f"import {read_import.pk} line ")
+    premises = stored.values("premise_id")
     return list(Account.objects.filter(premise_id__in=premises).values_list("pk", flat=True))
