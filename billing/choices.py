@@ -103,3 +103,20 @@ class CancelReason(models.TextChoices):
     DETERMINANT = "determinant", "Wrong determinant (units, size, ERU, carts)"
     DATES = "dates", "Wrong service dates"
     OTHER = "other", "Other (see the note)"
+
+
+class FeeAmountKind(models.TextChoices):
+    FIXED = "fixed", "Fixed amount"
+    ENTERED = "entered", "Typed within limits"
+
+
+class OneTimeChargeStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for approval"
+    POSTED = "posted", "Posted"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class BudgetStatus(models.TextChoices):
+    ACTIVE = "active", "Enrolled"
+    ENDED = "ended", "Left the plan"

@@ -83,6 +83,7 @@ def bill_rebill(request: HttpRequest, bill_pk: int) -> HttpResponse:
 def _bill_page_with_error(request: HttpRequest, bill: Bill, error: object) -> HttpResponse:
     lines = bill.lines.select_related("service", "journal_entry")
     context = {"bill": bill, "lines": lines, "action_error": error}
+    context["one_time_charges"] = selectors.one_time_charges_for_bill(bill)
     context.update(bill_actions(request, bill))
     return render(request, "billing/runs/bill.html", context, status=400)
 

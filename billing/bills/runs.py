@@ -411,6 +411,16 @@ def post_bills(bills: list[Bill], acting_user: User) -> None:
         ["number", "transaction", "posted_at", "status", "previous_balance", "payments",
          "adjustments", "amount_due"],
     )  # fmt: skip
+    after_posting(bills, acting_user)
+
+
+def after_posting(bills: list[Bill], acting_user: User) -> None:
+    """What else a posted bill carries: one-time charges since the last bill, the budget."""
+    from ..budget import budget_bills_posted
+    from ..services.one_time import attach_to_bills
+
+    attach_to_bills(bills)
+    budget_bills_posted(bills, acting_user)
 
 
 def _charges(

@@ -73,6 +73,10 @@ class Bill(models.Model):
     adjustments = MoneyField(**MONEY, help_text="Other changes since the last bill")
     new_charges = MoneyField(**MONEY)
     amount_due = MoneyField(**MONEY)
+    # Budget billing (``billing.budget``): what the plan asks on this bill, and the
+    # difference (actual charges less budget amounts) still carried after it.
+    budget_amount = MoneyField(**{**MONEY, "default": None}, null=True, blank=True)
+    budget_carried = MoneyField(**{**MONEY, "default": None}, null=True, blank=True)
     estimated = models.BooleanField(default=False)
     first_bill = models.BooleanField(default=False)
     final_bill = models.BooleanField(default=False)
