@@ -17,10 +17,10 @@ from .choices import BillStatus, ExceptionStatus, OneTimeChargeStatus, UsageBasi
 from .engine import Block, ComponentSpec, Determinants, Quote, VersionSpec, period_of, quote
 from .models import (
     Bill,
-    OneTimeCharge,
     Meter,
     MeterInstall,
     MeterRead,
+    OneTimeCharge,
     RateComponent,
     RateSchedule,
     RateVersion,
