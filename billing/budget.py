@@ -53,13 +53,16 @@ def _months_between(start: date, end: date) -> int:
 
 
 def budget_refusals(account: Account, *, today: date | None = None) -> list[str]:
-    """Why ``account`` cannot be enrolled, in plain words (empty: it can)."""
-    today = today or timezone.localdate()
+    """Why ``account`` cannot be enrolled, in plain words (empty: it can), as of ``today``
+    (default: the open business day)."""
+    if today is None:
+        day = ledger_selectors.open_business_day()
+        today = day.date if day else timezone.localdate()
     refusals = []
     if account.status != AccountStatus.ACTIVE:
         refusals.append("Only an active account can be on budget billing.")
     months = settings.BILLING_BUDGET_MIN_MONTHS
-    if _months_between(account.start_date, today) < months:
+    if months and _months_between(account.start_date, today) < months:
         refusals.append(f"The account has been at the premise less than {months} months.")
     bills = Bill.objects.filter(account=account, status=BillStatus.POSTED)
     if bills.count() < settings.BILLING_BUDGET_MIN_BILLS:
