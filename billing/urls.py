@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from . import account_views, views
-from .bills import correction_views
+from .bills import charge_views, correction_views
 from .bills import views as run_views
 
 app_name = "billing"
@@ -36,4 +36,8 @@ urlpatterns = [
     path("reads/import/<int:import_pk>/rebill-estimates/",
          correction_views.import_rebill_estimates, name="import_rebill_estimates"),
     path("accounts/<int:pk>/stop-service/", correction_views.stop_service, name="stop_service"),
+    path("accounts/<int:pk>/charges/new/", charge_views.charge_post, name="charge_post"),
+    path("charges/", charge_views.charge_queue, name="charge_queue"),
+    path("charges/<int:charge_pk>/decide/", charge_views.charge_decide, name="charge_decide"),
+    path("accounts/<int:pk>/budget/", charge_views.budget_page, name="budget"),
 ]  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 
 from django import forms
@@ -11,7 +12,7 @@ from billing_site.common.cards import CardSafeForm
 from billing_site.common.money import DECIMAL_PLACES, MAX_DIGITS
 
 from ..choices import CancelReason
-from ..models import BillingCycle, Meter
+from ..models import BillingCycle, Meter, MiscFee
 
 
 class BillRunStartForm(CardSafeForm):
@@ -57,3 +58,30 @@ class StopServiceForm(CardSafeForm):
 
     def readings(self) -> list[tuple[Meter, Decimal]]:
         return [(m, self.cleaned_data[f"reading_{m.pk}"]) for m in self.meters]
+
+
+class OneTimeChargeForm(CardSafeForm):
+    fee = forms.ModelChoiceField(
+        MiscFee.objects.filter(is_active=True).select_related("service", "revenue_gl"),
+        label="Fee",
+    )
+    amount = forms.DecimalField(
+        max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, min_value=Decimal("0.01"),
+        required=False, label="Amount (only for a fee typed within limits)",
+    )  # fmt: skip
+    reason = forms.CharField(max_length=300, label="Reason")
+
+
+class OneTimeChargeRejectForm(CardSafeForm):
+    reason = forms.CharField(max_length=300, label="Why it is rejected")
+
+
+class BudgetEnrolForm(CardSafeForm):
+    true_up_month = forms.TypedChoiceField(
+        coerce=int, choices=[(m, date(2000, m, 1).strftime("%B")) for m in range(1, 13)],
+        label="True-up (settle-up) month",
+    )  # fmt: skip
+
+
+class BudgetLeaveForm(CardSafeForm):
+    reason = forms.CharField(max_length=300, label="Why the account leaves the plan")

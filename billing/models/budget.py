@@ -4,6 +4,8 @@ once when it leaves the plan (``billing.budget``)."""
 
 from __future__ import annotations
 
+import calendar
+
 from django.conf import settings
 from django.db import models
 from djmoney.models.fields import MoneyField
@@ -56,3 +58,7 @@ class BudgetPlan(models.Model):
 
     def __str__(self) -> str:
         return f"Budget {self.amount} for {self.account_id}"
+
+    @property
+    def true_up_month_name(self) -> str:
+        return calendar.month_name[self.true_up_month]
