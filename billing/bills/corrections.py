@@ -25,8 +25,8 @@ from django.utils import timezone
 from billing_site.common.roles import require_perm
 from ledger.services import reverse_transaction
 
-from ..choices import BillStatus, CancelReason
-from ..models import Bill, BillLine
+from ..choices import BillRunKind, BillStatus, CancelReason
+from ..models import Bill, BillLine, OneTimeCharge
 from .calculate import draft_bill
 from .runs import (
     POST,
@@ -75,18 +75,31 @@ def bill_rebill(*, bill: Bill, acting_user: User) -> Bill:
         raise ValidationError("Cancel the bill first; a posted bill is never edited.")
     if Bill.objects.filter(rebill_of=old).exists():
         raise ValidationError(f"Bill {old.number} was rebilled already.")
+    # A final bill is priced in its run's whole period (the proration basis).
+    end = old.run.period_end if old.run.kind == BillRunKind.FINAL else old.period_end
     try:
-        draft = draft_bill(account_id=old.account_id, start=old.period_start, end=old.period_end)
+        draft = draft_bill(account_id=old.account_id, start=old.period_start, end=end)
         refuse_credits(draft)
     except CannotBill as refused:
         raise ValidationError(str(refused)) from None
     since = balances_since_last_bill([old.account_id])[old.account_id]
     new = new_bill(old.run, old.account_id, draft, since, [])
+    new.period_start, new.period_end = old.period_start, old.period_end
+    new.final_bill = new.final_bill or old.final_bill
     new.rebill_of = old
     new.save()
     BillLine.objects.bulk_create(bill_lines(new, draft))
+    _move_one_time_charges(old, new)
     post_bills([new], acting_user)
     return Bill.objects.get(pk=new.pk)
+
+
+def _move_one_time_charges(old: Bill, new: Bill) -> None:
+    """The cancelled bill's one-time charges show on its rebill instead."""
+    for charge in OneTimeCharge.objects.filter(bill=old):
+        charge.bill = new
+        charge._change_reason = f"Moved to the rebill of bill {old.number}"  # type: ignore[attr-defined]
+        charge.save(update_fields=["bill"])
 
 
 @transaction.atomic

@@ -133,3 +133,18 @@ def account_meter(account):
 
 
 __all__ = ["billed_account"]
+
+
+def test_it_rebills_a_final_bill_still_prorated(bob, business_day):
+    from billing.bills.corrections import bill_cancel_and_rebill
+
+    account = _october_billed(bob)
+    bill = stop_service(
+        account=account, on=date(2026, 11, 15), readings=[(account_meter(account), D("17600"))],
+        acting_user=bob,
+    )  # fmt: skip
+    rebill = bill_cancel_and_rebill(bill=bill, reason="rate", acting_user=bob)
+    assert rebill.final_bill and rebill.period_end == date(2026, 11, 15)
+    assert rebill.new_charges.amount == D("8.11")  # 6.25 + 1.86 again
+    account.refresh_from_db()
+    assert account.balance.amount == D("57.81") == rebill.amount_due.amount
