@@ -82,6 +82,8 @@ def final_bill(
     meter (flat services only) passes None and the date ``on``.
     """
     require_perm(acting_user, POST, STOP)
+    if final_read is not None and final_read.premise_id != account.premise_id:
+        raise ValidationError("The final read is of a meter at another premise.")
     end = final_read.read_date if final_read is not None else on
     if end is None:
         raise ValidationError({"on": "Say on which day service stops."})

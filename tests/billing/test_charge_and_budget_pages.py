@@ -107,3 +107,27 @@ def test_it_enrols_and_takes_an_account_off_budget_billing(client, bob, business
     assert left.status_code == 302
     plan.refresh_from_db()
     assert plan.status == "ended" and plan.settled.amount == D("0.00")
+
+
+def test_it_lists_the_queue_in_a_fixed_number_of_queries(
+    client, bob, carol, business_day, django_assert_max_num_queries
+):
+    from billing.services.one_time import post_one_time_charge
+    from tests.factories import make_account
+
+    fee = MiscFee.objects.get(code="meter-tampering")
+
+    def ask(n: int) -> None:
+        for _ in range(n):
+            post_one_time_charge(
+                account=make_account(bob), fee=fee, reason="Seal broken", acting_user=bob
+            )
+
+    ask(2)
+    client.force_login(carol)
+    with django_assert_max_num_queries(14) as few:
+        client.get("/billing/charges/")
+    ask(6)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        body = client.get("/billing/charges/").content.decode()
+    assert body.count("Approve and post") == 8
