@@ -13,9 +13,12 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
     BillingCycle,
+    BudgetPlan,
     Meter,
     MeterInstall,
     MeterRead,
+    MiscFee,
+    OneTimeCharge,
     RateComponent,
     RateSchedule,
     RateVersion,
@@ -114,3 +117,25 @@ class RouteAdmin(SimpleHistoryAdmin):
 @admin.register(RouteStop)
 class RouteStopAdmin(ReadOnly):
     list_display = ["route", "sequence", "account"]
+
+
+@admin.register(MiscFee)
+class MiscFeeAdmin(SimpleHistoryAdmin):
+    """The administrator's list of miscellaneous fees (the constraints say what a fixed
+    or a typed fee needs); a fee no longer charged is made inactive, never deleted."""
+
+    list_display = ["code", "name", "amount_kind", "amount", "minimum", "maximum", "revenue_gl"]
+    list_filter = ["is_active", "amount_kind"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(OneTimeCharge)
+class OneTimeChargeAdmin(ReadOnly):
+    list_display = ["pk", "account", "fee", "amount", "status", "requested_by", "decided_by"]
+
+
+@admin.register(BudgetPlan)
+class BudgetPlanAdmin(ReadOnly):
+    list_display = ["account", "status", "amount", "true_up_month", "enrolled_on", "ended_on"]

@@ -83,6 +83,11 @@ class BillRunStatus(models.TextChoices):
     POSTED = "posted", "Posted"
 
 
+class BillRunKind(models.TextChoices):
+    CYCLE = "cycle", "Cycle run"
+    FINAL = "final", "Final bill (service stopped)"
+
+
 class BillStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     ERROR = "error", "Cannot be billed"
@@ -98,3 +103,20 @@ class CancelReason(models.TextChoices):
     DETERMINANT = "determinant", "Wrong determinant (units, size, ERU, carts)"
     DATES = "dates", "Wrong service dates"
     OTHER = "other", "Other (see the note)"
+
+
+class FeeAmountKind(models.TextChoices):
+    FIXED = "fixed", "Fixed amount"
+    ENTERED = "entered", "Typed within limits"
+
+
+class OneTimeChargeStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for approval"
+    POSTED = "posted", "Posted"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class BudgetStatus(models.TextChoices):
+    ACTIVE = "active", "Enrolled"
+    ENDED = "ended", "Left the plan"

@@ -8,6 +8,11 @@ Pure functions over plain values (no database), used by the bill calculator, the
   days: a segment of ``d`` of ``D`` days takes ``d/D`` of the consumption, of every
   fixed and flat amount, of the included units, of every block's bounds and of the
   minimum and maximum. A bill inside one version has ``d/D = 1`` and nothing changes.
+* **First and final bills.** ``cycle_days`` (``C``, the whole billing period's days)
+  is given when the service covers only part of it (``D`` < ``C``): the consumption
+  still splits ``d/D`` (it was all used on the days of service), but the fixed and
+  flat amounts, included units, block bounds, minimum and maximum take ``d/C``: a
+  $12.50 base charge for 15 days of a 31-day period is 12.50 x 15/31 = $6.05.
 * **Volumetric.** Consumption is divided by ``unit_size`` (prices per 1,000 gallons:
   ``unit_size`` 1000), the included units come off first, then the blocks apply:
   ``each_tier`` prices each unit in its own tier (inclining or declining blocks);
@@ -135,12 +140,20 @@ class Quote:
 
 
 def quote(
-    *, versions: Sequence[VersionSpec], start: date, end: date, determinants: Determinants
+    *,
+    versions: Sequence[VersionSpec],
+    start: date,
+    end: date,
+    determinants: Determinants,
+    cycle_days: int | None = None,
 ) -> Quote:
-    """Price the period ``start``..``end`` (inclusive) under ``versions``, prorated by days."""
+    """Price the period ``start``..``end`` (inclusive) under ``versions``, prorated by days;
+    ``cycle_days``: the whole billing period's days when service covers only part of it."""
     if end < start:
         raise RateRefused("The period ends before it starts.")
     total_days = (end - start).days + 1
+    if cycle_days is not None and cycle_days < total_days:
+        raise RateRefused("The billing period is shorter than the days of service.")
     lines: list[Line] = []
     covered = 0
     for version in sorted(versions, key=lambda v: v.effective_from):
@@ -150,7 +163,7 @@ def quote(
             continue
         days = (seg_end - seg_start).days + 1
         covered += days
-        share = _Share(days, total_days)
+        share = _Share(days, total_days, cycle_days or total_days)
         lines.extend(_version_lines(version, determinants, share, seg_start))
     if covered != total_days:
         raise RateRefused(
@@ -165,18 +178,33 @@ def period_of(*, start: date, days: int) -> tuple[date, date]:
 
 @dataclass(frozen=True)
 class _Share:
+    """A segment's ``days`` of the ``of`` days of service, in a period of ``cycle`` days."""
+
     days: int
     of: int
+    cycle: int
 
     @property
     def whole(self) -> bool:
         return self.days == self.of
 
+    @property
+    def full(self) -> bool:
+        return self.days == self.cycle
+
     def __call__(self, value: Decimal) -> Decimal:
+        """The segment's part of the consumption (used on the days of service)."""
         return value if self.whole else value * self.days / self.of
+
+    def part(self, value: Decimal) -> Decimal:
+        """The segment's part of a fixed amount or allowance (of the whole period)."""
+        return value if self.full else value * self.days / self.cycle
 
     def text(self) -> str:
         return "" if self.whole else f" x {self.days}/{self.of} days"
+
+    def part_text(self) -> str:
+        return "" if self.full else f" x {self.days}/{self.cycle} days"
 
 
 def _version_lines(
@@ -216,7 +244,7 @@ def _component(
         return base * percent / 100, f"{_qty(percent)}% of {format_money(base)}"
     if spec.kind == ComponentKind.FLAT_FEE:
         price = spec.amount or ZERO
-        return share(price), f"{format_money(price)} per bill{share.text()}"
+        return share.part(price), f"{format_money(price)} per bill{share.part_text()}"
     raise RateRefused(f"Component {spec.code}: unknown kind {spec.kind!r}.")
 
 
@@ -235,17 +263,18 @@ def _fixed(spec: ComponentSpec, det: Determinants, share: _Share) -> tuple[Decim
                 f"{spec.label}: no price for meter size {det.meter_size or '(none)'!s}."
             )
         price = spec.size_prices[det.meter_size]
-        return share(price), f'{det.meter_size}" meter {format_money(price)}{share.text()}'
+        text = f'{det.meter_size}" meter {format_money(price)}{share.part_text()}'
+        return share.part(price), text
     price = spec.amount or ZERO
     if spec.fixed_basis == FixedBasis.BILL:
-        return share(price), f"{format_money(price)} per bill{share.text()}"
+        return share.part(price), f"{format_money(price)} per bill{share.part_text()}"
     attr, noun = _FIXED_NOUNS[FixedBasis(spec.fixed_basis)]
     quantity = getattr(det, attr)
     if quantity is None:
         raise MissingBasis(f"{spec.label}: the account has no {noun} on its agreement.")
     quantity = Decimal(quantity)
-    text = f"{_qty(quantity)} {noun} x {format_money(price)}{share.text()}"
-    return share(quantity * price), text
+    text = f"{_qty(quantity)} {noun} x {format_money(price)}{share.part_text()}"
+    return share.part(quantity * price), text
 
 
 def _usage(spec: ComponentSpec, det: Determinants) -> tuple[Decimal, str]:
@@ -274,7 +303,7 @@ def _usage(spec: ComponentSpec, det: Determinants) -> tuple[Decimal, str]:
 def _volumetric(spec: ComponentSpec, det: Determinants, share: _Share) -> tuple[Decimal, str]:
     usage, source = _usage(spec, det)
     units = share(usage) / spec.unit_size
-    included = share(spec.included_units)
+    included = share.part(spec.included_units)
     billable = max(units - included, ZERO)
     parts = [f"{source}{share.text()}"]
     if spec.unit_size != ONE:
@@ -282,7 +311,8 @@ def _volumetric(spec: ComponentSpec, det: Determinants, share: _Share) -> tuple[
     if included:
         parts.append(f"less {_qty(included)} included = {_qty(billable)}")
     blocks = [
-        Block(share(b.start), None if b.end is None else share(b.end), b.price) for b in spec.blocks
+        Block(share.part(b.start), None if b.end is None else share.part(b.end), b.price)
+        for b in spec.blocks
     ]
     if not blocks:
         blocks = [Block(ZERO, None, spec.amount or ZERO)]
@@ -302,11 +332,11 @@ def _volumetric(spec: ComponentSpec, det: Determinants, share: _Share) -> tuple[
 
 
 def _limits(spec: ComponentSpec, amount: Decimal, text: str, share: _Share) -> tuple[Decimal, str]:
-    if spec.minimum is not None and amount < share(spec.minimum):
-        floor = share(spec.minimum)
+    if spec.minimum is not None and amount < share.part(spec.minimum):
+        floor = share.part(spec.minimum)
         return floor, f"{text} = {format_money(quantize_half_up(amount))}, raised to the minimum"
-    if spec.maximum is not None and amount > share(spec.maximum):
-        return share(spec.maximum), (
+    if spec.maximum is not None and amount > share.part(spec.maximum):
+        return share.part(spec.maximum), (
             f"{text} = {format_money(quantize_half_up(amount))}, cut to the maximum"
         )
     return amount, text

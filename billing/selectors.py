@@ -11,16 +11,21 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from .choices import ExceptionStatus, UsageBasis
+from accounts.models import Account
+
+from .choices import BillStatus, ExceptionStatus, OneTimeChargeStatus, UsageBasis
 from .engine import Block, ComponentSpec, Determinants, Quote, VersionSpec, period_of, quote
 from .models import (
+    Bill,
     Meter,
     MeterInstall,
     MeterRead,
+    OneTimeCharge,
     RateComponent,
     RateSchedule,
     RateVersion,
     ReadException,
+    ReadImport,
     Route,
     RouteStop,
     ServiceAgreement,
@@ -373,3 +378,23 @@ def bills_for_transactions(transaction_ids: list[int]) -> dict[int, Any]:
             if txn_id is not None:
                 by_txn[txn_id] = bill
     return by_txn
+
+
+def accounts_of_import(read_import: ReadImport) -> list[int]:
+    """The accounts at the premises of the reads a read file stored (their source names
+    the import: ``import <pk> line <n>``)."""
+    stored = MeterRead.objects.filter(source__startswith=f"import {read_import.pk} line ")
+    premises = stored.values("premise_id")
+    return list(Account.objects.filter(premise_id__in=premises).values_list("pk", flat=True))
+
+
+def one_time_charges_for_bill(bill: Bill) -> QuerySet[OneTimeCharge]:
+    """The one-time charges a bill shows: those it carried once posted; for a draft, the
+    account's posted charges no bill has shown yet."""
+    if bill.status in (BillStatus.POSTED, BillStatus.CANCELLED):
+        charges = OneTimeCharge.objects.filter(bill=bill)
+    else:
+        charges = OneTimeCharge.objects.filter(
+            account_id=bill.account_id, status=OneTimeChargeStatus.POSTED, bill__isnull=True
+        )
+    return charges.select_related("fee").order_by("pk")

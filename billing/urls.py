@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from . import account_views, views
+from .bills import charge_views, correction_views
 from .bills import views as run_views
 
 app_name = "billing"
@@ -28,4 +29,15 @@ urlpatterns = [
     path("bills/<int:bill_pk>/", run_views.bill_detail, name="bill"),
     path("bills/<int:bill_pk>/bill.pdf", run_views.bill_pdf, name="bill_pdf"),
     path("bills/<int:bill_pk>/recalculate/", run_views.bill_recalculate, name="bill_recalculate"),
+    path("bills/<int:bill_pk>/cancel/", correction_views.bill_cancel, name="bill_cancel"),
+    path("bills/<int:bill_pk>/rebill/", correction_views.bill_rebill, name="bill_rebill"),
+    path("bills/<int:bill_pk>/rebill-estimate/", correction_views.bill_rebill_estimate,
+         name="bill_rebill_estimate"),
+    path("reads/import/<int:import_pk>/rebill-estimates/",
+         correction_views.import_rebill_estimates, name="import_rebill_estimates"),
+    path("accounts/<int:pk>/stop-service/", correction_views.stop_service, name="stop_service"),
+    path("accounts/<int:pk>/charges/new/", charge_views.charge_post, name="charge_post"),
+    path("charges/", charge_views.charge_queue, name="charge_queue"),
+    path("charges/<int:charge_pk>/decide/", charge_views.charge_decide, name="charge_decide"),
+    path("accounts/<int:pk>/budget/", charge_views.budget_page, name="budget"),
 ]  # fmt: skip

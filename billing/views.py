@@ -17,9 +17,11 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Account
 from billing_site.common.formflow import show_errors
+from billing_site.common.idempotency import issue_token
 from billing_site.common.pdf import pdf_response, render_pdf
 
 from . import selectors
+from .choices import ImportStatus
 from .engine import Determinants, RateRefused
 from .forms import ExceptionForm, QuoteForm, RateFileForm, ReadImportForm
 from .models import ReadException, ReadImport, Route
@@ -157,6 +159,10 @@ def read_import_detail(request: HttpRequest, import_pk: int) -> HttpResponse:
     task = read_import_task(read_import)
     poll = reverse("common:task_progress", args=[task.pk]) if task else ""
     context = {"read_import": read_import, "task": task, "task_poll": poll}
+    if read_import.status == ImportStatus.DONE and request.user.has_perm("billing.post_billrun"):
+        context["rebill_token"] = issue_token(
+            user_id=request.user.pk, purpose="billing.rebill_estimates"
+        )
     return render(request, "billing/read_import.html", context)
 
 

@@ -3,7 +3,8 @@
 * **Lines.** One line per rate component per service, priced by the rate engine
   (``billing.engine.quote``) exactly as the bill calculator prices it.
 * **Period.** The run's period, cut to the agreement's start and end dates (a first
-  or final bill covers only the days of service, and is marked first/final).
+  or final bill covers only the days of service, and is marked first/final); its
+  fixed charges are prorated to the days of service (``quote``'s ``cycle_days``).
 * **Estimates.** Where the period has no closing read, the use is estimated from the
   meter's average daily use over its last twelve intervals times the period's days
   (``billing.reads.average_daily_use``); the line and bill are marked estimated.
@@ -75,16 +76,20 @@ def draft_bill(*, account_id: int, start: date, end: date) -> Draft:
         seg_end = min(end, agreement.end_date or end)
         first = first or seg_start > start
         final = final or seg_end < end
-        lines.extend(_agreement_lines(agreement, seg_start, seg_end))
+        cycle_days = (end - start).days + 1 if (seg_start, seg_end) != (start, end) else None
+        lines.extend(_agreement_lines(agreement, seg_start, seg_end, cycle_days))
     return Draft(tuple(lines), any(line.estimated for line in lines), first, final)
 
 
-def _agreement_lines(agreement: ServiceAgreement, start: date, end: date) -> list[DraftLine]:
+def _agreement_lines(
+    agreement: ServiceAgreement, start: date, end: date, cycle_days: int | None = None
+) -> list[DraftLine]:
     det, estimated = _determinants(agreement, start, end)
     try:
         priced = quote(
-            versions=version_specs(agreement.rate_schedule), start=start, end=end, determinants=det
-        )
+            versions=version_specs(agreement.rate_schedule), start=start, end=end,
+            determinants=det, cycle_days=cycle_days,
+        )  # fmt: skip
     except RateRefused as refused:
         raise CannotBill(f"{agreement.service.name}: {refused}") from None
     return [

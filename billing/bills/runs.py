@@ -44,7 +44,7 @@ from ledger.models import JournalEntry, Service
 from ledger.services import AccountCharges, post_charges_bulk
 
 from ..calendar import due_date
-from ..choices import BillRunStatus, BillStatus
+from ..choices import BillRunKind, BillRunStatus, BillStatus
 from ..models import Bill, BillingCycle, BillLine, BillRun, RouteStop, ServiceAgreement
 from .calculate import CannotBill, Draft, draft_bill
 
@@ -105,10 +105,21 @@ def run_account_ids(run: BillRun) -> list[int]:
     return list(
         ServiceAgreement.objects.filter(account_id__in=on_cycle, start_date__lte=run.period_end)
         .exclude(end_date__lt=run.period_start)
+        .exclude(account_id__in=final_billed(run.period_start))
         .order_by("account_id")
         .values_list("account_id", flat=True)
         .distinct()
     )
+
+
+def final_billed(period_start: date):  # type: ignore[no-untyped-def]
+    """Accounts whose posted final bill already covers service on or after ``period_start``."""
+    return Bill.objects.filter(
+        final_bill=True,
+        run__kind=BillRunKind.FINAL,
+        status=BillStatus.POSTED,
+        period_end__gte=period_start,
+    ).values("account_id")
 
 
 def bill_run_calculate_chunk(*, task: LongTask, number: int, acting_user: User) -> ChunkResult:
@@ -325,6 +336,7 @@ def _refuse_post(run: BillRun, exclude_errors: bool) -> None:
         raise ValidationError(f"Bill run {older.pk} of this cycle is older and not posted yet.")
     overlapping = BillRun.objects.filter(
         cycle_id=run.cycle_id,
+        kind=BillRunKind.CYCLE,
         status__in=[BillRunStatus.POSTING, BillRunStatus.POSTED],
         period_start__lte=run.period_end,
         period_end__gte=run.period_start,
@@ -399,6 +411,16 @@ def post_bills(bills: list[Bill], acting_user: User) -> None:
         ["number", "transaction", "posted_at", "status", "previous_balance", "payments",
          "adjustments", "amount_due"],
     )  # fmt: skip
+    after_posting(bills, acting_user)
+
+
+def after_posting(bills: list[Bill], acting_user: User) -> None:
+    """What else a posted bill carries: one-time charges since the last bill, the budget."""
+    from ..budget import budget_bills_posted
+    from ..services.one_time import attach_to_bills
+
+    attach_to_bills(bills)
+    budget_bills_posted(bills, acting_user)
 
 
 def _charges(

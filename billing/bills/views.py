@@ -13,9 +13,11 @@ from django.views.decorators.http import require_POST
 from billing_site.common.formflow import show_errors, submit
 from billing_site.common.pdf import pdf_response
 
+from .. import selectors
 from ..bill_pdf import bill_pdf as bill_pdf_bytes
 from ..models import Bill, BillRun
 from . import register, runs
+from .correction_views import bill_actions
 from .forms import BillRunPostForm, BillRunStartForm
 
 POST_PURPOSE = "billing.bill_run_post"
@@ -82,7 +84,9 @@ def run_recalculate(request: HttpRequest, run_pk: int) -> HttpResponse:
 def bill_detail(request: HttpRequest, bill_pk: int) -> HttpResponse:
     bill = get_object_or_404(Bill.objects.select_related("run", "account"), pk=bill_pk)
     lines = bill.lines.select_related("service", "journal_entry")
-    return render(request, "billing/runs/bill.html", {"bill": bill, "lines": lines})
+    context = {"bill": bill, "lines": lines, **bill_actions(request, bill)}
+    context["one_time_charges"] = selectors.one_time_charges_for_bill(bill)
+    return render(request, "billing/runs/bill.html", context)
 
 
 @require_POST

@@ -1,8 +1,11 @@
 """Billing's models: rates (schedules, versions, components), agreements and cycles,
-meters and their append-only reads, read imports and the exceptions queue."""
+meters and their append-only reads, read imports and the exceptions queue, bills,
+budget plans and one-time charges."""
 
 from .agreements import BillingCycle, Route, RouteStop, ServiceAgreement
 from .bills import Bill, BillLine, BillRun
+from .budget import BudgetPlan
+from .charges import MiscFee, OneTimeCharge
 from .meters import Meter, MeterInstall, MeterRead, ReadException, ReadImport, ReadImportRow
 from .rates import RateComponent, RateSchedule, RateVersion
 
@@ -11,9 +14,12 @@ __all__ = [
     "BillLine",
     "BillRun",
     "BillingCycle",
+    "BudgetPlan",
     "Meter",
     "MeterInstall",
     "MeterRead",
+    "MiscFee",
+    "OneTimeCharge",
     "RateComponent",
     "RateSchedule",
     "RateVersion",

@@ -11,7 +11,7 @@ from djmoney.models.fields import MoneyField
 
 from billing_site.common.money import CURRENCY, DECIMAL_PLACES, MAX_DIGITS
 
-from ..choices import BillRunStatus, BillStatus, CancelReason
+from ..choices import BillRunKind, BillRunStatus, BillStatus, CancelReason
 from .agreements import BillingCycle
 from .rates import QUANTITY
 
@@ -34,6 +34,8 @@ class BillRun(models.Model):
     status = models.CharField(
         max_length=12, choices=BillRunStatus, default=BillRunStatus.CALCULATING
     )
+    # A final bill is a run of one account, posted at once (``billing.bills.final``).
+    kind = models.CharField(max_length=8, choices=BillRunKind, default=BillRunKind.CYCLE)
     message = models.CharField(max_length=300, blank=True, help_text="Printed on every bill")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -71,6 +73,10 @@ class Bill(models.Model):
     adjustments = MoneyField(**MONEY, help_text="Other changes since the last bill")
     new_charges = MoneyField(**MONEY)
     amount_due = MoneyField(**MONEY)
+    # Budget billing (``billing.budget``): what the plan asks on this bill, and the
+    # difference (actual charges less budget amounts) still carried after it.
+    budget_amount = MoneyField(**{**MONEY, "default": None}, null=True, blank=True)
+    budget_carried = MoneyField(**{**MONEY, "default": None}, null=True, blank=True)
     estimated = models.BooleanField(default=False)
     first_bill = models.BooleanField(default=False)
     final_bill = models.BooleanField(default=False)

@@ -245,3 +245,18 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 BILLING_RUN_HIGH_PERCENT = 200
 BILLING_CITY_NAME = "City Utility Billing"
 BILLING_CITY_CONTACT = "Finance counter, City Hall · (555) 010-2000"
+
+# One-time charges (docs/bills.md): above this amount a charge waits for a second person,
+# whose role's limit must cover it (None: no upper limit).
+BILLING_ONE_TIME_CHARGE_APPROVAL_OVER = env_decimal(
+    "BILLING_ONE_TIME_CHARGE_APPROVAL_OVER", Decimal("100.00"), minimum=Decimal("0.00")
+)
+BILLING_ONE_TIME_CHARGE_APPROVERS: dict[str, Decimal | None] = {
+    "Coordinator": Decimal("500.00"),
+    "Supervisor": None,
+}
+# Budget billing (docs/bills.md): who may enrol, and how the level amount is computed.
+BILLING_BUDGET_MIN_MONTHS = env_int("BILLING_BUDGET_MIN_MONTHS", 12, minimum=0)
+BILLING_BUDGET_MIN_BILLS = env_int("BILLING_BUDGET_MIN_BILLS", 3, minimum=1)
+BILLING_BUDGET_BILLS_AVERAGED = env_int("BILLING_BUDGET_BILLS_AVERAGED", 12, minimum=1)
+BILLING_BUDGET_PERCENT = env_decimal("BILLING_BUDGET_PERCENT", Decimal("10"), minimum=Decimal("0"))

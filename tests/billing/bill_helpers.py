@@ -87,6 +87,14 @@ def posted(by: User, run: BillRun, **extra) -> BillRun:
 
 def bill_url_values(by: User) -> dict[str, int]:
     """A calculated run with one draft bill, for the site-wide URL walks."""
-    billed_account(by, make_account(by), 1, cycle_code="CBILL")
+    from billing.models import MiscFee
+    from billing.services.one_time import post_one_time_charge
+
+    account = make_account(by)
+    billed_account(by, account, 1, cycle_code="CBILL")
     run = calculated(by, "CBILL")
-    return {"run_pk": run.pk, "bill_pk": run.bills.get(status="draft").pk}
+    charge = post_one_time_charge(
+        account=account, fee=MiscFee.objects.get(code="meter-pull"), reason="Walk",
+        acting_user=by,
+    )  # fmt: skip
+    return {"run_pk": run.pk, "bill_pk": run.bills.get(status="draft").pk, "charge_pk": charge.pk}

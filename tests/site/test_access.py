@@ -154,6 +154,15 @@ ALLOWED: dict[str, set[str]] = {
     "collections:notice_run": {COORD, SUP, AUDIT},
     "collections:notice_print": MAINTAINERS,  # POST-only
     "collections:notice_letters": {COORD, SUP, AUDIT},
+    "billing:bill_cancel": MAINTAINERS,
+    "billing:bill_rebill": MAINTAINERS,  # POST-only
+    "billing:bill_rebill_estimate": MAINTAINERS,  # POST-only
+    "billing:import_rebill_estimates": MAINTAINERS,  # POST-only
+    "billing:stop_service": MAINTAINERS,
+    "billing:charge_post": MAINTAINERS,
+    "billing:charge_queue": {CLERK, COORD, SUP, AUDIT, ADMIN},
+    "billing:charge_decide": MAINTAINERS,  # POST-only
+    "billing:budget": {CLERK, COORD, SUP, AUDIT, ADMIN},
 }
 PUBLIC = {"login"}
 SKIPPED = {"logout"}  # POST-only sign-out, covered by the login tests
