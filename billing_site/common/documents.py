@@ -11,7 +11,8 @@
   the copy. Kinds whose copies must say COPY (receipts) render the copy afresh
   and call ``document_copy_counted`` on the stored original instead.
 - ``document_render_and_store_many`` does the same for a batch (bills, notices),
-  laying the missing ones out with ``render_many``, one process per core.
+  laying the missing ones out with ``render_many``, one process per core, each
+  stored as soon as it is laid out (a killed batch keeps what it finished).
 
 Storage is Django's default storage: with several app servers and workers,
 MEDIA_ROOT must be shared (or STORAGES["default"] an object store).
@@ -20,6 +21,7 @@ MEDIA_ROOT must be shared (or STORAGES["default"] an object store).
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,7 +34,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .models import Document
-from .pdf import PdfJob, render_job, render_many
+from .pdf import PdfJob, render_job, render_many_iter
 
 
 class DocumentDamaged(Exception):
@@ -83,7 +85,8 @@ def document_store(
 ) -> Document:
     """Keep ``data`` as the document of (kind, subject, variant); the first stored one wins."""
     digest = sha256(data)
-    name = f"documents/{digest[:2]}/{digest}.pdf"
+    extension = mimetypes.guess_extension(content_type) or ".bin"
+    name = f"documents/{digest[:2]}/{digest}{extension}"
     if not default_storage.exists(name):
         name = default_storage.save(name, ContentFile(data))
     try:
@@ -130,8 +133,8 @@ def document_render_and_store_many(
     """Every request's document, in order; the ones not stored yet rendered in parallel."""
     found = [stored_document(kind=kind, subject=r.subject, variant=r.variant) for r in requests]
     missing = [i for i, doc in enumerate(found) if doc is None]
-    rendered = render_many([requests[i].job for i in missing])
-    for i, data in zip(missing, rendered, strict=True):
+    rendered = render_many_iter([requests[i].job for i in missing])
+    for i, data in zip(missing, rendered, strict=True):  # each stored as soon as it is laid out
         r = requests[i]
         found[i] = document_store(
             kind=kind, subject=r.subject, variant=r.variant, data=data, acting_user=acting_user

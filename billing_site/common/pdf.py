@@ -24,7 +24,7 @@ import mimetypes
 import multiprocessing
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -181,17 +181,33 @@ def render_many(jobs: Sequence[PdfJob], *, processes: int | None = None) -> list
     batch of this process (a bill run renders chunk after chunk) and closed at
     exit; a single document renders here.
     """
+    return list(render_many_iter(jobs, processes=processes))
+
+
+def render_many_iter(jobs: Sequence[PdfJob], *, processes: int | None = None) -> Iterator[bytes]:
+    """``render_many`` one document at a time, in order, as the workers finish them.
+
+    A caller that stores each PDF as it arrives loses only the documents in flight
+    when it is killed, not the whole batch.
+    """
     if in_transaction():
         raise RenderInTransaction("Render a batch of PDFs outside transaction.atomic.")
     size = processes or os.cpu_count() or 1
     if size <= 1 or len(jobs) <= 1:
-        return [render_job(job) for job in jobs]
+        yield from (render_job(job) for job in jobs)
+        return
     chunksize = max(1, len(jobs) // (size * 4))
-    try:
-        return list(_pool(size).map(_render_in_worker, jobs, chunksize=chunksize))
-    except BrokenProcessPool:  # a worker died (killed, out of memory): start afresh once
-        shutdown_render_pool()
-        return list(_pool(size).map(_render_in_worker, jobs, chunksize=chunksize))
+    done = 0
+    for attempt in (1, 2):
+        try:
+            for data in _pool(size).map(_render_in_worker, jobs[done:], chunksize=chunksize):
+                done += 1
+                yield data
+            return
+        except BrokenProcessPool:  # a worker died (killed, out of memory): start afresh once
+            shutdown_render_pool()
+            if attempt == 2:
+                raise
 
 
 _POOL_LOCK = threading.RLock()
