@@ -32,9 +32,9 @@ from billing_site.common.documents import (
 )
 from billing_site.common.pdf import PdfJob, render_job
 
+from .bill_messages import bill_messages
 from .choices import BillStatus
 from .models import Bill, MeterRead
-from .bill_messages import bill_messages
 from .scanline import scanline
 from .stub_barcode import code128_svg
 from .usage_chart import chart_bars, usage_history

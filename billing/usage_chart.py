@@ -74,7 +74,7 @@ def usage_history(bill: Bill) -> list[UsageMonth]:
         if first[1] == service_id and usage > first[2]:
             per_bill[bill_id] = (period_end, service_id, usage, estimated or first[3])
     by_month: dict[date, tuple[Decimal, bool]] = {}
-    for bill_id, (period_end, _service, usage, estimated) in sorted(
+    for _bill_id, (period_end, _service, usage, estimated) in sorted(
         per_bill.items(), key=lambda item: (item[1][0], item[0] == bill.pk, item[0])
     ):
         by_month[period_end.replace(day=1)] = (usage, estimated)

@@ -1,7 +1,8 @@
 """Read a Code 128 barcode back as a scanner does: from the bars' widths alone.
 
 ``bars_in_pdf`` finds the filled black rectangles WeasyPrint drew for the stub's SVG
-barcode in a PDF page's content stream; ``decode_bars`` turns their positions into
+barcode in a PDF page's content stream (the row of equal-height bars: the usage chart's
+bars differ in height); ``decode_bars`` turns their positions into
 modules (bar and space widths in multiples of the narrowest bar) and decodes the
 symbols with python-barcode's own pattern table, checking the mod-103 check symbol.
 """
@@ -9,6 +10,7 @@ symbols with python-barcode's own pattern table, checking the mod-103 check symb
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from barcode.charsets import code128
 
@@ -19,12 +21,13 @@ CODE_B, CODE_C = 100, 99
 
 
 def bars_in_pdf(content: bytes) -> list[tuple[float, float]]:
-    """(x, width) of the tallest black rectangles of a page's content stream: the bars."""
+    """(x, width) of the bars: the most numerous black rectangles of one height and row."""
     rects = [tuple(float(v) for v in m.groups()) for m in RECT.finditer(content)]
     if not rects:
         return []
-    tallest = max(r[3] for r in rects)
-    return sorted((x, w) for x, _y, w, h in rects if abs(h - tallest) < 0.01)
+    rows = Counter((round(y, 2), round(h, 2)) for _x, y, _w, h in rects)
+    (row, _count), *_ = rows.most_common(1)
+    return sorted((x, w) for x, y, w, h in rects if (round(y, 2), round(h, 2)) == row)
 
 
 def decode_bars(bars: list[tuple[float, float]]) -> str:
