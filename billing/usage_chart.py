@@ -7,9 +7,11 @@ number, so services are never added up); when a month has several bills (a rebil
 the last one counts. Only posted bills count, and the bill being printed itself
 (draft or posted). A month with no bill shows no bar. An estimated use is marked.
 
-The chart is an SVG drawn here on the server (no JavaScript, nothing fetched): bars
-scaled to the largest month, the month's initial under each bar; the values print
-in a table under it so they can be read (and read back from the PDF).
+The chart is an SVG drawn here on the server (no JavaScript, nothing fetched): one
+slot per month, bars scaled to the largest month, this bill's month in black, an
+estimated month outlined dashed. The months and values print in a table of the same
+13 columns under it, so each bar is labelled and the numbers can be read (and read
+back from the PDF).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from .choices import BillStatus
 from .models import Bill, BillLine
 
 MONTHS = 13
-WIDTH, HEIGHT, BASE = 520, 90, 76  # SVG user units: the bars stand on y = BASE
+WIDTH, BASE = 520, 76  # SVG user units (viewBox 520 x 78): the bars stand on y = BASE
 BAR_TOP = 8
 
 
@@ -42,8 +44,6 @@ class Bar:
     y: float
     width: float
     height: float
-    label: str
-    label_x: float
     current: bool
     estimated: bool
 
@@ -98,8 +98,6 @@ def chart_bars(history: list[UsageMonth]) -> list[Bar]:
                 y=round(BASE - height, 1),
                 width=round(slot * 0.7, 1),
                 height=height,
-                label=f"{month.month:%b}",
-                label_x=round(i * slot + slot / 2, 1),
                 current=month.current,
                 estimated=month.estimated,
             )
