@@ -7,11 +7,11 @@ number, so services are never added up); when a month has several bills (a rebil
 the last one counts. Only posted bills count, and the bill being printed itself
 (draft or posted). A month with no bill shows no bar. An estimated use is marked.
 
-The chart is an SVG drawn here on the server (no JavaScript, nothing fetched): one
-slot per month, bars scaled to the largest month, this bill's month in black, an
-estimated month outlined dashed. The months and values print in a table of the same
-13 columns under it, so each bar is labelled and the numbers can be read (and read
-back from the PDF).
+The chart is an SVG drawn on the server (no JavaScript, nothing fetched): one slot
+per month, bars scaled to the largest month, this bill's month in black, an estimated
+month outlined dashed, and under each bar its month and use as SVG text (real text in
+the PDF, so the numbers can be read back; SVG text rather than an HTML table under
+the chart: the table cost about 35 ms of layout per bill).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from .choices import BillStatus
 from .models import Bill, BillLine
 
 MONTHS = 13
-WIDTH, BASE = 520, 76  # SVG user units (viewBox 520 x 78): the bars stand on y = BASE
+WIDTH, BASE = 520, 70  # SVG user units (viewBox 520 x 100): the bars stand on y = BASE
 BAR_TOP = 8
 
 
@@ -44,6 +44,9 @@ class Bar:
     y: float
     width: float
     height: float
+    middle: float
+    month: date
+    usage: Decimal | None
     current: bool
     estimated: bool
 
@@ -98,6 +101,9 @@ def chart_bars(history: list[UsageMonth]) -> list[Bar]:
                 y=round(BASE - height, 1),
                 width=round(slot * 0.7, 1),
                 height=height,
+                middle=round(i * slot + slot / 2, 1),
+                month=month.month,
+                usage=month.usage,
                 current=month.current,
                 estimated=month.estimated,
             )

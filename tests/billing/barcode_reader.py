@@ -1,8 +1,7 @@
 """Read a Code 128 barcode back as a scanner does: from the bars' widths alone.
 
-``bars_in_pdf`` finds the filled black rectangles WeasyPrint drew for the stub's SVG
-barcode in a PDF page's content stream (the row of equal-height bars: the usage chart's
-bars differ in height); ``decode_bars`` turns their positions into
+``bars_in_pdf`` finds the bars WeasyPrint drew for the stub's SVG barcode path in a PDF
+page's content stream (one closed rectangle per bar); ``decode_bars`` turns their positions into
 modules (bar and space widths in multiples of the narrowest bar) and decodes the
 symbols with python-barcode's own pattern table, checking the mod-103 check symbol.
 """
@@ -10,24 +9,20 @@ symbols with python-barcode's own pattern table, checking the mod-103 check symb
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 from barcode.charsets import code128
 
-RECT = re.compile(rb"0 0 0 rg\n(?:[^\n]*\n){0,6}?(-?[\d.]+) (-?[\d.]+) ([\d.]+) ([\d.]+) re\nf\n")
+# One bar of the stub's path: a rectangle from (x, 0) to (x2, 1) in module units.
+BAR = re.compile(rb"([\d.]+) 0 m\n([\d.]+) 0 l\n[\d.]+ 1 l\n[\d.]+ 1 l\nh\n")
 PATTERNS = {pattern: value for value, pattern in enumerate(code128.CODES)}
 START_A, START_B, START_C = 103, 104, 105
 CODE_B, CODE_C = 100, 99
 
 
 def bars_in_pdf(content: bytes) -> list[tuple[float, float]]:
-    """(x, width) of the bars: the most numerous black rectangles of one height and row."""
-    rects = [tuple(float(v) for v in m.groups()) for m in RECT.finditer(content)]
-    if not rects:
-        return []
-    rows = Counter((round(y, 2), round(h, 2)) for _x, y, _w, h in rects)
-    (row, _count), *_ = rows.most_common(1)
-    return sorted((x, w) for x, y, w, h in rects if (round(y, 2), round(h, 2)) == row)
+    """(x, width) of the barcode's bars as drawn in a PDF page's content stream."""
+    bars = [(float(x), float(x2) - float(x)) for x, x2 in BAR.findall(content)]
+    return sorted(bars)
 
 
 def decode_bars(bars: list[tuple[float, float]]) -> str:
