@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -106,7 +106,8 @@ def run_print_pdf(request: HttpRequest, run_pk: int) -> HttpResponse:
     run = get_object_or_404(BillRun, pk=run_pk)
     combined, _export = printing.print_documents(run)
     if combined is None:
-        raise Http404("This run is not printed yet.")
+        messages.info(request, "This run is not printed yet.")
+        return redirect("billing:run", run_pk=run.pk)
     return pdf_response(document_bytes(combined), f"bill-run-{run.pk}.pdf", inline=False)
 
 
@@ -116,7 +117,8 @@ def run_print_csv(request: HttpRequest, run_pk: int) -> HttpResponse:
     run = get_object_or_404(BillRun, pk=run_pk)
     _combined, export = printing.print_documents(run)
     if export is None:
-        raise Http404("This run is not printed yet.")
+        messages.info(request, "This run is not printed yet.")
+        return redirect("billing:run", run_pk=run.pk)
     response = HttpResponse(document_bytes(export), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="bill-run-{run.pk}.csv"'
     return response

@@ -163,7 +163,8 @@ def test_it_serves_the_downloads_to_coordinators_only(client, alice, bob, erin, 
     accounts(bob, 1)
     run = posted(bob, calculated(bob))
     client.force_login(bob)
-    assert client.get(f"/billing/runs/{run.pk}/bills.pdf").status_code == 404  # not printed
+    not_yet = client.get(f"/billing/runs/{run.pk}/bills.pdf")  # not printed: back to the run
+    assert not_yet.status_code == 302 and not_yet["Location"] == f"/billing/runs/{run.pk}/"
     page = client.post(f"/billing/runs/{run.pk}/print/")
     assert page.status_code == 302
     body = client.get(f"/billing/runs/{run.pk}/").content.decode()

@@ -124,6 +124,9 @@ ALLOWED: dict[str, set[str]] = {
     "billing:bill": {CLERK, COORD, SUP, AUDIT, ADMIN},
     "billing:bill_pdf": {CLERK, COORD, SUP, AUDIT, ADMIN},
     "billing:bill_recalculate": MAINTAINERS,  # POST-only
+    "billing:run_print": MAINTAINERS,  # POST-only
+    "billing:run_print_pdf": MAINTAINERS,  # the print shop's file: every customer's bill
+    "billing:run_print_csv": MAINTAINERS,
 }
 PUBLIC = {"login"}
 SKIPPED = {"logout"}  # POST-only sign-out, covered by the login tests
