@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -61,6 +62,24 @@ def stored_document(*, kind: str, subject: models.Model, variant: str = "") -> D
         subject_id=str(subject.pk),
         variant=variant,
     ).first()
+
+
+def stored_documents(*, kind: str, requests: Sequence[DocumentRequest]) -> list[Document | None]:
+    """``stored_document`` of each request, in order, in one query per subject model."""
+    keys = [
+        (ContentType.objects.get_for_model(r.subject).pk, r.variant, str(r.subject.pk))
+        for r in requests
+    ]
+    wanted: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for type_id, variant, subject_id in keys:
+        wanted[(type_id, variant)].append(subject_id)
+    stored: dict[tuple[int, str, str], Document] = {}
+    for (type_id, variant), ids in wanted.items():
+        for document in Document.objects.filter(
+            kind=kind, subject_type_id=type_id, variant=variant, subject_id__in=ids
+        ):
+            stored[(type_id, variant, document.subject_id)] = document
+    return [stored.get(key) for key in keys]
 
 
 def document_bytes(document: Document) -> bytes:
@@ -131,7 +150,7 @@ def document_render_and_store_many(
     *, kind: str, requests: Sequence[DocumentRequest], acting_user: User
 ) -> list[Document]:
     """Every request's document, in order; the ones not stored yet rendered in parallel."""
-    found = [stored_document(kind=kind, subject=r.subject, variant=r.variant) for r in requests]
+    found: list[Document | None] = stored_documents(kind=kind, requests=requests)
     missing = [i for i, doc in enumerate(found) if doc is None]
     rendered = render_many_iter([requests[i].job for i in missing])
     for i, data in zip(missing, rendered, strict=True):  # each stored as soon as it is laid out

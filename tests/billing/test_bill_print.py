@@ -13,12 +13,14 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from pypdf import PdfReader
 
-from billing.bills import printing
+from billing.bill_pdf import bill_job
+from billing.bills import print_export, printing
 from billing.bills.print_export import HEADER
 from billing.models import Bill
 from billing.scanline import parse_scanline
 from billing_site.common import documents as documents_module
 from billing_site.common import pdf as pdf_module
+from billing_site.common.documents import DocumentRequest
 from billing_site.common.models import Document, LongTask
 
 from .bill_helpers import accounts, calculated, posted
@@ -42,7 +44,9 @@ def _csv(run) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def test_it_prints_a_run_in_worker_processes_with_a_combined_pdf_and_export(bob, business_day):
+def test_it_prints_a_run_in_worker_processes_with_a_combined_pdf_and_export(
+    bob, business_day, django_assert_max_num_queries
+):
     made = accounts(bob, 3)
     run = posted(bob, calculated(bob))
     task = _printed(bob, run)
@@ -81,6 +85,10 @@ def test_it_prints_a_run_in_worker_processes_with_a_combined_pdf_and_export(bob,
     assert total["pdf_pages"] == "3"
     with pytest.raises(ValidationError, match="printed"):
         printing.bill_run_print(run=run, acting_user=bob)
+    requests = [DocumentRequest(subject=b, job=bill_job(b)) for b in bills]
+    with django_assert_max_num_queries(4):  # one per kind of row, not one per bill
+        assert all(documents_module.stored_documents(kind="billing.bill", requests=requests))
+        print_export.export_csv(run=run, bills=bills, pages={})
 
 
 def test_it_finishes_a_killed_print_laying_each_bill_out_once(bob, business_day, monkeypatch):
