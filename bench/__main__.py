@@ -30,6 +30,7 @@ def benchmarks() -> list[str]:
 
 
 def run(name: str) -> str | None:
+    """The module's BENCH lines (one per line), or None when it failed."""
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-W", "ignore", "-m", f"bench.{name}"],
@@ -43,7 +44,7 @@ def run(name: str) -> str | None:
         print(f"[bench] {name} FAILED after {seconds:.0f} s", file=sys.stderr)
         return None
     print(f"[bench] {name} took {seconds:.0f} s", file=sys.stderr)
-    return lines[-1]
+    return "\n".join(lines)  # a module may report more than one figure (bill_pdf, bill_pdf_cpu)
 
 
 def main(names: list[str]) -> int:

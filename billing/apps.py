@@ -9,3 +9,6 @@ class BillingConfig(AppConfig):
 
     def ready(self) -> None:
         from . import tasks  # noqa: F401  (registers the read-import long task)
+        from .bill_messages import deposits_refunded, register_bill_message_source
+
+        register_bill_message_source("billing.deposit_refunded", deposits_refunded)

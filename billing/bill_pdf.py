@@ -8,10 +8,11 @@ A draft is rendered on demand, marked DRAFT, and never stored. Batches go throug
 context themselves from its id (``bill_context``).
 
 The city's name and contact come from ``settings.BILLING_CITY_NAME`` and
-``settings.BILLING_CITY_CONTACT`` (``billing_site/settings/base.py``).
-
-Not done yet: the Code 128 barcode (python-barcode is not installed), the 13-month
-usage chart, budget amounts and per-account messages.
+``settings.BILLING_CITY_CONTACT`` (``billing_site/settings/base.py``). The bill also
+carries the 13-month usage chart (``billing.usage_chart``), the run's message and the
+account's messages (``billing.bill_messages``), the budget amount when the bill has
+one (``Bill.budget_amount``, where budget billing is enrolled), and on the stub the
+scanline as digits and as a Code 128 barcode (``billing.stub_barcode``).
 """
 
 from __future__ import annotations
@@ -31,9 +32,12 @@ from billing_site.common.documents import (
 )
 from billing_site.common.pdf import PdfJob, render_job
 
+from .bill_messages import bill_messages
 from .choices import BillStatus
 from .models import Bill, MeterRead
 from .scanline import scanline
+from .stub_barcode import code128_svg
+from .usage_chart import chart_bars, usage_history
 
 KIND = "billing.bill"
 TEMPLATE = "billing/pdf/bill.html"
@@ -56,12 +60,18 @@ def bill_context(*, bill_pk: int) -> dict[str, Any]:
         .order_by("meter__number", "read_date")
     )
     due = bill.amount_due.amount
+    line = scanline(account_number=bill.account.number, amount_due=due, due_date=bill.due_date)
+    history = usage_history(bill)
+    messages = bill_messages(account_ids=[bill.account_id], bill_date=bill.run.bill_date)
     return {
         "bill": bill, "lines": lines, "reads": reads, "account": bill.account,
         "customer": bill.account.customer, "premise": bill.account.premise,
         "draft": bill.status != BillStatus.POSTED,
-        "scanline": scanline(account_number=bill.account.number, amount_due=due,
-                             due_date=bill.due_date),
+        "scanline": line, "barcode": code128_svg(line),
+        "usage_history": history, "usage_bars": chart_bars(history),
+        "usage_units": reads[0].meter.get_units_display() if reads else "",
+        "messages": messages[bill.account_id],
+        "budget_amount": getattr(bill, "budget_amount", None),
         "city_name": settings.BILLING_CITY_NAME,
         "city_contact": settings.BILLING_CITY_CONTACT,
     }  # fmt: skip

@@ -9,7 +9,7 @@ from django.tasks import task
 from billing_site.common.models import LongTask
 from billing_site.common.tasks import register_long_task
 
-from .bills import runs
+from .bills import printing, runs
 from .models import ReadImport
 from .services.imports import (
     READ_IMPORT_TASK,
@@ -33,9 +33,15 @@ register_long_task(
     runs.CALCULATE_TASK, chunk=runs.bill_run_calculate_chunk, finish=runs.bill_run_calculate_finish
 )
 register_long_task(runs.POST_TASK, chunk=runs.bill_run_post_chunk, finish=runs.bill_run_post_finish)
+register_long_task(
+    printing.PRINT_TASK,
+    chunk=printing.bill_run_print_chunk,
+    prepare=printing.bill_run_print_prepare,
+    finish=printing.bill_run_print_finish,
+)
 
 
 @task()
 def bill_run_task(task_pk: int) -> str:
-    """Calculate or post a bill run (whichever long task ``task_pk`` is)."""
+    """Calculate, post or print a bill run (whichever long task ``task_pk`` is)."""
     return runs.bill_run_resume(task=LongTask.objects.get(pk=task_pk)).status

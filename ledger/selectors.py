@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
 
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 
 from billing_site.common.money import ZERO
 
@@ -101,6 +101,36 @@ def deposits_held(account_ids: list[int]) -> dict[int, Decimal]:
 def deposit_held(account_id: int) -> Decimal:
     """What the city holds as deposit for the account; never part of ``Account.balance``."""
     return deposits_held([account_id])[account_id]
+
+
+def deposit_refunds(
+    account_ids: list[int], *, since: date, until: date
+) -> dict[int, list[tuple[date, Decimal]]]:
+    """Deposits paid back to each account's customer between the two business dates.
+
+    A refund is a deposit transaction that takes the money out of deposits held
+    (a debit naming the account) without crediting what the account owes (that
+    would be a deposit *applied*). Only accounts with a refund are in the answer.
+    """
+    applied = JournalEntry.objects.filter(
+        transaction_id=OuterRef("transaction_id"), account__isnull=False
+    )
+    rows = (
+        JournalEntry.objects.filter(
+            deposit_account_id__in=account_ids,
+            amount__gt=0,
+            transaction__kind=TransactionKind.DEPOSIT,
+            transaction__business_date__gte=since,
+            transaction__business_date__lte=until,
+        )
+        .exclude(Exists(applied))
+        .order_by("transaction__business_date", "pk")
+        .values_list("deposit_account_id", "transaction__business_date", "amount")
+    )
+    found: dict[int, list[tuple[date, Decimal]]] = {}
+    for account_id, on, amount in rows:
+        found.setdefault(account_id, []).append((on, amount))
+    return found
 
 
 def open_by_service(account_id: int) -> list[tuple[Service, Decimal]]:

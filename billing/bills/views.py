@@ -1,8 +1,10 @@
 """Bill-run pages: the runs of each cycle (and starting one), a run's progress and
-proof register with its Post form, each draft bill. Thin: permission, form, service."""
+proof register with its Post form and Print button, the print shop's combined PDF and
+the mailing vendor's export file, each bill. Thin: permission, form, service."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -10,13 +12,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from billing_site.common.documents import document_bytes
 from billing_site.common.formflow import show_errors, submit
 from billing_site.common.pdf import pdf_response
 
 from .. import selectors
 from ..bill_pdf import bill_pdf as bill_pdf_bytes
 from ..models import Bill, BillRun
-from . import register, runs
+from . import printing, register, runs
 from .correction_views import bill_actions
 from .forms import BillRunPostForm, BillRunStartForm
 
@@ -61,9 +64,14 @@ def run_detail(request: HttpRequest, run_pk: int) -> HttpResponse:
         run, runs.CALCULATE_TASK
     )
     proof = register.proof_register(run)
+    print_task = printing.print_task(run)
+    combined, export = printing.print_documents(run)
     context = {
         "run": run, "form": form, "token": sent.token, "task": task,
         "poll_url": reverse("common:task_progress", args=[task.pk]) if task else "",
+        "print_task": print_task, "combined": combined, "export": export,
+        "print_poll_url": reverse("common:task_progress", args=[print_task.pk])
+        if print_task else "",
         "proof": proof, "exception_lists": [
             (code, label, proof.exceptions[code]) for code, label in register.EXCEPTION_RULES
         ],
@@ -78,6 +86,44 @@ def run_recalculate(request: HttpRequest, run_pk: int) -> HttpResponse:
     run = get_object_or_404(BillRun, pk=run_pk)
     runs.bill_run_recalculate(run=run, acting_user=request.user)
     return redirect("billing:run", run_pk=run.pk)
+
+
+@require_POST
+@permission_required(printing.PRINT, raise_exception=True)
+def run_print(request: HttpRequest, run_pk: int) -> HttpResponse:
+    """Start printing a posted run (or carry on with a print that stopped)."""
+    run = get_object_or_404(BillRun, pk=run_pk)
+    try:
+        printing.bill_run_print(run=run, acting_user=request.user)
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+    else:
+        messages.success(request, "Printing: the bills are being laid out.")
+    return redirect("billing:run", run_pk=run.pk)
+
+
+@permission_required(printing.PRINT, raise_exception=True)
+def run_print_pdf(request: HttpRequest, run_pk: int) -> HttpResponse:
+    """The print shop's combined PDF of a printed run."""
+    run = get_object_or_404(BillRun, pk=run_pk)
+    combined, _export = printing.print_documents(run)
+    if combined is None:
+        messages.info(request, "This run is not printed yet.")
+        return redirect("billing:run", run_pk=run.pk)
+    return pdf_response(document_bytes(combined), f"bill-run-{run.pk}.pdf", inline=False)
+
+
+@permission_required(printing.PRINT, raise_exception=True)
+def run_print_csv(request: HttpRequest, run_pk: int) -> HttpResponse:
+    """The mailing vendor's bill-print export file of a printed run."""
+    run = get_object_or_404(BillRun, pk=run_pk)
+    _combined, export = printing.print_documents(run)
+    if export is None:
+        messages.info(request, "This run is not printed yet.")
+        return redirect("billing:run", run_pk=run.pk)
+    response = HttpResponse(document_bytes(export), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="bill-run-{run.pk}.csv"'
+    return response
 
 
 @permission_required("billing.view_bill", raise_exception=True)

@@ -1,4 +1,4 @@
-"""Bill runs and bills: a run per cycle and period goes Calculate -> Review -> Post;
+"""Bill runs and bills: a run per cycle and period goes Calculate -> Review -> Post -> Print;
 each account of the cycle gets a draft bill (or an error saying why not), with one
 line per rate component per service. A posted bill is never edited: PostgreSQL
 refuses an UPDATE of its money and a DELETE of its lines (migration 0050)."""
@@ -49,6 +49,11 @@ class BillRun(models.Model):
     confirmed_total = MoneyField(**{**MONEY, "default": None}, null=True, blank=True)
     posted_at = models.DateTimeField(null=True, blank=True)
     errors_excluded = models.BooleanField(default=False)
+    print_started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    print_started_at = models.DateTimeField(null=True, blank=True)
+    printed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-pk"]

@@ -11,7 +11,8 @@
   the copy. Kinds whose copies must say COPY (receipts) render the copy afresh
   and call ``document_copy_counted`` on the stored original instead.
 - ``document_render_and_store_many`` does the same for a batch (bills, notices),
-  laying the missing ones out with ``render_many``, one process per core.
+  laying the missing ones out with ``render_many``, one process per core, each
+  stored as soon as it is laid out (a killed batch keeps what it finished).
 
 Storage is Django's default storage: with several app servers and workers,
 MEDIA_ROOT must be shared (or STORAGES["default"] an object store).
@@ -20,6 +21,8 @@ MEDIA_ROOT must be shared (or STORAGES["default"] an object store).
 from __future__ import annotations
 
 import hashlib
+import mimetypes
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -32,7 +35,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .models import Document
-from .pdf import PdfJob, render_job, render_many
+from .pdf import PdfJob, render_job, render_many_iter
 
 
 class DocumentDamaged(Exception):
@@ -61,6 +64,24 @@ def stored_document(*, kind: str, subject: models.Model, variant: str = "") -> D
     ).first()
 
 
+def stored_documents(*, kind: str, requests: Sequence[DocumentRequest]) -> list[Document | None]:
+    """``stored_document`` of each request, in order, in one query per subject model."""
+    keys = [
+        (ContentType.objects.get_for_model(r.subject).pk, r.variant, str(r.subject.pk))
+        for r in requests
+    ]
+    wanted: dict[tuple[int, str], list[str]] = defaultdict(list)
+    for type_id, variant, subject_id in keys:
+        wanted[(type_id, variant)].append(subject_id)
+    stored: dict[tuple[int, str, str], Document] = {}
+    for (type_id, variant), ids in wanted.items():
+        for document in Document.objects.filter(
+            kind=kind, subject_type_id=type_id, variant=variant, subject_id__in=ids
+        ):
+            stored[(type_id, variant, document.subject_id)] = document
+    return [stored.get(key) for key in keys]
+
+
 def document_bytes(document: Document) -> bytes:
     """The stored bytes, checked against the checksum recorded when they were stored."""
     with default_storage.open(document.file.name or "", "rb") as handle:
@@ -83,7 +104,8 @@ def document_store(
 ) -> Document:
     """Keep ``data`` as the document of (kind, subject, variant); the first stored one wins."""
     digest = sha256(data)
-    name = f"documents/{digest[:2]}/{digest}.pdf"
+    extension = mimetypes.guess_extension(content_type) or ".bin"
+    name = f"documents/{digest[:2]}/{digest}{extension}"
     if not default_storage.exists(name):
         name = default_storage.save(name, ContentFile(data))
     try:
@@ -128,10 +150,10 @@ def document_render_and_store_many(
     *, kind: str, requests: Sequence[DocumentRequest], acting_user: User
 ) -> list[Document]:
     """Every request's document, in order; the ones not stored yet rendered in parallel."""
-    found = [stored_document(kind=kind, subject=r.subject, variant=r.variant) for r in requests]
+    found: list[Document | None] = stored_documents(kind=kind, requests=requests)
     missing = [i for i, doc in enumerate(found) if doc is None]
-    rendered = render_many([requests[i].job for i in missing])
-    for i, data in zip(missing, rendered, strict=True):
+    rendered = render_many_iter([requests[i].job for i in missing])
+    for i, data in zip(missing, rendered, strict=True):  # each stored as soon as it is laid out
         r = requests[i]
         found[i] = document_store(
             kind=kind, subject=r.subject, variant=r.variant, data=data, acting_user=acting_user

@@ -26,7 +26,10 @@ A kind of task is registered once (``register_long_task``) with its chunk
 function ``chunk(*, task, number, acting_user) -> ChunkResult``; chunk ``number``
 covers items ``number * chunk_size`` up to the next chunk, in an order the kind
 keeps stable. The chunk function runs inside the chunk's transaction: it must not
-commit on its own, and it should not be slow (well within the lease).
+commit on its own, and it should not be slow (well within the lease). Work that
+cannot run inside a transaction (WeasyPrint refuses to) goes in the kind's
+``prepare`` function, run just before the chunk outside any transaction; the chunk
+then checks and records what it made.
 """
 
 from __future__ import annotations
@@ -83,21 +86,36 @@ class FinishFunction(Protocol):
     def __call__(self, *, task: LongTask, acting_user: User) -> None: ...
 
 
+class PrepareFunction(Protocol):
+    def __call__(self, *, task: LongTask, number: int, acting_user: User) -> None: ...
+
+
 @dataclass(frozen=True)
 class LongTaskKind:
     name: str
     chunk: ChunkFunction
     finish: FinishFunction | None = None
+    prepare: PrepareFunction | None = None
 
 
 _KINDS: dict[str, LongTaskKind] = {}
 
 
 def register_long_task(
-    name: str, *, chunk: ChunkFunction, finish: FinishFunction | None = None
+    name: str,
+    *,
+    chunk: ChunkFunction,
+    finish: FinishFunction | None = None,
+    prepare: PrepareFunction | None = None,
 ) -> LongTaskKind:
-    """Make ``name`` runnable; call it at import of the app's ``tasks`` module."""
-    kind = LongTaskKind(name=name, chunk=chunk, finish=finish)
+    """Make ``name`` runnable; call it at import of the app's ``tasks`` module.
+
+    ``prepare`` (optional) runs before each chunk *outside* any transaction, for work
+    that must not hold one open (laying out PDFs). It must be safe to run again for
+    the same chunk (a worker may die after it and before the chunk commits): it
+    keeps what it made where the chunk can find it, and skips what is already there.
+    """
+    kind = LongTaskKind(name=name, chunk=chunk, finish=finish, prepare=prepare)
     _KINDS[name] = kind
     return kind
 
@@ -182,6 +200,8 @@ def run_long_task(*, task: LongTask, acting_user: User | None = None, worker: st
             if STOP.is_set():
                 _with_db_retry(lambda: _release(task.pk, worker))
                 return LongTask.objects.get(pk=task.pk)
+            if kind.prepare is not None:
+                _with_db_retry(lambda n=number: _prepare(task.pk, n, kind, worker))  # type: ignore[misc]
             _with_db_retry(lambda n=number: _run_chunk(task.pk, n, kind, worker))  # type: ignore[misc]
         _with_db_retry(lambda: _finish(task.pk, kind, worker))
     except TaskLost:
@@ -247,6 +267,23 @@ def _locked_task(task_pk: int, worker: str) -> LongTask:
     if task.lease_owner != worker:
         raise TaskLost(task_pk)
     return task
+
+
+def _prepare(task_pk: int, number: int, kind: LongTaskKind, worker: str) -> None:
+    """The kind's work outside a transaction, under a lease renewed first (and after)."""
+    task = _renew_lease(task_pk, worker)
+    assert kind.prepare is not None
+    kind.prepare(task=task, number=number, acting_user=task.run_as)
+    _renew_lease(task_pk, worker)
+
+
+def _renew_lease(task_pk: int, worker: str) -> LongTask:
+    renewed = LongTask.objects.filter(pk=task_pk, lease_owner=worker).update(
+        heartbeat_at=timezone.now(), lease_expires_at=_lease_until()
+    )
+    if not renewed:
+        raise TaskLost(task_pk)
+    return LongTask.objects.select_related("run_as").get(pk=task_pk)
 
 
 @transaction.atomic

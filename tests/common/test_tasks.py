@@ -243,3 +243,30 @@ def test_it_hands_a_task_on_when_its_worker_is_asked_to_stop(
         assert tasks.requeue_stuck_tasks() == [task.pk]
     task.refresh_from_db()
     assert (task.status, task.done) == ("done", 7)
+
+
+PREPARED = "tests.prepared"
+prepared: list[tuple[int, bool]] = []
+
+
+def _prepare(*, task: LongTask, number: int, acting_user: object) -> None:
+    from billing_site.common.pdf import in_transaction
+
+    prepared.append((number, in_transaction()))
+
+
+tasks.register_long_task(PREPARED, chunk=_count_chunk, prepare=_prepare)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_prepares_each_chunk_outside_a_transaction_before_it_runs(bob) -> None:
+    prepared.clear()
+    task = tasks.start_long_task(
+        kind=PREPARED, subject=bob, total=7, chunk_size=3,
+        view_permission="payments.view_remittancebatch", acting_user=bob,
+    )  # fmt: skip
+    done = tasks.run_long_task(task=task)
+    assert done.status == LongTaskStatus.DONE and done.done == 7
+    assert prepared == [(0, False), (1, False), (2, False)]
+    assert calls == [0, 1, 2]
+    assert done.lease_expires_at is None  # finished: the lease renewed around prepare is gone

@@ -163,6 +163,9 @@ ALLOWED: dict[str, set[str]] = {
     "billing:charge_queue": {CLERK, COORD, SUP, AUDIT, ADMIN},
     "billing:charge_decide": MAINTAINERS,  # POST-only
     "billing:budget": {CLERK, COORD, SUP, AUDIT, ADMIN},
+    "billing:run_print": MAINTAINERS,  # POST-only
+    "billing:run_print_pdf": MAINTAINERS,  # the print shop's file: every customer's bill
+    "billing:run_print_csv": MAINTAINERS,
 }
 PUBLIC = {"login"}
 SKIPPED = {"logout"}  # POST-only sign-out, covered by the login tests
