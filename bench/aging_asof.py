@@ -38,7 +38,7 @@ def main() -> Result:
     return Result("aging_asof", value, "s", baseline, 3.0)
 
 
-def prepare() -> tuple[Any, list[int]]:
+def prepare(count: int = ACCOUNTS) -> tuple[Any, list[int]]:
     from django.contrib.auth.models import Group, User
 
     from bench.dataset import build_accounts
@@ -47,8 +47,8 @@ def prepare() -> tuple[Any, list[int]]:
     user = User.objects.create_user("bench-supervisor")
     user.groups.add(Group.objects.get(name=roles.SUPERVISOR))
     user = User.objects.get(pk=user.pk)
-    log(f"aging_asof: {ACCOUNTS:,} accounts")
-    return user, build_accounts(count=ACCOUNTS, seed=13, all_active=True)
+    log(f"{count:,} accounts")
+    return user, build_accounts(count=count, seed=13, all_active=True)
 
 
 def year_of_bills(user: Any, ids: list[int]) -> None:
