@@ -94,10 +94,10 @@ def bill_and_pay(user: Any, run: Any, chunk: list[int], month: int, *, late_ever
         acting_user=user,
     )  # fmt: skip
     Bill.objects.bulk_create(
-        Bill(run=run, account_id=pk, status="posted", number=run.pk * 10_000_000 + n,
+        Bill(run=run, account_id=pk, status="posted", number=run.pk * 10_000_000 + pk,
              period_start=run.period_start, period_end=run.period_end, due_date=run.due_date,
              new_charges=water + sewer, amount_due=water + sewer, transaction=txn)
-        for n, (pk, txn) in enumerate(zip(chunk, txns, strict=True))
+        for pk, txn in zip(chunk, txns, strict=True)
     )  # fmt: skip
     writer = services.writer_for(user)
     writer.lock(chunk)
