@@ -38,7 +38,7 @@ def main() -> Result:
     return Result("aging_asof", value, "s", baseline, 3.0)
 
 
-def prepare() -> tuple[Any, list[int]]:
+def prepare(count: int = ACCOUNTS) -> tuple[Any, list[int]]:
     from django.contrib.auth.models import Group, User
 
     from bench.dataset import build_accounts
@@ -47,8 +47,8 @@ def prepare() -> tuple[Any, list[int]]:
     user = User.objects.create_user("bench-supervisor")
     user.groups.add(Group.objects.get(name=roles.SUPERVISOR))
     user = User.objects.get(pk=user.pk)
-    log(f"aging_asof: {ACCOUNTS:,} accounts")
-    return user, build_accounts(count=ACCOUNTS, seed=13, all_active=True)
+    log(f"{count:,} accounts")
+    return user, build_accounts(count=count, seed=13, all_active=True)
 
 
 def year_of_bills(user: Any, ids: list[int]) -> None:
@@ -94,10 +94,10 @@ def bill_and_pay(user: Any, run: Any, chunk: list[int], month: int, *, late_ever
         acting_user=user,
     )  # fmt: skip
     Bill.objects.bulk_create(
-        Bill(run=run, account_id=pk, status="posted", number=run.pk * 10_000_000 + n,
+        Bill(run=run, account_id=pk, status="posted", number=run.pk * 10_000_000 + pk,
              period_start=run.period_start, period_end=run.period_end, due_date=run.due_date,
              new_charges=water + sewer, amount_due=water + sewer, transaction=txn)
-        for n, (pk, txn) in enumerate(zip(chunk, txns, strict=True))
+        for pk, txn in zip(chunk, txns, strict=True)
     )  # fmt: skip
     writer = services.writer_for(user)
     writer.lock(chunk)

@@ -43,7 +43,7 @@ def billed_and_mostly_paid() -> Any:
     from ledger import services
     from ledger.models import BusinessDay
 
-    user, ids = aging_asof.prepare()
+    user, ids = aging_asof.prepare(ACCOUNTS)
     cycle = BillingCycle.objects.create(code="BENCH", name="Bench cycle")
     services.business_day_open(on=date(2025, 11, 3), acting_user=user)
     run = BillRun.objects.create(

@@ -27,7 +27,7 @@ def grant(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0006_account_forwarding_address"),
+        ("accounts", "0007_account_forwarding_address"),
         ("adjustments", "0002_roles_reasons_limits"),
         ("common", "0005_role_change"),
         ("ledger", "0014_refunds_payable_gl_exports"),

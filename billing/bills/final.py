@@ -106,12 +106,10 @@ def final_bill(
     bill.save()
     BillLine.objects.bulk_create(bill_lines(bill, draft))
     post_bills([bill], acting_user)
-    run.status, run.posted_at, run.calculated_at = (
-        BillRunStatus.POSTED,
-        timezone.now(),
-        timezone.now(),
-    )
-    run.period_end = end
+    # The run keeps the whole period (the proration basis a rebill needs); the bill ends
+    # on the final read.
+    run.status = BillRunStatus.POSTED
+    run.posted_at = run.calculated_at = timezone.now()
     run.save()
     account_change_status(
         account=locked, to=AccountStatus.FINAL, acting_user=acting_user,

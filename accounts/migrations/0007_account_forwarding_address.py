@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0005_fold_search_documents"),
+        ("accounts", "0006_premise_owner_city_customer"),
     ]
 
     operations = [
