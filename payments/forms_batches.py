@@ -62,6 +62,15 @@ class StubForm(CardSafeForm):
         return cleaned
 
 
+class BatchCancelForm(CardSafeForm):
+    reason = forms.CharField(
+        label="Why cancel the batch",
+        max_length=300,
+        help_text="e.g. keyed twice, stubs belong to another batch",
+        error_messages={"required": "Say why the batch is cancelled."},
+    )
+
+
 class LockboxForm(CardSafeForm):
     file = forms.FileField(label="Lockbox file (CSV)")
 

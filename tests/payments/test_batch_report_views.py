@@ -8,10 +8,13 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from payments import services
 from payments.models import RemittanceBatch
 
 from .helpers import balance, charge, check, open_drawer, pay
@@ -150,3 +153,61 @@ def test_an_auditor_reads_the_batch_list_but_keys_nothing(erin, business_day) ->
     refused = auditor.post(reverse("payments:batches"), {"control_count": "1"})
     assert refused.status_code == 403
     assert not RemittanceBatch.objects.exists()
+
+
+def test_it_says_nothing_was_posted_once_on_a_refused_batch(coordinator, account) -> None:
+    batch = services.batch_create(
+        control_count=2, control_total=D("60.00"), acting_user=User.objects.get(username="bob")
+    )
+    url = reverse("payments:batch", args=[batch.pk])
+    post = reverse("payments:batch_post", args=[batch.pk])
+    refused = coordinator.post(post, {"token": _token(coordinator, url, 1)})
+    assert refused.status_code == 400
+    assert refused.content.decode().count("Nothing was posted.") == 1
+
+
+def test_it_cancels_a_mail_batch_with_a_reason_shown_in_the_closeout(
+    coordinator, alice, carol, account
+) -> None:
+    bob = User.objects.get(username="bob")
+    batch = services.batch_create(control_count=1, control_total=D("5.00"), acting_user=bob)
+    cancel = reverse("payments:batch_cancel", args=[batch.pk])
+    clerk = Client()
+    clerk.force_login(alice)
+    assert clerk.post(cancel, {"reason": "mistake"}).status_code == 403  # clerks key no batches
+    empty = coordinator.post(cancel, {"reason": "  "})
+    assert empty.status_code == 400 and "Say why the batch is cancelled." in empty.content.decode()
+    assert coordinator.post(cancel, {"reason": "Keyed twice"}).status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == "cancelled" and batch.cancelled_by == bob
+    supervisor = Client()
+    supervisor.force_login(carol)
+    page = supervisor.get(reverse("payments:closeout")).content.decode()
+    assert re.search(rf"Batch {batch.number}</a> Mail payments: Cancelled: Keyed twice", page)
+    with pytest.raises(ValidationError, match="cancelled"):
+        services.batch_add_item(
+            batch=batch,
+            account_text=account.number,
+            amount=D("5"),
+            check_number="1",
+            acting_user=bob,
+        )
+
+
+def test_it_edits_a_keyed_stub_in_place(coordinator, account) -> None:
+    bob = User.objects.get(username="bob")
+    batch = services.batch_create(control_count=1, control_total=D("5.00"), acting_user=bob)
+    item = services.batch_add_item(
+        batch=batch,
+        account_text=account.number,
+        amount=D("4.00"),
+        check_number="9",
+        acting_user=bob,
+    )
+    edit = reverse("payments:batch_item_edit", args=[item.pk])
+    form = {"item": item.pk, "edit-account": account.number, "edit-check_number": "9"}
+    bad = coordinator.post(edit, {**form, "edit-amount": "4.0.0"})
+    assert bad.status_code == 400 and 'value="4.0.0"' in bad.content.decode()
+    assert coordinator.post(edit, {**form, "edit-amount": "5.00"}).status_code == 302
+    item.refresh_from_db()
+    assert item.amount.amount == D("5.00") and item.line_number == 1
