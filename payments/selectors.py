@@ -359,3 +359,17 @@ def batches_for_closeout(business_date: date) -> list[Any]:
             Q(business_date=business_date) | Q(status__in=[BatchStatus.OPEN, BatchStatus.IMPORTING])
         ).order_by("number")
     )
+
+
+def open_exceptions_for_closeout(business_date: date) -> list[Any]:
+    """Lockbox rows still waiting for a person from batches of ``business_date`` or before.
+
+    They do not block the closeout; the supervisor sees them before closing.
+    """
+    return list(
+        RemittanceItem.objects.filter(
+            status=ItemStatus.EXCEPTION, batch__business_date__lte=business_date
+        )
+        .select_related("batch")
+        .order_by("batch__number", "line_number")[:100]
+    )

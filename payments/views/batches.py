@@ -282,9 +282,17 @@ def exceptions(
     item_pk: int | None = None,
     sent: Submitted | None = None,
 ) -> HttpResponse:
-    items = RemittanceItem.objects.filter(status=ItemStatus.EXCEPTION).select_related("batch")
+    items = RemittanceItem.objects.filter(status=ItemStatus.EXCEPTION).select_related(
+        "batch", "account__customer", "account__premise"
+    )
+    wanted = request.GET.get("batch", "")
+    only = RemittanceBatch.objects.filter(pk=int(wanted)).first() if wanted.isdigit() else None
+    if only is not None:
+        items = items.filter(batch=only)
     context = {
+        "only": only,
         "items": items.order_by("batch__number", "line_number")[:200],
+        "overpay": bool(form and form.overpaying),
         "form": form,
         "form_item": item_pk,
         "token": sent.token if sent else token_for(request, RESOLVE),
@@ -300,6 +308,9 @@ def item_resolve(request: HttpRequest, item_pk: int) -> HttpResponse:
 
     def resolve() -> str:
         if form.cleaned_data["action"] == "post":
+            warning = form.overpayment_warning(item.amount.amount)
+            if warning:  # shown next to the account, with "Post it anyway"; nothing posted
+                raise ValidationError({"account": warning})
             target = form.target_account()
             services.item_post_to(item=item, account=target, acting_user=request.user)
             messages.success(request, f"{item.label.capitalize()} posted to {target.number}.")

@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from payments import services
 from payments.models import RemittanceBatch
+from tests.factories import make_account
 
 from .helpers import balance, charge, check, open_drawer, pay
 from .lockbox_files import lockbox_file
@@ -211,3 +212,49 @@ def test_it_edits_a_keyed_stub_in_place(coordinator, account) -> None:
     assert coordinator.post(edit, {**form, "edit-amount": "5.00"}).status_code == 302
     item.refresh_from_db()
     assert item.amount.amount == D("5.00") and item.line_number == 1
+
+
+def test_it_shows_the_exception_accounts_owed_and_warns_before_a_credit(
+    coordinator, alice, carol, account
+) -> None:
+    bob = User.objects.get(username="bob")
+    charge(account, bob, water="40.00")
+    other = make_account(bob)
+    data = lockbox_file([("12345678", "25.00"), (account.number, "15000.00")])
+    upload = SimpleUploadedFile("box.csv", data, content_type="text/csv")
+    made = coordinator.post(reverse("payments:lockbox_upload"), {"file": upload})
+    batch = RemittanceBatch.objects.get()
+    page = coordinator.get(made.headers["Location"]).content.decode()
+    assert re.search(
+        r'0 posted · <a href="[^"]+\?batch=\d+">2 needing a person</a> · 0 rejected', page
+    )
+    queue_url = reverse("payments:exceptions") + f"?batch={batch.pk}"
+    queue = coordinator.get(queue_url).content.decode()
+    name = account.customer.display_name
+    assert f"{name} · {account.premise.line1}" in queue and "owes $40.00" in queue
+    unknown = batch.items.get(line_number=2)
+    resolve = reverse("payments:item_resolve", args=[unknown.pk])
+    form = {"action": "post", "account": other.number, "reason": ""}
+    warned = coordinator.post(
+        resolve,
+        {**form, "token": _token(coordinator, queue_url)},
+    )
+    text = warned.content.decode()
+    assert warned.status_code == 400 and 'id="post-anyway"' in text
+    assert (
+        f"{other.customer.display_name} ({other.number}) owes $0.00; "
+        "this payment of $25.00 would leave a credit of $25.00" in text
+    )
+    assert balance(other) == D("0.00")
+    token = re.findall(r'name="token" value="([^"]+)"', text)[0]
+    posted = coordinator.post(
+        resolve, {**form, "account": other.number, "action": "post_anyway", "token": token}
+    )
+    assert posted.status_code == 302 and balance(other) == D("-25.00")
+    supervisor = Client()
+    supervisor.force_login(carol)
+    closeout = supervisor.get(reverse("payments:closeout")).content.decode()
+    assert f"Batch {batch.number} line 3</a>: $15,000.00" in closeout
+    clerk = Client()
+    clerk.force_login(alice)
+    assert clerk.get(queue_url).status_code == 403
