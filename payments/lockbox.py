@@ -97,7 +97,7 @@ def parse_lockbox(data: bytes) -> list[LockboxRow]:
 
 def _trailer(line: int, fields: list[str]) -> tuple[int, Decimal]:
     """The bank's control figures: ``trailer,<row count>,<total amount>``."""
-    count, total = (fields + ["", ""])[1:3]
+    count, total = [*fields, "", ""][1:3]
     if len(fields) != 3 or not count.strip().isdigit():
         raise LockboxFormatError(
             f"Line {line}: the trailer must read trailer,<number of rows>,<total amount>."
