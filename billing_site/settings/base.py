@@ -244,3 +244,6 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 BILLING_RUN_HIGH_PERCENT = 200
 BILLING_CITY_NAME = "City Utility Billing"
 BILLING_CITY_CONTACT = "Finance counter, City Hall · (555) 010-2000"
+# The city on every receipt (payments/partials/_receipt_body.html): address and phone.
+BILLING_CITY_ADDRESS = env_str("BILLING_CITY_ADDRESS", "City Hall, 300 Main Street, Springfield")
+BILLING_CITY_PHONE = env_str("BILLING_CITY_PHONE", "(555) 010-2000")
