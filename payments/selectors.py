@@ -197,7 +197,7 @@ def payment_for_receipt(pk: int) -> Payment:
     if lines:
         paid = paid_by_service(payment.transaction_id)  # type: ignore[arg-type]
         for line in lines:
-            line.paid_to = paid.get(line.account_id, [])  # type: ignore[attr-defined]
+            line.paid_to = paid.get(line.account_id, [])  # type: ignore[attr-defined,arg-type]
         after = dict(
             Account.history.filter(
                 id__in=[line.account_id for line in lines],
