@@ -21,6 +21,12 @@ def open_business_day() -> BusinessDay | None:
     return BusinessDay.objects.filter(status=DayStatus.OPEN).first()
 
 
+def last_closed_business_date() -> date | None:
+    """The latest closed business day (what a report shows after the closeout)."""
+    day = BusinessDay.objects.filter(status=DayStatus.CLOSED).order_by("-date").first()
+    return day.date if day else None
+
+
 def current_business_date() -> date:
     day = open_business_day()
     if day is None:

@@ -135,7 +135,7 @@ def test_reports_read_back_as_pdf_and_csv(alice, bob, carol, account, business_d
             reverse("payments:report", args=["overshort"]), {"date": day, "format": "pdf"}
         ).content
     )
-    assert "-70.00" in short  # the check was not counted
+    assert "-$70.00" in short  # the check was not counted
     # a return the next day shows on the register
     returned = reverse("payments:return_payment", args=[payment.pk])
     sup.post(returned, {"kind": "returned_check", "reason": "NSF", "token": _token(sup, returned)})
