@@ -124,6 +124,6 @@ def test_it_sums_only_the_days_postings_in_the_gl_distribution(
     assert two["Total"][3] == "50.00"  # only the second day's payment 25 and short 25
     page = supervisor.get(url, {"date": second.business_date.isoformat()}).content.decode()
     assert (
-        f"postings of business day {second.business_date} only: 2 journal transactions (over/short 1, payment 1)"
-        in page
+        f"postings of business day {second.business_date} only: "
+        "2 journal transactions (over/short 1, payment 1)" in page
     )
