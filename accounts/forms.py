@@ -167,6 +167,9 @@ class StatusForm(CardSafeForm):
 
 class MasterSubForm(CardSafeForm):
     sub_number = text_field(12, label="Account number to attach", attrs={"inputmode": "numeric"})
+    other_customer = forms.BooleanField(
+        label="Yes, attach another customer's residential account", required=False
+    )
 
     def clean_sub_number(self) -> Account:
         return _account_by_number(self.cleaned_data["sub_number"])
