@@ -216,6 +216,11 @@ ADJUSTMENT_ATTACHMENT_MAX_BYTES = env_int(
 PAYMENTS_CONFIRM_OVER = env_decimal(
     "PAYMENTS_CONFIRM_OVER", Decimal("10000.00"), minimum=Decimal("0.00")
 )
+# A counter payment leaving a credit (paying more than owed) larger than this asks the
+# clerk to tick "I confirm this amount" too (payments.forms.PaymentForm).
+PAYMENTS_OVERPAY_CONFIRM_OVER = env_decimal(
+    "PAYMENTS_OVERPAY_CONFIRM_OVER", Decimal("100.00"), minimum=Decimal("0.00")
+)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Long tasks (billing_site.common.tasks): a worker that sends no heartbeat for this
