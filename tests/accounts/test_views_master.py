@@ -118,3 +118,17 @@ def test_it_asks_to_confirm_another_customers_residential_account(client, alice,
     assert done.status_code == 302 and fresh(stranger).master_id == master.pk
     last = fresh(stranger).history.first()
     assert "another customer's residential account, confirmed" in last.history_change_reason
+
+
+def test_it_shows_the_master_by_number_and_people_by_name_in_history(client, bob, erin):
+    bob.first_name, bob.last_name = "Bob", "Coordinator"
+    bob.save()
+    master = make_account(bob, is_master=True)
+    sub = make_account(bob, customer=master.customer)
+    client.force_login(bob)
+    assert client.post(url("sub_attach", master.pk), {"sub_number": sub.number}).status_code == 302
+    client.force_login(erin)  # auditors read history
+    html = client.get(reverse("accounts:detail", args=[sub.pk])).content.decode()
+    assert f"Master account: — → {master.number}" in html
+    assert f"Master account: — → {master.pk}<" not in html
+    assert "Bob Coordinator" in html
