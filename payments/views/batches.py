@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -63,7 +64,13 @@ def _batches_page(
         "form": form,
         "lockbox": lockbox,
         "token": token,
-        "batches": RemittanceBatch.objects.select_related("created_by")[:50],
+        # Counts by row status in the same query: a lockbox batch with rows still
+        # needing a person is not shown as plain "Posted".
+        "batches": RemittanceBatch.objects.select_related("created_by").annotate(
+            n_posted=Count("items", filter=Q(items__status=ItemStatus.POSTED)),
+            n_exceptions=Count("items", filter=Q(items__status=ItemStatus.EXCEPTION)),
+            n_rejected=Count("items", filter=Q(items__status=ItemStatus.REJECTED)),
+        )[:50],
         "exceptions": RemittanceItem.objects.filter(status=ItemStatus.EXCEPTION).count(),
     }
     bad = form.errors or lockbox.errors

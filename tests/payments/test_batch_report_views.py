@@ -258,3 +258,16 @@ def test_it_shows_the_exception_accounts_owed_and_warns_before_a_credit(
     clerk = Client()
     clerk.force_login(alice)
     assert clerk.get(queue_url).status_code == 403
+
+
+def test_it_lists_a_lockbox_batch_with_its_counts_not_plain_posted(coordinator, account) -> None:
+    data = lockbox_file([(account.number, "5.00"), ("12345678", "3.00")])
+    upload = SimpleUploadedFile("box.csv", data, content_type="text/csv")
+    coordinator.post(reverse("payments:lockbox_upload"), {"file": upload})
+    batch = RemittanceBatch.objects.get()
+    page = coordinator.get(reverse("payments:batches")).content.decode()
+    assert re.search(
+        rf"Posted: 1 posted · <a href=\"[^\"]+\?batch={batch.pk}\">1 needing a person</a> · "
+        "0 rejected",
+        page,
+    )
