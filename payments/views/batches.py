@@ -320,7 +320,11 @@ def item_resolve(request: HttpRequest, item_pk: int) -> HttpResponse:
                 raise ValidationError({"account": warning})
             target = form.target_account()
             services.item_post_to(item=item, account=target, acting_user=request.user)
-            messages.success(request, f"{item.label.capitalize()} posted to {target.number}.")
+            messages.success(
+                request,
+                f"{item.label.capitalize()} posted to {target.number} "
+                f"({target.customer.display_name}).",
+            )
         else:
             services.item_reject(
                 item=item, reason=form.cleaned_data["reason"], acting_user=request.user
