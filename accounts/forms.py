@@ -129,9 +129,13 @@ class NoteForm(CardSafeForm):
 class FlagSetForm(CardSafeForm):
     kind = forms.ChoiceField(label="Flag", choices=FlagKind.choices)
     reason = reason_field()
-    expires_on = DayField(
-        label="Expires on", required=False, help_text="Required for do-not-disconnect."
-    )
+    expires_on = DayField(label="Expires on", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Named from FLAGS_NEEDING_EXPIRY, so the hint cannot fall behind the rule.
+        needing = [str(FlagKind(k).label) for k in FlagKind.values if k in FLAGS_NEEDING_EXPIRY]
+        self.fields["expires_on"].help_text = f"Required for {' and '.join(needing).lower()}."
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -167,6 +171,9 @@ class StatusForm(CardSafeForm):
 
 class MasterSubForm(CardSafeForm):
     sub_number = text_field(12, label="Account number to attach", attrs={"inputmode": "numeric"})
+    other_customer = forms.BooleanField(
+        label="Yes, attach another customer's residential account", required=False
+    )
 
     def clean_sub_number(self) -> Account:
         return _account_by_number(self.cleaned_data["sub_number"])

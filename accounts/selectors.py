@@ -309,12 +309,13 @@ def account_history(account: Account, *, limit: int = 100) -> list[HistoryRow]:
             : limit + 1
         ]
     )
+    numbers = _account_numbers(records)
     for newer, older in zip(records, [*records[1:], None], strict=False):
         rows.append(
             HistoryRow(
                 newer.history_date,
                 _who(newer),
-                _diff(newer, older),
+                _diff(newer, older, numbers),
                 newer.history_change_reason or "",
             )
         )
@@ -352,8 +353,17 @@ def _customer_rows(account: Account, *, limit: int) -> list[HistoryRow]:
 
 
 def _who(record: object) -> str:
+    """The person by name (their username only when no name is on file)."""
     user = getattr(record, "history_user", None)
-    return user.get_username() if user else "system"
+    if user is None:
+        return "system"
+    return str(user.get_full_name() or user.get_username())
+
+
+def _account_numbers(records: list[Any]) -> dict[int, str]:
+    """Account numbers for the master accounts the history rows name (one query)."""
+    ids = {r.master_id for r in records if getattr(r, "master_id", None)}
+    return dict(Account.objects.filter(pk__in=ids).values_list("pk", "number")) if ids else {}
 
 
 _LABELS = {
@@ -367,9 +377,10 @@ _LABELS = {
 }
 
 
-def _diff(newer: object, older: object | None) -> str:
+def _diff(newer: object, older: object | None, numbers: dict[int, str] | None = None) -> str:
     """Changed fields between two history rows (compared directly: simple-history's
-    diff_against skips non-editable fields such as the balance)."""
+    diff_against skips non-editable fields such as the balance). A master account
+    is shown by its number (``numbers``), never by its internal id."""
     if older is None:
         return "Created"
     parts = []
@@ -381,6 +392,9 @@ def _diff(newer: object, older: object | None) -> str:
         old, new = getattr(older, field.attname, None), getattr(newer, field.attname, None)
         if old != new:
             label = _LABELS.get(field.name, str(field.verbose_name).capitalize())
+            if field.name == "master":
+                shown = numbers or {}
+                old, new = (shown.get(v, v) if v else v for v in (old, new))
             parts.append(f"{label}: {_show(old)} → {_show(new)}")
     return "; ".join(parts) or "No field changes"
 

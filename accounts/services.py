@@ -15,7 +15,13 @@ from billing_site.common.cards import refuse_card_numbers, refuse_card_numbers_i
 from billing_site.common.numbering import next_number, with_check_digit
 from billing_site.common.roles import require_perm
 
-from .choices import FLAGS_NEEDING_EXPIRY, STATUS_MOVES, AccountStatus, NoteKind
+from .choices import (
+    FLAGS_NEEDING_EXPIRY,
+    STATUS_MOVES,
+    AccountClass,
+    AccountStatus,
+    NoteKind,
+)
 from .models import Account, AccountFlag, AccountNote, Customer, Premise
 from .text import fold, joined_words
 
@@ -250,9 +256,19 @@ def account_set_master(*, account: Account, is_master: bool, acting_user: User) 
 
 @transaction.atomic
 def account_attach_sub(
-    *, master: Account, sub: Account | None, acting_user: User, detach: bool = False
+    *,
+    master: Account,
+    sub: Account | None,
+    acting_user: User,
+    detach: bool = False,
+    other_customer_confirmed: bool = False,
 ) -> Account:
-    """Attach ``sub`` under ``master`` (or detach it when ``detach``)."""
+    """Attach ``sub`` under ``master`` (or detach it when ``detach``).
+
+    Another customer's residential account is refused unless
+    ``other_customer_confirmed`` (a landlord's tenants are usually the landlord's
+    own accounts; a stranger's home under a master is most often a mistyped number).
+    """
     require_perm(acting_user, "accounts.manage_master_account")
     assert sub is not None
     master, sub = (Account.objects.select_for_update().get(pk=a.pk) for a in (master, sub))
@@ -271,10 +287,28 @@ def account_attach_sub(
             raise ValidationError({"sub": "That account already belongs to another master."})
         if sub.status == AccountStatus.CLOSED:
             raise ValidationError({"sub": "That account is closed."})
+        stranger = _is_strangers_home(master, sub)
+        if stranger and not other_customer_confirmed:
+            asked = ValidationError(_stranger_message(sub), code="confirm_other_customer")
+            raise ValidationError({"sub": asked})
         sub.master = master
         reason = f"Attached to master account {master.number}"
+        if stranger:
+            reason += " (another customer's residential account, confirmed)"
     _with_history(sub, acting_user=acting_user, reason=reason).save()
     return sub
+
+
+def _is_strangers_home(master: Account, sub: Account) -> bool:
+    return sub.customer_id != master.customer_id and sub.account_class == AccountClass.RESIDENTIAL
+
+
+def _stranger_message(sub: Account) -> str:
+    return (
+        f"Account {sub.number} is a residential account of another customer "
+        f"({sub.customer.display_name}). Check the number; to attach it anyway, tick "
+        "the confirmation and attach again."
+    )
 
 
 @transaction.atomic

@@ -71,10 +71,13 @@ def prepare() -> tuple[int, list[str]]:
 def lockbox_file(numbers: list[str]) -> bytes:
     rng = random.Random(7)
     lines = [HEADER]
+    total = Decimal("0.00")
     for n in range(1, ROWS + 1):
         account = rng.choice(numbers) if rng.random() > 0.01 else "99999999"
         amount = Decimal(rng.randint(1_000, 12_000)) / 100
+        total += amount
         lines.append(f"2026-11-20,{1 + n // 500},{n},{account},{amount},{10_000 + n},Payer {n}")
+    lines.append(f"trailer,{ROWS},{total:.2f}")  # the bank's control figures
     return ("\r\n".join(lines) + "\r\n").encode()
 
 

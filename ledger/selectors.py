@@ -21,6 +21,12 @@ def open_business_day() -> BusinessDay | None:
     return BusinessDay.objects.filter(status=DayStatus.OPEN).first()
 
 
+def last_closed_business_date() -> date | None:
+    """The latest closed business day (what a report shows after the closeout)."""
+    day = BusinessDay.objects.filter(status=DayStatus.CLOSED).order_by("-date").first()
+    return day.date if day else None
+
+
 def current_business_date() -> date:
     day = open_business_day()
     if day is None:
@@ -141,6 +147,28 @@ def open_by_service(account_id: int) -> list[tuple[Service, Decimal]]:
         .values_list("service_id", "total")
     )
     return [(s, totals[s.pk]) for s in Service.objects.all() if totals.get(s.pk, ZERO) != ZERO]
+
+
+UNAPPLIED = "Credit on account"
+
+
+def paid_by_service(transaction_id: int) -> dict[int, list[tuple[str, Decimal]]]:
+    """What a payment paid on each customer account, by service (a receipt's detail).
+
+    ``{account id: [(service name, amount paid) ...]}`` in payment order; an excess
+    left as credit is named ``UNAPPLIED``. Amounts are positive for a payment.
+    """
+    rows = (
+        JournalEntry.objects.filter(transaction_id=transaction_id, account__isnull=False)
+        .values_list("account_id", "service__name", "service__payment_order")
+        .annotate(total=Sum("amount"))
+        .order_by("account_id", "service__payment_order", "service__name")
+    )
+    parts: dict[int, list[tuple[str, Decimal]]] = {}
+    for account_id, name, _order, total in rows:
+        if total:
+            parts.setdefault(account_id, []).append((name or UNAPPLIED, -total))
+    return parts
 
 
 AGING_BUCKETS = ((30, "current"), (60, "31-60"), (90, "61-90"), (None, "over 90"))

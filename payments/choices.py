@@ -80,6 +80,7 @@ class BatchStatus(models.TextChoices):
     OPEN = "open", "Open (keying)"
     IMPORTING = "importing", "Importing"
     POSTED = "posted", "Posted"
+    CANCELLED = "cancelled", "Cancelled"
 
 
 class ItemStatus(models.TextChoices):

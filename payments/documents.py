@@ -42,6 +42,7 @@ def receipt_job(payment: Payment, *, size: str, copy: bool) -> PdfJob:
         {"payment_pk": payment.pk, "size": size, "copy": copy},
         stylesheet="payments/pdf/receipt.css",
         context_builder="payments.documents.receipt_context",
+        fit_height=size == "80mm",  # roll paper: the page is as long as the receipt
     )
 
 

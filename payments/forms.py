@@ -141,7 +141,29 @@ class PaymentForm(TenderFieldsForm):
         if not self._parts and not self.errors:
             self.add_error("account_0", "Enter the account being paid.")
         self.confirm_large(sum((p.amount for p in self._parts), ZERO))
+        self.confirm_overpayments()
         return cleaned
+
+    def confirm_overpayments(self) -> None:
+        """Ask the clerk to confirm paying more than an account owes by over the setting.
+
+        ``PAYMENTS_OVERPAY_CONFIRM_OVER``: the excess becomes a credit on the account,
+        which is rarely what the customer meant (a misread bill, a doubled digit).
+        """
+        limit = settings.PAYMENTS_OVERPAY_CONFIRM_OVER
+        for part in self._parts:
+            owed = max(part.account.balance.amount, ZERO)
+            credit = part.amount - owed
+            if credit <= limit:
+                continue
+            self.asks_confirmation = True
+            if not self.cleaned_data.get("confirm_amount"):
+                self.add_error(
+                    part.field.replace("account_", "amount_"),
+                    f"{format_money(part.amount)} is more than the {format_money(owed)} owed: "
+                    f"it leaves a credit of {format_money(credit)}. Check the amount, then "
+                    'tick "I confirm this amount" and post again.',
+                )
 
     def _clean_row(self, i: int) -> None:
         text = self.data.get(f"account_{i}", "").strip()

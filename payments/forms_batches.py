@@ -62,6 +62,15 @@ class StubForm(CardSafeForm):
         return cleaned
 
 
+class BatchCancelForm(CardSafeForm):
+    reason = forms.CharField(
+        label="Why cancel the batch",
+        max_length=300,
+        help_text="e.g. keyed twice, stubs belong to another batch",
+        error_messages={"required": "Say why the batch is cancelled."},
+    )
+
+
 class LockboxForm(CardSafeForm):
     file = forms.FileField(label="Lockbox file (CSV)")
 
@@ -74,7 +83,11 @@ class LockboxForm(CardSafeForm):
 
 class ResolveForm(CardSafeForm):
     action = forms.ChoiceField(
-        choices=[("post", "Post to account"), ("reject", "Reject")],
+        choices=[
+            ("post", "Post to account"),
+            ("post_anyway", "Post it anyway"),
+            ("reject", "Reject"),
+        ],
         error_messages={
             "required": "Choose Post or Reject.",
             "invalid_choice": "Choose Post or Reject.",
@@ -82,15 +95,35 @@ class ResolveForm(CardSafeForm):
     )
     account = forms.CharField(label="Account", max_length=40, required=False)
     reason = forms.CharField(label="Why rejected", max_length=300, required=False)
+    overpaying = False  # set when the post was held back to warn of a credit
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        # "Post it anyway": the person has seen that the payment leaves a credit.
+        cleaned["overpay_ok"] = cleaned.get("action") == "post_anyway"
+        if cleaned["overpay_ok"]:
+            cleaned["action"] = "post"
         if cleaned.get("action") == "post":
             found = account_by_number(cleaned.get("account") or "")
             if found is None:
                 self.add_error("account", "Enter an existing account number.")
             cleaned["account_obj"] = found
         return cleaned
+
+    def overpayment_warning(self, amount: Decimal) -> str:
+        """What to say, once, before posting more than the account owes (it leaves a credit)."""
+        target = self.cleaned_data.get("account_obj")
+        if target is None or self.cleaned_data.get("overpay_ok"):
+            return ""
+        owed = max(target.balance.amount, Decimal("0.00"))
+        if amount <= owed:
+            return ""
+        self.overpaying = True
+        return (
+            f"{target.customer.display_name} ({target.number}) owes ${owed:,.2f}; this "
+            f"payment of ${amount:,.2f} would leave a credit of ${amount - owed:,.2f}. "
+            "Check the account, then choose Post it anyway."
+        )
 
     def target_account(self) -> Account:
         return self.cleaned_data["account_obj"]  # type: ignore[no-any-return]

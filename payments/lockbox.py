@@ -2,9 +2,11 @@
 
 The whole file is refused, with a message naming the line, when it is not UTF-8,
 its header is not exactly ``HEADER``, a row has the wrong number of columns, a
-date or amount cannot be read, two rows repeat a row key (or the same row), or a
+date or amount cannot be read, two rows repeat a row key (or the same row), a
 column holds what looks like a payment card number (never stored, never echoed:
-the message names the line and the column only).
+the message names the line and the column only), or its trailer (the bank's row
+count and total) is missing or does not match its rows. Line numbers are the
+file's own lines (a quoted field may span several).
 Rows that read fine but cannot be posted as they stand (unknown account ...)
 are not refused here: they become exceptions a person resolves.
 """
@@ -23,6 +25,7 @@ from billing_site.common.money import parse_amount
 
 HEADER = ("deposit_date", "batch", "sequence", "account", "amount", "check_number", "remitter")
 MAX_ROWS = 100_000
+TRAILER = "trailer"
 
 
 class LockboxFormatError(ValueError):
@@ -62,8 +65,19 @@ def parse_lockbox(data: bytes) -> list[LockboxRow]:
         )
     rows: list[LockboxRow] = []
     seen: dict[str, int] = {}
-    for line, fields in enumerate(reader, start=2):
+    trailer: tuple[int, int, Decimal] | None = None
+    ended = reader.line_num  # a quoted remitter may span lines: count the file's lines
+    for fields in reader:
+        line, ended = ended + 1, reader.line_num
         if not any(f.strip() for f in fields):
+            continue
+        if trailer is not None:
+            raise LockboxFormatError(
+                f"Line {line} comes after the trailer (line {trailer[0]}): the trailer is the "
+                "file's last line."
+            )
+        if fields[0].strip().lower() == TRAILER:
+            trailer = (line, *_trailer(line, fields))
             continue
         row = _row(line, fields)
         if row.key in seen:
@@ -77,7 +91,39 @@ def parse_lockbox(data: bytes) -> list[LockboxRow]:
             raise LockboxFormatError(f"More than {MAX_ROWS} rows: split the file.")
     if not rows:
         raise LockboxFormatError("The file has a header but no payments.")
+    _check_trailer(trailer, rows)
     return rows
+
+
+def _trailer(line: int, fields: list[str]) -> tuple[int, Decimal]:
+    """The bank's control figures: ``trailer,<row count>,<total amount>``."""
+    count, total = [*fields, "", ""][1:3]
+    if len(fields) != 3 or not count.strip().isdigit():
+        raise LockboxFormatError(
+            f"Line {line}: the trailer must read trailer,<number of rows>,<total amount>."
+        )
+    try:
+        return int(count.strip()), parse_amount(total)
+    except ValueError as error:
+        raise LockboxFormatError(f"Line {line}: trailer total {total!r}: {error}") from None
+
+
+def _check_trailer(trailer: tuple[int, int, Decimal] | None, rows: list[LockboxRow]) -> None:
+    """The whole file is held back unless its rows add up to the bank's control figures."""
+    if trailer is None:
+        raise LockboxFormatError(
+            "The file has no trailer line (trailer,<number of rows>,<total amount>), so its "
+            "rows cannot be checked against the bank's control figures. Nothing was imported: "
+            "ask the bank for the complete file."
+        )
+    _line, count, total = trailer
+    found = sum((r.amount for r in rows), Decimal("0.00"))
+    if count != len(rows) or total != found:
+        raise LockboxFormatError(
+            f"The file is on hold: its trailer says {count} rows for ${total:,.2f} but the file "
+            f"holds {len(rows)} rows for ${found:,.2f}. Nothing was imported: the file may be "
+            "cut short or altered; ask the bank to send it again."
+        )
 
 
 def _decode(data: bytes) -> str:

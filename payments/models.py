@@ -277,6 +277,11 @@ class RemittanceBatch(models.Model):
     rows_done = models.PositiveIntegerField(default=0)
     rows_skipped = models.PositiveIntegerField(default=0, help_text="Rows already imported")
     last_error = models.CharField(max_length=500, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-number"]

@@ -16,11 +16,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 
 from billing_site.common.money import ZERO
 from billing_site.common.pdf import PdfJob, render_job
-from ledger.models import JournalEntry
+from ledger.choices import TransactionKind
+from ledger.models import JournalEntry, JournalTransaction
 
 from .choices import DrawerStatus, ItemStatus, PaymentStatus, TenderKind
 from .models import Drawer, Payment, RemittanceItem, ReturnedPayment
@@ -102,7 +103,7 @@ def tenders(day: date, _start: date) -> Report:
             "Drawer",
             "Clerk",
             "Receipts",
-            "Cash (net of change)",
+            "Cash less change",
             "Checks",
             "Money orders",
             "Cards",
@@ -142,10 +143,25 @@ def tenders(day: date, _start: date) -> Report:
 
 
 def gl(day: date, _start: date) -> Report:
+    """The journal of business day ``day`` only (its transactions' business date).
+
+    The period names how many transactions of which kinds it sums, so a day that
+    holds an unusual posting (a year of charges in one bill run) says so.
+    """
+    kinds = dict(
+        JournalTransaction.objects.filter(business_date=day)
+        .values_list("kind")
+        .annotate(n=Count("pk"))
+        .values_list("kind", "n")
+    )
+    labels = dict(TransactionKind.choices)
+    summary = ", ".join(f"{labels.get(k, k).lower()} {n}" for k, n in sorted(kinds.items()))
+    count = sum(kinds.values())
     report = Report(
         "GL distribution by fund and GL account",
         ["Fund", "GL account", "Name", "Debits", "Credits", "Net"],
-        period=str(day),
+        period=f"postings of business day {day} only: {count} journal transaction"
+        f"{'' if count == 1 else 's'}{f' ({summary})' if summary else ''}",
     )
     rows = (
         JournalEntry.objects.filter(transaction__business_date=day)

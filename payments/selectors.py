@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from accounts.choices import FlagKind
@@ -17,6 +17,7 @@ from accounts.selectors import flags_in_force
 from billing_site.common.money import ZERO
 from ledger.choices import GLRole
 from ledger.models import GLAccount
+from ledger.selectors import paid_by_service
 
 from .choices import (
     DENOMINATIONS,
@@ -28,7 +29,15 @@ from .choices import (
     PaymentStatus,
     TenderKind,
 )
-from .models import Closeout, Drawer, Payment, RemittanceBatch, RemittanceItem, Tender
+from .models import (
+    Closeout,
+    Drawer,
+    Payment,
+    PaymentLine,
+    RemittanceBatch,
+    RemittanceItem,
+    Tender,
+)
 
 
 @dataclass
@@ -173,12 +182,22 @@ def payment_for_receipt(pk: int) -> Payment:
     """
     payment: Payment = get_object_or_404(
         Payment.objects.select_related("drawer", "taken_by", "voided_by").prefetch_related(
-            "tenders", "lines__account__customer", "lines__misc_item", "returned"
+            "tenders",
+            Prefetch(
+                "lines",
+                PaymentLine.objects.select_related(
+                    "account__customer", "account__premise", "misc_item"
+                ),
+            ),
+            "returned",
         ),
         pk=pk,
     )
     lines = [line for line in payment.lines.all() if line.account_id]
     if lines:
+        paid = paid_by_service(payment.transaction_id)  # type: ignore[arg-type]
+        for line in lines:
+            line.paid_to = paid.get(line.account_id, [])  # type: ignore[attr-defined,arg-type]
         after = dict(
             Account.history.filter(
                 id__in=[line.account_id for line in lines],
@@ -358,4 +377,18 @@ def batches_for_closeout(business_date: date) -> list[Any]:
         RemittanceBatch.objects.filter(
             Q(business_date=business_date) | Q(status__in=[BatchStatus.OPEN, BatchStatus.IMPORTING])
         ).order_by("number")
+    )
+
+
+def open_exceptions_for_closeout(business_date: date) -> list[Any]:
+    """Lockbox rows still waiting for a person from batches of ``business_date`` or before.
+
+    They do not block the closeout; the supervisor sees them before closing.
+    """
+    return list(
+        RemittanceItem.objects.filter(
+            status=ItemStatus.EXCEPTION, batch__business_date__lte=business_date
+        )
+        .select_related("batch")
+        .order_by("batch__number", "line_number")[:100]
     )

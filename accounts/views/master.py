@@ -21,7 +21,13 @@ PERM = "accounts.manage_master_account"
 
 
 def _page(request: HttpRequest, account: Account, form: MasterSubForm) -> HttpResponse:
-    context = {"account": account, "subs": list(sub_accounts(account)), "form": form}
+    context = {
+        "account": account,
+        "subs": list(sub_accounts(account)),
+        "form": form,
+        # The confirmation shows once the service has asked for it.
+        "ask_other_customer": form.has_error("sub_number", "confirm_other_customer"),
+    }
     return render(request, "accounts/master.html", context)
 
 
@@ -58,7 +64,12 @@ def sub_attach(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         sub = form.cleaned_data["sub_number"]
         try:
-            services.account_attach_sub(master=account, sub=sub, acting_user=request.user)
+            services.account_attach_sub(
+                master=account,
+                sub=sub,
+                acting_user=request.user,
+                other_customer_confirmed=form.cleaned_data["other_customer"],
+            )
         except ValidationError as error:
             show_errors(form, error, {"sub": "sub_number"})
         else:

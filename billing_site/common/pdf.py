@@ -95,16 +95,34 @@ def render_pdf(
     context: dict[str, Any],
     *,
     stylesheet: str | None = None,
+    fit_height: bool = False,
 ) -> bytes:
     """The PDF for ``template_name`` rendered with ``context``.
 
     ``stylesheet`` names a CSS template (for example ``"payments/pdf/receipt.css"``)
     rendered with the same context and applied to the document.
+
+    ``fit_height`` (roll paper: an 80 mm receipt): one page exactly as long as its
+    content. The stylesheet sizes the page with ``{{ page_height }}``; the document
+    is laid out once on a very long page (``LONG_PAGE``), the content measured, then
+    laid out again with that height. WeasyPrint has no ``size: 80mm auto``.
     """
     if in_transaction():
         raise RenderInTransaction(
             f"Render {template_name} after the transaction commits, not inside it."
         )
+    if not fit_height:
+        return _render(template_name, context, stylesheet).write_pdf()
+    laid = _render(template_name, {**context, "page_height": LONG_PAGE}, stylesheet)
+    height = _content_height_mm(laid)
+    context = {**context, "page_height": f"{height:.1f}mm"}
+    return _render(template_name, context, stylesheet).write_pdf()
+
+
+LONG_PAGE = "3000mm"
+
+
+def _render(template_name: str, context: dict[str, Any], stylesheet: str | None) -> Any:
     html = render_to_string(template_name, context)
     fetcher = _static_fetcher()
     base = ORIGIN + "/"
@@ -116,7 +134,15 @@ def render_pdf(
             CSS(string=css, base_url=base, url_fetcher=fetcher, font_config=font_config)
         )
     document = HTML(string=html, base_url=base, url_fetcher=fetcher)
-    return document.write_pdf(stylesheets=stylesheets, font_config=font_config)
+    return document.render(stylesheets=stylesheets, font_config=font_config)
+
+
+def _content_height_mm(laid: Any) -> float:
+    """Top margin, content and bottom margin of the first page, in millimetres (+1 mm)."""
+    page = laid.pages[0]._page_box
+    root = page.children[0]
+    bottom = root.position_y + root.margin_height() + page.margin_bottom
+    return float(bottom) * 25.4 / 96 + 1
 
 
 def _shipped_fonts() -> tuple[FontConfiguration, CSS]:
@@ -171,13 +197,16 @@ class PdfJob:
     context: dict[str, Any] = field(default_factory=dict)
     stylesheet: str | None = None
     context_builder: str | None = None
+    fit_height: bool = False
 
 
 def render_job(job: PdfJob) -> bytes:
     context = job.context
     if job.context_builder:
         context = import_string(job.context_builder)(**context)
-    return render_pdf(job.template_name, context, stylesheet=job.stylesheet)
+    return render_pdf(
+        job.template_name, context, stylesheet=job.stylesheet, fit_height=job.fit_height
+    )
 
 
 def render_many(jobs: Sequence[PdfJob], *, processes: int | None = None) -> list[bytes]:

@@ -217,6 +217,11 @@ ADJUSTMENT_ATTACHMENT_MAX_BYTES = env_int(
 PAYMENTS_CONFIRM_OVER = env_decimal(
     "PAYMENTS_CONFIRM_OVER", Decimal("10000.00"), minimum=Decimal("0.00")
 )
+# A counter payment leaving a credit (paying more than owed) larger than this asks the
+# clerk to tick "I confirm this amount" too (payments.forms.PaymentForm).
+PAYMENTS_OVERPAY_CONFIRM_OVER = env_decimal(
+    "PAYMENTS_OVERPAY_CONFIRM_OVER", Decimal("100.00"), minimum=Decimal("0.00")
+)
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Long tasks (billing_site.common.tasks): a worker that sends no heartbeat for this
@@ -245,6 +250,9 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 BILLING_RUN_HIGH_PERCENT = 200
 BILLING_CITY_NAME = "City Utility Billing"
 BILLING_CITY_CONTACT = "Finance counter, City Hall · (555) 010-2000"
+# The city on every receipt (payments/partials/_receipt_body.html): address and phone.
+BILLING_CITY_ADDRESS = env_str("BILLING_CITY_ADDRESS", "City Hall, 300 Main Street, Springfield")
+BILLING_CITY_PHONE = env_str("BILLING_CITY_PHONE", "(555) 010-2000")
 
 # One-time charges (docs/bills.md): above this amount a charge waits for a second person,
 # whose role's limit must cover it (None: no upper limit).

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from .batches import (
     batch_add_item,
+    batch_cancel,
     batch_create,
+    batch_edit_item,
     batch_post,
     batch_remove_item,
     item_post_to,
@@ -25,7 +27,9 @@ __all__ = [
     "MiscPart",
     "TenderIn",
     "batch_add_item",
+    "batch_cancel",
     "batch_create",
+    "batch_edit_item",
     "batch_post",
     "batch_remove_item",
     "closeout_run",

@@ -25,7 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection, transaction
-from django.db.models import Max, Sum
+from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from djmoney.money import Money
 
@@ -101,12 +101,7 @@ def batch_add_item(
     require_perm(acting_user, PERM)
     refuse_card_numbers(account=account_text, check_number=check_number)
     batch = _open_mail_batch(batch)
-    account = account_by_number(account_text)
-    if account is None:
-        raise refuse("account", f"No account numbered {account_text.strip()!r}.")
-    problem = _account_problem(account)
-    if problem:
-        raise refuse("account", problem)
+    account = _stub_account(account_text)
     amount_for("amount", amount)
     if not check_number.strip():
         raise refuse("check_number", "Enter the check number from the stub.")
@@ -127,6 +122,67 @@ def _account_problem(account: Account) -> str:
     if is_cash_only(account, on=today()):
         return f"Account {account.number} is cash only: return the check to the customer."
     return ""
+
+
+@transaction.atomic
+def batch_edit_item(
+    *,
+    item: RemittanceItem,
+    account_text: str,
+    amount: Decimal,
+    check_number: str,
+    acting_user: User,
+) -> RemittanceItem:
+    """Correct a mistyped stub in place; it keeps its line number."""
+    require_perm(acting_user, PERM)
+    refuse_card_numbers(account=account_text, check_number=check_number)
+    _open_mail_batch(item.batch)
+    item = RemittanceItem.objects.select_for_update().get(pk=item.pk)
+    if item.status != ItemStatus.PENDING:
+        raise refuse(None, f"Line {item.line_number} is {item.get_status_display().lower()}.")
+    account = _stub_account(account_text)
+    amount_for("amount", amount)
+    if not check_number.strip():
+        raise refuse("check_number", "Enter the check number from the stub.")
+    item.account_text = account.number
+    item.account = account
+    item.amount = Money(amount, CURRENCY)
+    item.check_number = check_number.strip()[:30]
+    item.save(update_fields=["account_text", "account", "amount", "check_number"])
+    return item
+
+
+def _stub_account(account_text: str) -> Account:
+    account = account_by_number(account_text)
+    if account is None:
+        raise refuse("account", f"No account numbered {account_text.strip()!r}.")
+    problem = _account_problem(account)
+    if problem:
+        raise refuse("account", problem)
+    return account
+
+
+@transaction.atomic
+def batch_cancel(*, batch: RemittanceBatch, reason: str, acting_user: User) -> RemittanceBatch:
+    """Cancel an open mail batch (empty or keyed by mistake); nothing of it ever posts.
+
+    Its stubs stay, unposted, for the record; the closeout of the day lists it as
+    cancelled with the reason.
+    """
+    require_perm(acting_user, PERM)
+    refuse_card_numbers(reason=reason)
+    batch = _open_mail_batch(batch)
+    if not reason.strip():
+        raise refuse("reason", "Say why the batch is cancelled.")
+    batch.status = BatchStatus.CANCELLED
+    batch.cancelled_by = acting_user
+    batch.cancelled_at = timezone.now()
+    batch.cancel_reason = reason.strip()[:300]
+    batch.business_date = today()
+    batch.save(
+        update_fields=["status", "cancelled_by", "cancelled_at", "cancel_reason", "business_date"]
+    )
+    return batch
 
 
 @transaction.atomic
@@ -435,6 +491,14 @@ def item_reject(*, item: RemittanceItem, reason: str, acting_user: User) -> Remi
     item.resolution = f"Rejected by {acting_user.get_username()}: {reason.strip()}"[:300]
     item.save(update_fields=["status", "resolved_by", "resolved_at", "resolution"])
     return item
+
+
+def batch_item_counts(batch: RemittanceBatch) -> dict[str, int]:
+    """Rows of the batch by status (posted, exception, rejected ...), zeros included."""
+    counts = dict.fromkeys(ItemStatus.values, 0)
+    rows = batch.items.order_by().values_list("status").annotate(n=Count("pk"))
+    counts.update({status: n for status, n in rows})
+    return counts
 
 
 def batch_totals(batch: RemittanceBatch) -> tuple[int, Decimal]:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from .batches import (
     batch,
+    batch_cancel,
     batch_item_add,
+    batch_item_edit,
     batch_item_remove,
     batch_post,
     batch_progress,
@@ -35,7 +37,9 @@ from .returns import return_item, return_payment
 
 __all__ = [
     "batch",
+    "batch_cancel",
     "batch_item_add",
+    "batch_item_edit",
     "batch_item_remove",
     "batch_post",
     "batch_progress",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,9 +17,15 @@ from ledger.selectors import open_business_day
 
 from .. import services, tasks
 from ..choices import BatchStatus, ItemStatus
-from ..forms_batches import BatchCreateForm, LockboxForm, ResolveForm, StubForm
+from ..forms_batches import (
+    BatchCancelForm,
+    BatchCreateForm,
+    LockboxForm,
+    ResolveForm,
+    StubForm,
+)
 from ..models import RemittanceBatch, RemittanceItem
-from ..services.batches import batch_totals, lockbox_task
+from ..services.batches import batch_item_counts, batch_totals, lockbox_task
 
 CREATE, STUB, POST, RESOLVE = (
     "payments.batch_create",
@@ -57,7 +64,13 @@ def _batches_page(
         "form": form,
         "lockbox": lockbox,
         "token": token,
-        "batches": RemittanceBatch.objects.select_related("created_by")[:50],
+        # Counts by row status in the same query: a lockbox batch with rows still
+        # needing a person is not shown as plain "Posted".
+        "batches": RemittanceBatch.objects.select_related("created_by").annotate(
+            n_posted=Count("items", filter=Q(items__status=ItemStatus.POSTED)),
+            n_exceptions=Count("items", filter=Q(items__status=ItemStatus.EXCEPTION)),
+            n_rejected=Count("items", filter=Q(items__status=ItemStatus.REJECTED)),
+        )[:50],
         "exceptions": RemittanceItem.objects.filter(status=ItemStatus.EXCEPTION).count(),
     }
     bad = form.errors or lockbox.errors
@@ -90,6 +103,8 @@ def batch(
     stub: StubForm | None = None,
     sent: Submitted | None = None,
     posted: str = "",
+    edit: StubForm | None = None,
+    cancel: BatchCancelForm | None = None,
 ) -> HttpResponse:
     """The batch page; after a refused POST, ``posted`` names the form that was sent.
 
@@ -107,12 +122,24 @@ def batch(
             return sent.token
         return issue_token(user_id=request.user.pk, purpose=purpose)
 
+    editing = _editing(request, found, edit)
+    stub = stub or StubForm()
+    edit = edit or StubForm(prefix="edit", initial=_stub_initial(editing))
+    cancel = cancel or BatchCancelForm()
+    if cancel.errors:
+        cancel.fields["reason"].widget.attrs["autofocus"] = True
+    else:
+        _focus(edit if editing else stub)
     context = {
         "batch": found,
         "items": found.items.select_related("account__customer"),
+        "editing": editing,
+        "edit": edit,
+        "cancel": cancel,
+        "counts": batch_item_counts(found),
         "keyed_count": count,
         "keyed_total": total,
-        "stub": stub or StubForm(),
+        "stub": stub,
         "stub_token": token(STUB),
         "post_token": token(POST),
         # A refused stub shows its message in the stub form; this box is the batch's.
@@ -120,8 +147,34 @@ def batch(
         "business_date": getattr(open_business_day(), "date", None),
         "task": lockbox_task(found),
     }
-    bad = bool(error) or (stub is not None and stub.errors)
+    bad = bool(error) or any(f is not None and f.errors for f in (stub, edit, cancel))
     return render(request, "payments/batch.html", context, status=400 if bad else 200)
+
+
+def _editing(
+    request: HttpRequest, found: RemittanceBatch, edit: StubForm | None
+) -> RemittanceItem | None:
+    """The pending stub being corrected in place (``?edit=<item>``, or the one just sent)."""
+    wanted = request.POST.get("item") if edit is not None else request.GET.get("edit")
+    if not (wanted or "").isdigit() or found.status != BatchStatus.OPEN:
+        return None
+    return found.items.filter(pk=int(wanted or 0), status=ItemStatus.PENDING).first()
+
+
+def _focus(form: StubForm) -> None:
+    """Keying is keyboard first: the page opens in the first field in error, else the account."""
+    name = next((n for n in form.fields if n in form.errors), "account")
+    form.fields[name].widget.attrs["autofocus"] = True
+
+
+def _stub_initial(item: RemittanceItem | None) -> dict[str, str]:
+    if item is None:
+        return {}
+    return {
+        "account": item.account_text,
+        "amount": str(item.amount.amount),
+        "check_number": item.check_number,
+    }
 
 
 @permission_required("payments.view_remittancebatch", raise_exception=True)
@@ -166,6 +219,47 @@ def batch_item_add(request: HttpRequest, batch_pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required(MANAGE, raise_exception=True)
+def batch_item_edit(request: HttpRequest, item_pk: int) -> HttpResponse:
+    """Save a corrected stub; refused input comes back in the row, as typed."""
+    item = get_object_or_404(RemittanceItem.objects.select_related("batch"), pk=item_pk)
+    edit = StubForm(request.POST, prefix="edit")
+    if edit.is_valid():
+        try:
+            services.batch_edit_item(
+                item=item,
+                account_text=edit.cleaned_data["account"],
+                amount=edit.cleaned_data["amount"],
+                check_number=edit.cleaned_data["check_number"],
+                acting_user=request.user,
+            )
+        except ValidationError as refused:
+            show_errors(edit, refused)
+        else:
+            messages.success(request, f"Line {item.line_number} corrected.")
+            return redirect("payments:batch", item.batch_id)
+    return batch(request, item.batch_id, edit=edit)
+
+
+@require_POST
+@permission_required(MANAGE, raise_exception=True)
+def batch_cancel(request: HttpRequest, batch_pk: int) -> HttpResponse:
+    found = get_object_or_404(RemittanceBatch, pk=batch_pk)
+    cancel = BatchCancelForm(request.POST)
+    if cancel.is_valid():
+        try:
+            services.batch_cancel(
+                batch=found, reason=cancel.cleaned_data["reason"], acting_user=request.user
+            )
+        except ValidationError as refused:
+            show_errors(cancel, refused)
+        else:
+            messages.success(request, f"Batch {found.number} is cancelled; nothing was posted.")
+            return redirect("payments:batch", found.pk)
+    return batch(request, found.pk, cancel=cancel)
+
+
+@require_POST
+@permission_required(MANAGE, raise_exception=True)
 def batch_item_remove(request: HttpRequest, item_pk: int) -> HttpResponse:
     item = get_object_or_404(RemittanceItem.objects.select_related("batch"), pk=item_pk)
     try:
@@ -195,9 +289,17 @@ def exceptions(
     item_pk: int | None = None,
     sent: Submitted | None = None,
 ) -> HttpResponse:
-    items = RemittanceItem.objects.filter(status=ItemStatus.EXCEPTION).select_related("batch")
+    items = RemittanceItem.objects.filter(status=ItemStatus.EXCEPTION).select_related(
+        "batch", "account__customer", "account__premise"
+    )
+    wanted = request.GET.get("batch", "")
+    only = RemittanceBatch.objects.filter(pk=int(wanted)).first() if wanted.isdigit() else None
+    if only is not None:
+        items = items.filter(batch=only)
     context = {
+        "only": only,
         "items": items.order_by("batch__number", "line_number")[:200],
+        "overpay": bool(form and form.overpaying),
         "form": form,
         "form_item": item_pk,
         "token": sent.token if sent else token_for(request, RESOLVE),
@@ -213,9 +315,16 @@ def item_resolve(request: HttpRequest, item_pk: int) -> HttpResponse:
 
     def resolve() -> str:
         if form.cleaned_data["action"] == "post":
+            warning = form.overpayment_warning(item.amount.amount)
+            if warning:  # shown next to the account, with "Post it anyway"; nothing posted
+                raise ValidationError({"account": warning})
             target = form.target_account()
             services.item_post_to(item=item, account=target, acting_user=request.user)
-            messages.success(request, f"{item.label.capitalize()} posted to {target.number}.")
+            messages.success(
+                request,
+                f"{item.label.capitalize()} posted to {target.number} "
+                f"({target.customer.display_name}).",
+            )
         else:
             services.item_reject(
                 item=item, reason=form.cleaned_data["reason"], acting_user=request.user

@@ -50,6 +50,7 @@ def closeout(request: HttpRequest) -> HttpResponse:
         "token": sent.token,
         "recent": selectors.latest_closeouts(),
         "batches": selectors.batches_for_closeout(day.date) if day else [],
+        "exceptions": selectors.open_exceptions_for_closeout(day.date) if day else [],
     }
     return render(request, "payments/closeout.html", context, status=400 if error else 200)
 

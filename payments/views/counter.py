@@ -256,6 +256,7 @@ def receipt_pdf(request: HttpRequest, payment_pk: int) -> HttpResponse:
             "payments/pdf/receipt.html",
             {**context, "size": size},
             stylesheet="payments/pdf/receipt.css",
+            fit_height=size == "80mm",
         )
     else:
         pdf = receipt_document_pdf(

@@ -1,7 +1,8 @@
 """Cashiering reports: one page per report, each also as PDF and CSV.
 
-``?date=YYYY-MM-DD`` picks the business day (default: the open day); range
-reports also take ``?from=`` (default 90 days before).
+``?date=YYYY-MM-DD`` picks the business day (default: the last closed business
+day, whose figures are final; the open day only before any day was closed);
+range reports end on the open day and also take ``?from=`` (default 90 days before).
 """
 
 from __future__ import annotations
@@ -14,12 +15,25 @@ from django.shortcuts import render
 
 from billing_site.common.csvutil import csv_response
 from billing_site.common.pdf import pdf_response, render_pdf
-from ledger.selectors import open_business_day
+from ledger.selectors import last_closed_business_date, open_business_day
 
 from .. import selectors
 from ..reports import REPORTS
 
 VIEW = "payments.view_cash_reports"
+
+
+def _default_day(*, ranged: bool = False) -> date:
+    """The last closed day (a report of the new, empty day would show nothing).
+
+    A range report (over/short, voids and returns) ends on the open day: it
+    holds every closed day before it and what today has so far.
+    """
+    closed = last_closed_business_date()
+    if closed is not None and not ranged:
+        return closed
+    day = open_business_day()
+    return day.date if day else date.today()
 
 
 def _date(text: str | None, default: date) -> date:
@@ -31,11 +45,10 @@ def _date(text: str | None, default: date) -> date:
 
 @permission_required(VIEW, raise_exception=True)
 def reports(request: HttpRequest) -> HttpResponse:
-    day = open_business_day()
     context = {
         "reports": [(slug, title) for slug, (title, _f, _r) in REPORTS.items()],
-        # The day picked above the list (a closed day's journal after closeout), else the open day.
-        "today": _date(request.GET.get("date"), day.date if day else date.today()),
+        # The day picked above the list, else the last closed day.
+        "today": _date(request.GET.get("date"), _default_day()),
         "closeouts": selectors.latest_closeouts(),
     }
     return render(request, "payments/reports.html", context)
@@ -46,8 +59,7 @@ def report(request: HttpRequest, report: str) -> HttpResponse:
     if report not in REPORTS:
         raise Http404("No such report.")
     _title, build, ranged = REPORTS[report]
-    day_row = open_business_day()
-    day = _date(request.GET.get("date"), day_row.date if day_row else date.today())
+    day = _date(request.GET.get("date"), _default_day(ranged=ranged))
     start = _date(request.GET.get("from"), day - timedelta(days=90)) if ranged else day
     table = build(day, start)
     fmt = request.GET.get("format", "")

@@ -164,3 +164,9 @@ def test_it_refuses_roles_that_do_not_manage_flags(client, request, bob, account
     assert client.post(clear_url(flag), {"reason": "x"}).status_code == 403
     flag.refresh_from_db()
     assert flag.cleared_at is None and AccountFlag.objects.count() == 1
+
+
+def test_it_hints_every_flag_that_needs_an_expiry(client, bob, account):
+    client.force_login(bob)
+    html = client.get(set_url(account)).content.decode()
+    assert "Required for do not disconnect and medical need on file." in html

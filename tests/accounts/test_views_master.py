@@ -23,7 +23,8 @@ def fresh(account) -> Account:
 
 
 def test_it_makes_a_master_attaches_and_detaches_a_sub(client, bob, business_day):
-    master, sub = make_account(bob), make_account(bob)
+    master = make_account(bob)
+    sub = make_account(bob, customer=master.customer)  # the same owner's second unit
     ledger.post_charges(
         account=sub, charges=[(service("WATER"), D("19.99"))], memo="Nov", acting_user=bob
     )
@@ -94,3 +95,40 @@ def test_it_refuses_roles_that_do_not_manage_masters(client, request, bob, who):
     assert client.post(url("master_set", sub.pk), {"is_master": "1"}).status_code == 403
     assert client.post(url("sub_attach", master.pk), {"sub_number": sub.number}).status_code == 403
     assert not fresh(sub).is_master and fresh(sub).master_id is None
+
+
+def test_it_asks_to_confirm_another_customers_residential_account(client, alice, bob):
+    master = make_account(bob, is_master=True, account_class="commercial")
+    stranger = make_account(bob)  # another customer's home
+    client.force_login(alice)
+    assert (
+        client.post(url("sub_attach", master.pk), {"sub_number": stranger.number}).status_code
+        == 403
+    )
+    client.force_login(bob)
+    asked = client.post(url("sub_attach", master.pk), {"sub_number": stranger.number})
+    assert asked.status_code == 200
+    html = asked.content.decode()
+    assert f"Account {stranger.number} is a residential account of another customer" in html
+    assert fresh(stranger).customer.display_name in html and 'name="other_customer"' in html
+    assert fresh(stranger).master_id is None
+    done = client.post(
+        url("sub_attach", master.pk), {"sub_number": stranger.number, "other_customer": "on"}
+    )
+    assert done.status_code == 302 and fresh(stranger).master_id == master.pk
+    last = fresh(stranger).history.first()
+    assert "another customer's residential account, confirmed" in last.history_change_reason
+
+
+def test_it_shows_the_master_by_number_and_people_by_name_in_history(client, bob, erin):
+    bob.first_name, bob.last_name = "Bob", "Coordinator"
+    bob.save()
+    master = make_account(bob, is_master=True)
+    sub = make_account(bob, customer=master.customer)
+    client.force_login(bob)
+    assert client.post(url("sub_attach", master.pk), {"sub_number": sub.number}).status_code == 302
+    client.force_login(erin)  # auditors read history
+    html = client.get(reverse("accounts:detail", args=[sub.pk])).content.decode()
+    assert f"Master account: — → {master.number}" in html
+    assert f"Master account: — → {master.pk}<" not in html
+    assert "Bob Coordinator" in html

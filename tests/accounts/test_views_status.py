@@ -103,3 +103,17 @@ def test_it_refuses_roles_that_do_not_change_status(client, request, who, accoun
     assert client.get(url(account)).status_code == 403
     assert client.post(url(account), {"to": "final", "reason": "x"}).status_code == 403
     assert status_of(account) == AccountStatus.ACTIVE
+
+
+def test_it_offers_activate_on_a_pending_accounts_page(client, alice, bob, dave, business_day):
+    account = make_account(bob, active=False)
+    page = reverse("accounts:detail", args=[account.pk])
+    client.force_login(dave)  # a field technician changes no status
+    assert 'id="activate"' not in client.get(page).content.decode()
+    assert client.post(url(account), {"to": "active", "reason": "x"}).status_code == 403
+    client.force_login(bob)
+    html = client.get(page).content.decode()
+    assert "Next step: activate the account" in html and 'id="activate"' in html
+    response = client.post(url(account), {"to": "active", "reason": "Service started: activated"})
+    assert response.status_code == 302 and status_of(account) == "active"
+    assert 'id="activate"' not in client.get(page).content.decode()

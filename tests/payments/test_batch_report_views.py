@@ -8,11 +8,15 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from payments import services
 from payments.models import RemittanceBatch
+from tests.factories import make_account
 
 from .helpers import balance, charge, check, open_drawer, pay
 from .lockbox_files import lockbox_file
@@ -131,7 +135,7 @@ def test_reports_read_back_as_pdf_and_csv(alice, bob, carol, account, business_d
             reverse("payments:report", args=["overshort"]), {"date": day, "format": "pdf"}
         ).content
     )
-    assert "-70.00" in short  # the check was not counted
+    assert "-$70.00" in short  # the check was not counted
     # a return the next day shows on the register
     returned = reverse("payments:return_payment", args=[payment.pk])
     sup.post(returned, {"kind": "returned_check", "reason": "NSF", "token": _token(sup, returned)})
@@ -150,3 +154,120 @@ def test_an_auditor_reads_the_batch_list_but_keys_nothing(erin, business_day) ->
     refused = auditor.post(reverse("payments:batches"), {"control_count": "1"})
     assert refused.status_code == 403
     assert not RemittanceBatch.objects.exists()
+
+
+def test_it_says_nothing_was_posted_once_on_a_refused_batch(coordinator, account) -> None:
+    batch = services.batch_create(
+        control_count=2, control_total=D("60.00"), acting_user=User.objects.get(username="bob")
+    )
+    url = reverse("payments:batch", args=[batch.pk])
+    post = reverse("payments:batch_post", args=[batch.pk])
+    refused = coordinator.post(post, {"token": _token(coordinator, url, 1)})
+    assert refused.status_code == 400
+    assert refused.content.decode().count("Nothing was posted.") == 1
+
+
+def test_it_cancels_a_mail_batch_with_a_reason_shown_in_the_closeout(
+    coordinator, alice, carol, account
+) -> None:
+    bob = User.objects.get(username="bob")
+    batch = services.batch_create(control_count=1, control_total=D("5.00"), acting_user=bob)
+    cancel = reverse("payments:batch_cancel", args=[batch.pk])
+    clerk = Client()
+    clerk.force_login(alice)
+    assert clerk.post(cancel, {"reason": "mistake"}).status_code == 403  # clerks key no batches
+    empty = coordinator.post(cancel, {"reason": "  "})
+    assert empty.status_code == 400 and "Say why the batch is cancelled." in empty.content.decode()
+    assert coordinator.post(cancel, {"reason": "Keyed twice"}).status_code == 302
+    batch.refresh_from_db()
+    assert batch.status == "cancelled" and batch.cancelled_by == bob
+    supervisor = Client()
+    supervisor.force_login(carol)
+    page = supervisor.get(reverse("payments:closeout")).content.decode()
+    assert re.search(rf"Batch {batch.number}</a> Mail payments: Cancelled: Keyed twice", page)
+    with pytest.raises(ValidationError, match="cancelled"):
+        services.batch_add_item(
+            batch=batch,
+            account_text=account.number,
+            amount=D("5"),
+            check_number="1",
+            acting_user=bob,
+        )
+
+
+def test_it_edits_a_keyed_stub_in_place(coordinator, account) -> None:
+    bob = User.objects.get(username="bob")
+    batch = services.batch_create(control_count=1, control_total=D("5.00"), acting_user=bob)
+    item = services.batch_add_item(
+        batch=batch,
+        account_text=account.number,
+        amount=D("4.00"),
+        check_number="9",
+        acting_user=bob,
+    )
+    edit = reverse("payments:batch_item_edit", args=[item.pk])
+    form = {"item": item.pk, "edit-account": account.number, "edit-check_number": "9"}
+    bad = coordinator.post(edit, {**form, "edit-amount": "4.0.0"})
+    assert bad.status_code == 400 and 'value="4.0.0"' in bad.content.decode()
+    assert coordinator.post(edit, {**form, "edit-amount": "5.00"}).status_code == 302
+    item.refresh_from_db()
+    assert item.amount.amount == D("5.00") and item.line_number == 1
+
+
+def test_it_shows_the_exception_accounts_owed_and_warns_before_a_credit(
+    coordinator, alice, carol, account
+) -> None:
+    bob = User.objects.get(username="bob")
+    charge(account, bob, water="40.00")
+    other = make_account(bob)
+    data = lockbox_file([("12345678", "25.00"), (account.number, "15000.00")])
+    upload = SimpleUploadedFile("box.csv", data, content_type="text/csv")
+    made = coordinator.post(reverse("payments:lockbox_upload"), {"file": upload})
+    batch = RemittanceBatch.objects.get()
+    page = coordinator.get(made.headers["Location"]).content.decode()
+    assert re.search(
+        r'0 posted · <a href="[^"]+\?batch=\d+">2 needing a person</a> · 0 rejected', page
+    )
+    queue_url = reverse("payments:exceptions") + f"?batch={batch.pk}"
+    queue = coordinator.get(queue_url).content.decode()
+    name = account.customer.display_name
+    assert f"{name} · {account.premise.line1}" in queue and "owes $40.00" in queue
+    unknown = batch.items.get(line_number=2)
+    resolve = reverse("payments:item_resolve", args=[unknown.pk])
+    form = {"action": "post", "account": other.number, "reason": ""}
+    warned = coordinator.post(
+        resolve,
+        {**form, "token": _token(coordinator, queue_url)},
+    )
+    text = warned.content.decode()
+    assert warned.status_code == 400 and 'id="post-anyway"' in text
+    assert (
+        f"{other.customer.display_name} ({other.number}) owes $0.00; "
+        "this payment of $25.00 would leave a credit of $25.00" in text
+    )
+    assert balance(other) == D("0.00")
+    token = re.findall(r'name="token" value="([^"]+)"', text)[0]
+    posted = coordinator.post(
+        resolve, {**form, "account": other.number, "action": "post_anyway", "token": token}
+    )
+    assert posted.status_code == 302 and balance(other) == D("-25.00")
+    supervisor = Client()
+    supervisor.force_login(carol)
+    closeout = supervisor.get(reverse("payments:closeout")).content.decode()
+    assert f"Batch {batch.number} line 3</a>: $15,000.00" in closeout
+    clerk = Client()
+    clerk.force_login(alice)
+    assert clerk.get(queue_url).status_code == 403
+
+
+def test_it_lists_a_lockbox_batch_with_its_counts_not_plain_posted(coordinator, account) -> None:
+    data = lockbox_file([(account.number, "5.00"), ("12345678", "3.00")])
+    upload = SimpleUploadedFile("box.csv", data, content_type="text/csv")
+    coordinator.post(reverse("payments:lockbox_upload"), {"file": upload})
+    batch = RemittanceBatch.objects.get()
+    page = coordinator.get(reverse("payments:batches")).content.decode()
+    assert re.search(
+        rf"Posted: 1 posted · <a href=\"[^\"]+\?batch={batch.pk}\">1 needing a person</a> · "
+        "0 rejected",
+        page,
+    )

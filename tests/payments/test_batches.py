@@ -219,3 +219,48 @@ def test_it_refuses_to_post_a_mail_batch_as_a_lockbox_file(bob, account, busines
         services.lockbox_post_pending(batch=batch, acting_user=bob)
     assert not JournalTransaction.objects.filter(source__startswith="batch").exists()
     assert batch.items.get().status == ItemStatus.PENDING
+
+
+def _file(*lines: str) -> bytes:
+    return ("\r\n".join([HEADER, *lines]) + "\r\n").encode()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (_file("2026-11-20,1,1,1,5.00,1,x"), "no trailer line"),
+        (
+            _file("2026-11-20,1,1,1,5.00,1,x", "2026-11-20,1,2,1,6.00,2,y", "trailer,3,11.00"),
+            r"on hold: its trailer says 3 rows for \$11.00 but the file holds 2 rows for \$11.00",
+        ),
+        (
+            _file("2026-11-20,1,1,1,1250.00,1,x", "trailer,1,1205.00"),
+            r"trailer says 1 rows for \$1,205.00 but the file holds 1 rows for \$1,250.00",
+        ),
+        (_file("2026-11-20,1,1,1,5.00,1,x", "trailer,one,5.00"), "Line 3: the trailer must"),
+        (
+            _file("trailer,1,5.00", "2026-11-20,1,1,1,5.00,1,x"),
+            "Line 3 comes after the trailer",
+        ),
+    ],
+)
+def test_it_holds_a_file_whose_trailer_does_not_match_its_rows(
+    bob, business_day, data, message
+) -> None:
+    with pytest.raises(ValidationError, match=message):
+        services.lockbox_import(file_name="bad.csv", data=data, acting_user=bob)
+    assert not RemittanceItem.objects.exists()
+
+
+def test_it_numbers_rows_by_the_files_own_lines(bob, account, business_day) -> None:
+    data = _file(
+        '2026-11-20,1,1,12345678,5.00,1,"Oak Apartments\r\nc/o Pat"',
+        "",
+        "2026-11-20,1,2,87654321,6.00,2,y",
+        "trailer,2,11.00",
+    )
+    batch = _import(bob, data)
+    assert list(batch.items.order_by("line_number").values_list("line_number", flat=True)) == [
+        2,
+        5,
+    ]

@@ -388,7 +388,7 @@ def test_the_htmx_post_reads_drawer_day_and_number_once(clerk, bob, account) -> 
     assert count(r"common_numbersequence") == 1
     assert count(r"UPDATE .*common_numbersequence|ON CONFLICT \(name\) DO UPDATE") == 1
     assert count(r"^SAVEPOINT") == 2  # the test's own transaction, and payment_take's
-    assert len(statements) == 27  # the POST 19 (permissions cached, one-statement flush), panel 8
+    assert len(statements) == 26  # the POST 19 (permissions cached, one-statement flush), panel 7
 
 
 def test_it_closes_a_drawer_only_after_the_count_is_reviewed_and_confirmed(clerk) -> None:
@@ -565,3 +565,44 @@ def test_a_supervisor_declines_a_requested_void(clerk, alice, carol, account) ->
     assert sup.post(reverse("payments:void_decline", args=[payment.pk])).status_code == 302
     payment.refresh_from_db()
     assert payment.status == "posted" and payment.void_requested_at is None
+
+
+def test_it_says_credit_and_warns_of_a_flag_on_an_amber_card(clerk, bob, account) -> None:
+    from accounts.services import flag_set
+
+    pay_url = reverse("payments:take")
+    clerk.post(pay_url, _form(clerk, account_0=account.number, amount_0="39.48", cash_amount="40"))
+    html = clerk.get(
+        reverse("payments:lookup"), {"row": 0, "account_0": account.number}
+    ).content.decode()
+    assert "Balance <strong data-balance>credit $39.48</strong>" in html
+    assert 'class="pay-account-card"' in html  # nothing in force: the plain card
+    flag_set(account=account, kind="cash_only", reason="Two returned checks", acting_user=bob)
+    html = clerk.get(
+        reverse("payments:lookup"), {"row": 0, "account_0": account.number}
+    ).content.decode()
+    assert 'class="pay-account-card pay-warn"' in html and "Two returned checks" in html
+
+
+@pytest.mark.parametrize(("paid", "asked"), [("112.00", False), ("112.01", True)])
+def test_it_asks_to_confirm_an_overpayment_above_the_setting(
+    clerk, bob, account, paid, asked
+) -> None:
+    charge(account, bob, water="12.00")  # the setting's default: $100.00 of credit
+    data = _form(clerk, account_0=account.number, amount_0=paid, cash_amount=paid)
+    response = clerk.post(reverse("payments:take"), data)
+    text = response.content.decode()
+    if not asked:
+        assert response.status_code == 302 and balance(account) == D("-100.00")
+        return
+    assert response.status_code == 400 and balance(account) == D("0.00") + D("12.00")
+    assert re.search(
+        r'id="id_amount_0_error">.*\$112\.01 is more than the \$12\.00 owed: it leaves a credit '
+        r"of \$100\.01",
+        text,
+        re.S,
+    )
+    assert 'name="confirm_amount"' in text
+    confirmed = {**data, "confirm_amount": "on"}
+    assert clerk.post(reverse("payments:take"), confirmed).status_code == 302
+    assert balance(account) == D("-100.01")

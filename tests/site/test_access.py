@@ -87,6 +87,8 @@ ALLOWED: dict[str, set[str]] = {
     "payments:batch_item_add": {COORD, SUP},
     "payments:batch_post": {COORD, SUP},
     "payments:batch_item_remove": {COORD, SUP},
+    "payments:batch_item_edit": {COORD, SUP},
+    "payments:batch_cancel": {COORD, SUP},
     "payments:item_resolve": {COORD, SUP},
     "payments:reports": {COORD, SUP, AUDIT},
     "payments:report": {COORD, SUP, AUDIT},

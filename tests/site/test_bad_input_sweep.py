@@ -238,7 +238,7 @@ def _build_world() -> World:
     sibling = make_account(bob, customer=account.customer)
     master = make_account(bob, is_master=True)
     sub = make_account(bob, master=master)
-    loose = make_account(bob)
+    loose = make_account(bob, customer=master.customer)  # the same owner: no confirmation
     lone_master = make_account(bob, is_master=True)
     charges = [(service("WATER"), D("200.00")), (service("SEWER"), D("50.00"))]
     for target in (account, sibling, sub):
