@@ -1,9 +1,11 @@
 /* Counter screen behaviour. No inline scripts (strict CSP): everything is wired
  * here by data attributes.
  *
- * - [data-account-search]: Up/Down move a highlighted result, Enter opens it;
- *   Enter with nothing highlighted submits the form (full search page, which
- *   also takes a scanned account number straight to its account).
+ * - input[role=combobox][aria-controls] (the account search, the pay screen's
+ *   account boxes): Down/Up choose an option of its listbox (aria-activedescendant,
+ *   the focus stays in the box), Enter takes it, Escape clears the choice and
+ *   then closes the list. In the search box Enter with nothing chosen submits the
+ *   form (full search page, which takes a scanned account number straight to it).
  * - [data-no-submit]: Enter in this box never submits its form.
  * - [data-show-when="name=value"]: shown only while the form field `name` has `value`.
  * - [data-hide-when-checked="name"]: hidden while checkbox `name` is ticked.
@@ -17,9 +19,18 @@
 
   var ACTIVE = "is-active";
 
-  function resultsFor(input) {
-    var box = document.getElementById(input.getAttribute("aria-controls"));
-    return box ? Array.prototype.slice.call(box.querySelectorAll("[data-result]")) : [];
+  // Comboboxes: an input[role=combobox] whose aria-controls names a listbox of
+  // [role=option]s (the account search, the pay screen's account boxes). The focus
+  // stays in the input; Down/Up move aria-activedescendant, Enter takes the option
+  // (a click on it), Escape clears the choice, then closes the list.
+  function listboxOf(input) {
+    return document.getElementById(input.getAttribute("aria-controls") || "");
+  }
+
+  function optionsOf(input) {
+    var box = listboxOf(input);
+    if (!box || box.hidden) return [];
+    return Array.prototype.slice.call(box.querySelectorAll('[role="option"]'));
   }
 
   function activeIndex(items) {
@@ -43,13 +54,15 @@
     }
   }
 
-  function openResult(item) {
-    var link = item.querySelector("a[href]");
-    if (link) window.location.assign(link.href);
+  function syncExpanded(input) {
+    var items = optionsOf(input);
+    input.setAttribute("aria-expanded", items.length ? "true" : "false");
+    var chosen = input.getAttribute("aria-activedescendant");
+    if (chosen && !document.getElementById(chosen)) input.removeAttribute("aria-activedescendant");
   }
 
-  function onSearchKey(event, input) {
-    var items = resultsFor(input);
+  function onComboKey(event, input) {
+    var items = optionsOf(input);
     var index = activeIndex(items);
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       if (!items.length) return;
@@ -59,30 +72,39 @@
       highlight(input, items, Math.max(0, Math.min(items.length - 1, next)));
     } else if (event.key === "Enter" && index >= 0) {
       event.preventDefault();
-      openResult(items[index]);
-    } else if (event.key === "Escape" && index >= 0) {
+      items[index].click();
+    } else if (event.key === "Escape" && items.length) {
       event.preventDefault();
-      highlight(input, items, -1);
+      if (index >= 0) {
+        highlight(input, items, -1);
+      } else {
+        listboxOf(input).hidden = true;
+        syncExpanded(input);
+      }
     }
+  }
+
+  function openResult(item) {
+    var href = item.getAttribute("data-href");
+    if (href) window.location.assign(href);
   }
 
   document.addEventListener("keydown", function (event) {
     var target = event.target;
     if (!(target instanceof HTMLElement)) return;
-    if (target.hasAttribute("data-account-search")) {
-      onSearchKey(event, target);
-    } else if (target.hasAttribute("data-no-submit") && event.key === "Enter") {
+    if (target.getAttribute("role") === "combobox" && target.hasAttribute("aria-controls")) {
+      onComboKey(event, target);
+    }
+    if (target.hasAttribute("data-no-submit") && event.key === "Enter") {
       event.preventDefault();
     }
   });
 
-  // New results replace the old ones: nothing is highlighted until an arrow key.
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var box = event.detail && event.detail.target;
-    if (!box || !box.id) return;
-    document.querySelectorAll('[aria-controls="' + box.id + '"]').forEach(function (input) {
+  // New matches replace the old ones: nothing is chosen until an arrow key.
+  document.addEventListener("htmx:afterSwap", function () {
+    document.querySelectorAll('[role="combobox"][aria-controls]').forEach(function (input) {
       input.removeAttribute("aria-activedescendant");
-      input.setAttribute("aria-expanded", resultsFor(input).length ? "true" : "false");
+      syncExpanded(input);
     });
   });
 
@@ -99,12 +121,12 @@
     }
   });
 
-  // Clicking anywhere on a result row opens it.
+  // Clicking a search match (or Enter on the chosen one) opens its account.
   document.addEventListener("click", function (event) {
     var target = event.target;
     if (!(target instanceof Element)) return;
     var row = target.closest("[data-result]");
-    if (row && !target.closest("a")) openResult(row);
+    if (row) openResult(row);
     var fill = target.closest("[data-fill-input]");
     if (fill) fillIn(fill);
   });

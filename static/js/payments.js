@@ -4,8 +4,8 @@
  *   never submits: it splits the scan, looks the account up and moves to the amount.
  * - .pay-lookup panels: when an account is found and its amount is empty, the
  *   amount due is filled in (the clerk can change it).
- * - [data-pay-pick]: choosing a search match looks the account up; ArrowDown from
- *   the account box reaches the matches, ArrowUp/ArrowDown move between them.
+ * - [data-pay-pick]: taking a match (a click, or Enter on the option chosen with
+ *   Down/Up in the account box: the combobox in app.js) looks the account up.
  * - [data-pay-form]: live totals (applied, tendered, change due).
  * - [data-count]: running total of a count by denomination.
  * - form[data-enter-moves] (drawer counts): Enter in a field moves to the next
@@ -42,7 +42,7 @@
   }
 
   function onAccountEnter(event, input) {
-    if (event.key !== "Enter") return;
+    if (event.key !== "Enter" || event.defaultPrevented) return;  // a match taken (app.js)
     event.preventDefault();
     var row = input.getAttribute("data-pay-account");
     var amount = amountFor(row);
@@ -53,26 +53,6 @@
     }
     lookUp(input);
     if (amount) amount.focus();
-  }
-
-  function picksFor(row) {
-    return Array.prototype.slice.call(document.querySelectorAll("#lookup-" + row + " [data-pay-pick]"));
-  }
-
-  // Arrow keys: from an account box down into its matches, and between them.
-  function onArrow(event, target) {
-    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
-    var down = event.key === "ArrowDown";
-    if (target.hasAttribute("data-pay-account")) {
-      var first = picksFor(target.getAttribute("data-pay-account"))[0];
-      if (down && first) { event.preventDefault(); first.focus(); }
-      return;
-    }
-    if (!target.hasAttribute("data-pay-pick")) return;
-    var input = document.getElementById(target.getAttribute("data-fill-input"));
-    var picks = picksFor(input ? input.getAttribute("data-pay-account") : "");
-    var next = picks[picks.indexOf(target) + (down ? 1 : -1)] || (down ? null : input);
-    if (next) { event.preventDefault(); next.focus(); }
   }
 
   function onCountEnter(event, target) {
@@ -92,7 +72,6 @@
     if (!(target instanceof HTMLElement)) return;
     onCountEnter(event, target);
     if (target.hasAttribute("data-pay-account")) onAccountEnter(event, target);
-    onArrow(event, target);
   });
 
   document.addEventListener("click", function (event) {
