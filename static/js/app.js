@@ -13,6 +13,14 @@
  * - The first field with an error gets the focus when a form comes back; otherwise
  *   the element marked [data-focus-first] (e.g. "Next payment" on a receipt).
  * - A fragment request that lands on the sign-in page (idle timeout) loads it whole.
+ * - body[data-idle-left]: the idle-timeout warning (#idle-warning) shows
+ *   data-idle-warn seconds before the session ends, counting down; "Stay signed
+ *   in" posts to data-idle-keepalive. Every answer's X-Session-Idle-Left header
+ *   (htmx fragments too) restarts the count.
+ * - #restored-form (JSON): what was typed into a form sent after the session had
+ *   ended (billing_site/common/session_ui.py) goes back into that form.
+ * - After an htmx swap the title starts "Error: " while the page shows an error
+ *   summary or a field in error (full pages get it from the server).
  */
 (function () {
   "use strict";
@@ -176,5 +184,108 @@
     var invalid = document.querySelector('[aria-invalid="true"]');
     var first = invalid || document.querySelector("[data-focus-first]");
     if (first) first.focus();
+  });
+  // ---- idle-timeout warning -------------------------------------------------
+  var idle = { timer: null, tick: null, endsAt: 0 };
+
+  function idleBox() {
+    return document.getElementById("idle-warning");
+  }
+
+  function idleRestart(secondsLeft) {
+    var box = idleBox();
+    if (!box || !(secondsLeft >= 0)) return;
+    var warn = parseInt(document.body.getAttribute("data-idle-warn"), 10) || 60;
+    window.clearTimeout(idle.timer);
+    window.clearInterval(idle.tick);
+    idle.endsAt = Date.now() + secondsLeft * 1000;
+    box.hidden = true;
+    idle.timer = window.setTimeout(idleWarn, Math.max(0, secondsLeft - warn) * 1000);
+  }
+
+  function idleWarn() {
+    var box = idleBox();
+    var active = document.activeElement;
+    box.hidden = false;
+    box.querySelector("[data-idle-stay]").focus();
+    idle.returnTo = active;
+    idleCount();
+    idle.tick = window.setInterval(idleCount, 1000);
+  }
+
+  function idleCount() {
+    var box = idleBox();
+    var left = Math.max(0, Math.round((idle.endsAt - Date.now()) / 1000));
+    box.querySelector("[data-idle-count]").textContent = String(left);
+    if (left > 0) return;
+    window.clearInterval(idle.tick);
+    box.querySelector("[data-idle-text]").hidden = true;
+    box.querySelector("[data-idle-ended]").hidden = false;
+    box.querySelector("[data-idle-stay]").hidden = true;
+  }
+
+  function stayIn() {
+    var url = document.body.getAttribute("data-idle-keepalive");
+    var csrf = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"];
+    fetch(url, { method: "POST", headers: { "X-CSRFToken": csrf }, credentials: "same-origin" })
+      .then(function (r) { return r.ok && !r.redirected ? r.json() : null; })
+      .then(function (data) {
+        if (!data) { idle.endsAt = Date.now(); idleCount(); return; }
+        idleRestart(data.left);
+        if (idle.returnTo && idle.returnTo.focus) idle.returnTo.focus();
+      });
+  }
+
+  document.addEventListener("click", function (event) {
+    if (event.target instanceof Element && event.target.closest("[data-idle-stay]")) stayIn();
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    var left = xhr && xhr.getResponseHeader("X-Session-Idle-Left");
+    if (left !== null && left !== undefined && left !== "") idleRestart(parseInt(left, 10));
+  });
+
+  // ---- a form sent after the session ended comes back filled in -------------
+  function restoreForm() {
+    var data = document.getElementById("restored-form");
+    var notice = document.getElementById("restored-form-notice");
+    if (!data || !notice) return;
+    var values = JSON.parse(data.textContent);
+    var path = notice.getAttribute("data-restore-action");
+    var forms = Array.prototype.filter.call(document.forms, function (form) {
+      return form.method.toLowerCase() === "post" && new URL(form.action, window.location.href).pathname === path;
+    });
+    var form = forms[0];
+    if (!form) return;
+    Object.keys(values).forEach(function (name) {
+      var wanted = values[name];
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (el.name !== name || el.type === "hidden" || el.type === "file" || el.type === "password") return;
+        if (el.type === "checkbox" || el.type === "radio") {
+          el.checked = wanted.indexOf(el.value) >= 0;
+        } else if (el.tagName === "SELECT" && el.multiple) {
+          Array.prototype.forEach.call(el.options, function (o) { o.selected = wanted.indexOf(o.value) >= 0; });
+        } else if (el.tagName !== "BUTTON") {
+          el.value = wanted[0] || "";
+          el.dispatchEvent(new Event("input", { bubbles: true }));
+        }
+      });
+    });
+    refreshPanels();
+  }
+
+  // ---- the page title says "Error:" while a swapped-in form shows errors ----
+  function markTitle() {
+    var wrong = document.querySelector('[data-error-summary], [aria-invalid="true"]');
+    var title = document.title.replace(/^Error: /, "");
+    document.title = wrong ? "Error: " + title : title;
+  }
+  document.addEventListener("htmx:afterSettle", markTitle);
+
+  document.addEventListener("DOMContentLoaded", function () {
+    restoreForm();
+    var left = document.body.getAttribute("data-idle-left");
+    if (left !== null) idleRestart(parseInt(left, 10));
   });
 })();

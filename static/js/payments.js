@@ -6,7 +6,8 @@
  *   amount due is filled in (the clerk can change it).
  * - [data-pay-pick]: taking a match (a click, or Enter on the option chosen with
  *   Down/Up in the account box: the combobox in app.js) looks the account up.
- * - [data-pay-form]: live totals (applied, tendered, change due).
+ * - [data-pay-form]: live totals (applied, tendered, change due), rewritten only when
+ *   a value changes; "Change due" is announced ([data-change-status]) after a pause.
  * - [data-count]: running total of a count by denomination.
  * - form[data-enter-moves] (drawer counts): Enter in a field moves to the next
  *   field instead of submitting; only the button submits. A reflex Enter after
@@ -140,16 +141,36 @@
     return total;
   }
 
+  // Rewrite a total only when its value changes: each rewrite of a live region is
+  // read out, and typing "20.00" must not announce five times.
+  function setText(el, text) {
+    if (!el || el.textContent === text) return false;
+    el.textContent = text;
+    return true;
+  }
+
+  // "Change due $5.00" is announced once the clerk stops typing for a moment.
+  var changeTimer = null;
+  function announceChange(form, change) {
+    var status = form.querySelector("[data-change-status]");
+    if (!status) return;
+    window.clearTimeout(changeTimer);
+    changeTimer = window.setTimeout(function () {
+      setText(status, "Change due " + dollars(change));
+    }, 700);
+  }
+
   function refreshTotals() {
     document.querySelectorAll("[data-pay-form]").forEach(function (form) {
       var applied = sumOf(form, "[data-pay-applied], [data-pay-applied-wrap] input");
       var tendered = sumOf(form, "#id_cash_amount, #id_check_amount, #id_mo_amount, #id_card_amount");
       var cash = sumOf(form, "#id_cash_amount");
       var change = Math.min(Math.max(tendered - applied, 0), cash);
-      var set = function (sel, v) { var el = form.querySelector(sel); if (el) el.textContent = dollars(v); };
-      set("[data-total-applied]", applied);
-      set("[data-total-tendered]", tendered);
-      set("[data-total-change]", change);
+      setText(form.querySelector("[data-total-applied]"), dollars(applied));
+      setText(form.querySelector("[data-total-tendered]"), dollars(tendered));
+      if (setText(form.querySelector("[data-total-change]"), dollars(change))) {
+        announceChange(form, change);
+      }
     });
     document.querySelectorAll("[data-count]").forEach(function (box) {
       var total = 0;
@@ -161,7 +182,7 @@
         total += Math.round(parseFloat(el.getAttribute("data-denomination")) * 100) * parseInt(text, 10);
       });
       var out = box.querySelector("[data-count-total]");
-      if (out) out.textContent = unreadable ? "count whole pieces" : dollars(total);
+      setText(out, unreadable ? "count whole pieces" : dollars(total));
     });
   }
 

@@ -9,6 +9,7 @@ Every failing node of every state is reported together, so one run shows all.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal as D
 from typing import Any
 
@@ -81,6 +82,12 @@ class Audit:
         self.failures: list[str] = []
         self.states = 0
 
+    def check_error(self, page: Page, state: str) -> None:
+        """A form came back with errors: the title says so, and axe finds nothing."""
+        expect(page).to_have_title(re.compile(r"^Error: "))
+        expect(page.locator('[aria-invalid="true"]').first).to_be_visible()
+        self.check(page, state)
+
     def check(self, page: Page, state: str) -> None:
         page.wait_for_load_state("networkidle")
         self.states += 1
@@ -116,7 +123,7 @@ def _clerk_states(page: Page, audit: Audit, base: str, world: dict[str, Any]) ->
     page.fill("#id_amount_0", "abc")
     page.click("#post-payment")
     expect(page.locator("#pay-screen [aria-invalid=true]").first).to_be_visible()
-    audit.check(page, "clerk: payment screen with errors")
+    audit.check_error(page, "clerk: payment screen with errors")
     for path in (
         f"/payments/receipts/{world['receipt'].pk}/",
         "/payments/receipts/",
@@ -130,7 +137,7 @@ def _clerk_states(page: Page, audit: Audit, base: str, world: dict[str, Any]) ->
     page.goto(f"{base}/adjustments/new/?account={account.pk}")
     page.locator("form.form button[type=submit]").last.click()
     page.wait_for_load_state("networkidle")
-    audit.check(page, "clerk: adjustment request with errors")
+    audit.check_error(page, "clerk: adjustment request with errors")
 
 
 def _coordinator_states(page: Page, audit: Audit, base: str, world: dict[str, Any]) -> None:
@@ -157,11 +164,11 @@ def _coordinator_states(page: Page, audit: Audit, base: str, world: dict[str, An
     row.locator("input[name=account]").fill("no such account")
     row.locator("button[value=post]").click()
     page.wait_for_load_state("networkidle")
-    audit.check(page, "coordinator: exceptions queue with errors")
+    audit.check_error(page, "coordinator: exceptions queue with errors")
     page.goto(f"{base}/adjustments/gl/{world['draft'].pk}/")
     page.locator("form button[type=submit]").last.click()
     page.wait_for_load_state("networkidle")
-    audit.check(page, "coordinator: GL journal with errors")
+    audit.check_error(page, "coordinator: GL journal with errors")
 
 
 def _supervisor_states(page: Page, audit: Audit, base: str, world: dict[str, Any]) -> None:
@@ -183,7 +190,7 @@ def test_it_finds_no_wcag_21_aa_violations_on_the_pages_each_role_uses(
     anonymous.fill("#id_password", "wrong password")
     anonymous.press("#id_password", "Enter")
     anonymous.wait_for_load_state("networkidle")
-    audit.check(anonymous, "login with errors")
+    audit.check_error(anonymous, "login with errors")
 
     walks = [_clerk_states, _coordinator_states, _supervisor_states]
     for user, walk in zip(world["users"], walks, strict=True):
