@@ -19,6 +19,10 @@
  *   (htmx fragments too) restarts the count.
  * - #restored-form (JSON): what was typed into a form sent after the session had
  *   ended (billing_site/common/session_ui.py) goes back into that form.
+ * - Every table sits in a .table-scroll region (wrapped here when the template did
+ *   not): a narrow window scrolls the table, never the page (WCAG 1.4.10); the
+ *   region is named after the table's caption or heading and takes the focus
+ *   (tabindex=0, so the keyboard can scroll it) only while it does scroll.
  * - After an htmx swap the title starts "Error: " while the page shows an error
  *   summary or a field in error (full pages get it from the server).
  */
@@ -283,7 +287,39 @@
   }
   document.addEventListener("htmx:afterSettle", markTitle);
 
+  // ---- wide tables scroll in their own labelled region ----------------------
+  function tableName(table) {
+    var caption = table.querySelector("caption");
+    if (caption) return caption.textContent.trim();
+    if (table.getAttribute("aria-label")) return table.getAttribute("aria-label");
+    var heading = null;
+    var all = document.querySelectorAll("h1, h2, h3");
+    for (var i = 0; i < all.length; i++) {
+      if (all[i].compareDocumentPosition(table) & Node.DOCUMENT_POSITION_FOLLOWING) heading = all[i];
+    }
+    return (heading ? heading.textContent.trim() + ", " : "") + "table";
+  }
+
+  function wrapTables() {
+    document.querySelectorAll("main table").forEach(function (table) {
+      if (table.closest(".table-scroll")) return;
+      var region = document.createElement("div");
+      region.className = "table-scroll";
+      region.setAttribute("role", "region");
+      region.setAttribute("aria-label", tableName(table));
+      table.parentNode.insertBefore(region, table);
+      region.appendChild(table);
+    });
+    document.querySelectorAll(".table-scroll").forEach(function (region) {
+      if (region.scrollWidth > region.clientWidth + 1) region.setAttribute("tabindex", "0");
+      else if (!region.hasAttribute("data-always-focusable")) region.removeAttribute("tabindex");
+    });
+  }
+  document.addEventListener("htmx:afterSettle", wrapTables);
+  window.addEventListener("resize", wrapTables);
+
   document.addEventListener("DOMContentLoaded", function () {
+    wrapTables();
     restoreForm();
     var left = document.body.getAttribute("data-idle-left");
     if (left !== null) idleRestart(parseInt(left, 10));
