@@ -89,7 +89,6 @@ class Audit:
         self.check(page, state)
 
     def check(self, page: Page, state: str) -> None:
-        page.wait_for_load_state("networkidle")
         self.states += 1
         self.failures += describe(state, axe_violations(page))
 
@@ -166,6 +165,11 @@ def _coordinator_states(page: Page, audit: Audit, base: str, world: dict[str, An
     page.wait_for_load_state("networkidle")
     audit.check_error(page, "coordinator: exceptions queue with errors")
     page.goto(f"{base}/adjustments/gl/{world['draft'].pk}/")
+    page.locator("form button[type=submit]").last.click()  # debits and credits differ
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("[data-error-summary]")).to_contain_text("Nothing was saved")
+    audit.check(page, "coordinator: GL journal out of balance")
+    page.select_option("#id_lines-0-gl_account", index=0)  # an amount with no GL account
     page.locator("form button[type=submit]").last.click()
     page.wait_for_load_state("networkidle")
     audit.check_error(page, "coordinator: GL journal with errors")
