@@ -106,7 +106,12 @@ class StashExpiredPostMiddleware:
         request.session[STASH] = {
             "path": request.path,
             "data": data,
-            "files": [f.name for f in request.FILES.values()],
+            "files": [
+                f.name
+                for name in request.FILES
+                for f in request.FILES.getlist(name)
+                if not looks_like_card_number(f.name)
+            ],
             "at": int(time.time()),
         }
         messages.info(
