@@ -195,6 +195,20 @@ class GLLineForm(CardSafeForm):
         widget=forms.TextInput(attrs={"inputmode": "decimal", "aria-label": "Credit"}),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The lines repeat the same three fields: a screen reader hears "Debit, line 2".
+        line = (self.prefix or "").rsplit("-", 1)[-1]
+        if line.isdigit():
+            for name, label in (
+                ("gl_account", "GL account"),
+                ("debit", "Debit"),
+                ("credit", "Credit"),
+            ):
+                numbered = f"{label}, line {int(line) + 1}"
+                self.fields[name].label = numbered
+                self.fields[name].widget.attrs["aria-label"] = numbered
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         gl, debit, credit = data.get("gl_account"), data.get("debit"), data.get("credit")

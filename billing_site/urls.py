@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 
+from billing_site.common import session_ui
 from front import urls as front_urls
 
 # A dropped database connection gets the 503 "send again" page, never a 500.
@@ -18,6 +19,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("session/keepalive/", session_ui.keepalive, name="session_keepalive"),
     path("accounts/", include(front_urls.accounts_urls)),
     path("adjustments/", include("adjustments.urls")),
     path("billing/", include("billing.urls")),

@@ -125,8 +125,9 @@ class PaymentForm(TenderFieldsForm):
                 max_length=100,
                 widget=forms.TextInput(attrs={"autocomplete": "off", "data-pay-account": i}),
             )
+            # Numbered after the first row: a screen reader hears "Amount, account 2".
             self.fields[f"amount_{i}"] = _amount_field(
-                "Amount",
+                "Amount" if i == 0 else f"Amount, account {i + 1}",
             )
         self.order_fields([f for i in range(ACCOUNT_ROWS) for f in (f"account_{i}", f"amount_{i}")])
 

@@ -63,9 +63,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "billing_site.common.middleware.RoleCacheMiddleware",
+    # A form posted after the session ended is kept for after signing in again.
+    "billing_site.common.session_ui.StashExpiredPostMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "billing_site.common.sessions.AbsoluteSessionTimeoutMiddleware",
+    "billing_site.common.session_ui.IdleLeftHeaderMiddleware",
+    "billing_site.common.page_title.ErrorTitleMiddleware",
     "billing_site.common.cache_control.NoStoreForSignedInMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -89,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "billing_site.common.context.roles",
+                "billing_site.common.session_ui.session_ui",
             ],
         },
     },
@@ -151,6 +156,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # Idle timeout: the session expires this long after the last request.
 SESSION_IDLE_TIMEOUT_MINUTES = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 15, minimum=1)
 SESSION_COOKIE_AGE = SESSION_IDLE_TIMEOUT_MINUTES * 60
+# The page warns this long before the idle timeout, with "Stay signed in" (WCAG 2.2.1
+# asks for at least 20 seconds; billing_site/common/session_ui.py).
+SESSION_IDLE_WARNING_SECONDS = env_int("SESSION_IDLE_WARNING_SECONDS", 60, minimum=20)
 # The idle timeout is renewed by IdleSessionMiddleware at most once a minute, not
 # by a session write on every page (billing_site/common/middleware.py).
 SESSION_SAVE_EVERY_REQUEST = False

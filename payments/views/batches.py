@@ -311,7 +311,8 @@ def exceptions(
 @permission_required(MANAGE, raise_exception=True)
 def item_resolve(request: HttpRequest, item_pk: int) -> HttpResponse:
     item = get_object_or_404(RemittanceItem, pk=item_pk)
-    form = ResolveForm(request.POST)
+    # Ids per row: the queue has one form per item, and errors point at this row's fields.
+    form = ResolveForm(request.POST, auto_id=f"item{item.pk}-%s")
 
     def resolve() -> str:
         if form.cleaned_data["action"] == "post":

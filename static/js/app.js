@@ -1,9 +1,11 @@
 /* Counter screen behaviour. No inline scripts (strict CSP): everything is wired
  * here by data attributes.
  *
- * - [data-account-search]: Up/Down move a highlighted result, Enter opens it;
- *   Enter with nothing highlighted submits the form (full search page, which
- *   also takes a scanned account number straight to its account).
+ * - input[role=combobox][aria-controls] (the account search, the pay screen's
+ *   account boxes): Down/Up choose an option of its listbox (aria-activedescendant,
+ *   the focus stays in the box), Enter takes it, Escape clears the choice and
+ *   then closes the list. In the search box Enter with nothing chosen submits the
+ *   form (full search page, which takes a scanned account number straight to it).
  * - [data-no-submit]: Enter in this box never submits its form.
  * - [data-show-when="name=value"]: shown only while the form field `name` has `value`.
  * - [data-hide-when-checked="name"]: hidden while checkbox `name` is ticked.
@@ -11,15 +13,36 @@
  * - The first field with an error gets the focus when a form comes back; otherwise
  *   the element marked [data-focus-first] (e.g. "Next payment" on a receipt).
  * - A fragment request that lands on the sign-in page (idle timeout) loads it whole.
+ * - body[data-idle-left]: the idle-timeout warning (#idle-warning) shows
+ *   data-idle-warn seconds before the session ends, counting down; "Stay signed
+ *   in" posts to data-idle-keepalive. Every answer's X-Session-Idle-Left header
+ *   (htmx fragments too) restarts the count.
+ * - #restored-form (JSON): what was typed into a form sent after the session had
+ *   ended (billing_site/common/session_ui.py) goes back into that form.
+ * - Every table sits in a .table-scroll region (wrapped here when the template did
+ *   not): a narrow window scrolls the table, never the page (WCAG 1.4.10); the
+ *   region is named after the table's caption or heading and takes the focus
+ *   (tabindex=0, so the keyboard can scroll it) only while it does scroll.
+ * - After an htmx swap the title starts "Error: " while the page shows an error
+ *   summary or a field in error (full pages get it from the server).
  */
 (function () {
   "use strict";
 
   var ACTIVE = "is-active";
 
-  function resultsFor(input) {
-    var box = document.getElementById(input.getAttribute("aria-controls"));
-    return box ? Array.prototype.slice.call(box.querySelectorAll("[data-result]")) : [];
+  // Comboboxes: an input[role=combobox] whose aria-controls names a listbox of
+  // [role=option]s (the account search, the pay screen's account boxes). The focus
+  // stays in the input; Down/Up move aria-activedescendant, Enter takes the option
+  // (a click on it), Escape clears the choice, then closes the list.
+  function listboxOf(input) {
+    return document.getElementById(input.getAttribute("aria-controls") || "");
+  }
+
+  function optionsOf(input) {
+    var box = listboxOf(input);
+    if (!box || box.hidden) return [];
+    return Array.prototype.slice.call(box.querySelectorAll('[role="option"]'));
   }
 
   function activeIndex(items) {
@@ -43,13 +66,15 @@
     }
   }
 
-  function openResult(item) {
-    var link = item.querySelector("a[href]");
-    if (link) window.location.assign(link.href);
+  function syncExpanded(input) {
+    var items = optionsOf(input);
+    input.setAttribute("aria-expanded", items.length ? "true" : "false");
+    var chosen = input.getAttribute("aria-activedescendant");
+    if (chosen && !document.getElementById(chosen)) input.removeAttribute("aria-activedescendant");
   }
 
-  function onSearchKey(event, input) {
-    var items = resultsFor(input);
+  function onComboKey(event, input) {
+    var items = optionsOf(input);
     var index = activeIndex(items);
     if (event.key === "ArrowDown" || event.key === "ArrowUp") {
       if (!items.length) return;
@@ -59,30 +84,39 @@
       highlight(input, items, Math.max(0, Math.min(items.length - 1, next)));
     } else if (event.key === "Enter" && index >= 0) {
       event.preventDefault();
-      openResult(items[index]);
-    } else if (event.key === "Escape" && index >= 0) {
+      items[index].click();
+    } else if (event.key === "Escape" && items.length) {
       event.preventDefault();
-      highlight(input, items, -1);
+      if (index >= 0) {
+        highlight(input, items, -1);
+      } else {
+        listboxOf(input).hidden = true;
+        syncExpanded(input);
+      }
     }
+  }
+
+  function openResult(item) {
+    var href = item.getAttribute("data-href");
+    if (href) window.location.assign(href);
   }
 
   document.addEventListener("keydown", function (event) {
     var target = event.target;
     if (!(target instanceof HTMLElement)) return;
-    if (target.hasAttribute("data-account-search")) {
-      onSearchKey(event, target);
-    } else if (target.hasAttribute("data-no-submit") && event.key === "Enter") {
+    if (target.getAttribute("role") === "combobox" && target.hasAttribute("aria-controls")) {
+      onComboKey(event, target);
+    }
+    if (target.hasAttribute("data-no-submit") && event.key === "Enter") {
       event.preventDefault();
     }
   });
 
-  // New results replace the old ones: nothing is highlighted until an arrow key.
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var box = event.detail && event.detail.target;
-    if (!box || !box.id) return;
-    document.querySelectorAll('[aria-controls="' + box.id + '"]').forEach(function (input) {
+  // New matches replace the old ones: nothing is chosen until an arrow key.
+  document.addEventListener("htmx:afterSwap", function () {
+    document.querySelectorAll('[role="combobox"][aria-controls]').forEach(function (input) {
       input.removeAttribute("aria-activedescendant");
-      input.setAttribute("aria-expanded", resultsFor(input).length ? "true" : "false");
+      syncExpanded(input);
     });
   });
 
@@ -99,12 +133,12 @@
     }
   });
 
-  // Clicking anywhere on a result row opens it.
+  // Clicking a search match (or Enter on the chosen one) opens its account.
   document.addEventListener("click", function (event) {
     var target = event.target;
     if (!(target instanceof Element)) return;
     var row = target.closest("[data-result]");
-    if (row && !target.closest("a")) openResult(row);
+    if (row) openResult(row);
     var fill = target.closest("[data-fill-input]");
     if (fill) fillIn(fill);
   });
@@ -154,5 +188,140 @@
     var invalid = document.querySelector('[aria-invalid="true"]');
     var first = invalid || document.querySelector("[data-focus-first]");
     if (first) first.focus();
+  });
+  // ---- idle-timeout warning -------------------------------------------------
+  var idle = { timer: null, tick: null, endsAt: 0 };
+
+  function idleBox() {
+    return document.getElementById("idle-warning");
+  }
+
+  function idleRestart(secondsLeft) {
+    var box = idleBox();
+    if (!box || !(secondsLeft >= 0)) return;
+    var warn = parseInt(document.body.getAttribute("data-idle-warn"), 10) || 60;
+    window.clearTimeout(idle.timer);
+    window.clearInterval(idle.tick);
+    idle.endsAt = Date.now() + secondsLeft * 1000;
+    box.hidden = true;
+    idle.timer = window.setTimeout(idleWarn, Math.max(0, secondsLeft - warn) * 1000);
+  }
+
+  function idleWarn() {
+    var box = idleBox();
+    var active = document.activeElement;
+    box.hidden = false;
+    box.querySelector("[data-idle-stay]").focus();
+    idle.returnTo = active;
+    idleCount();
+    idle.tick = window.setInterval(idleCount, 1000);
+  }
+
+  function idleCount() {
+    var box = idleBox();
+    var left = Math.max(0, Math.round((idle.endsAt - Date.now()) / 1000));
+    box.querySelector("[data-idle-count]").textContent = String(left);
+    if (left > 0) return;
+    window.clearInterval(idle.tick);
+    box.querySelector("[data-idle-text]").hidden = true;
+    box.querySelector("[data-idle-ended]").hidden = false;
+    box.querySelector("[data-idle-stay]").hidden = true;
+  }
+
+  function stayIn() {
+    var url = document.body.getAttribute("data-idle-keepalive");
+    var csrf = JSON.parse(document.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"];
+    fetch(url, { method: "POST", headers: { "X-CSRFToken": csrf }, credentials: "same-origin" })
+      .then(function (r) { return r.ok && !r.redirected ? r.json() : null; })
+      .then(function (data) {
+        if (!data) { idle.endsAt = Date.now(); idleCount(); return; }
+        idleRestart(data.left);
+        if (idle.returnTo && idle.returnTo.focus) idle.returnTo.focus();
+      });
+  }
+
+  document.addEventListener("click", function (event) {
+    if (event.target instanceof Element && event.target.closest("[data-idle-stay]")) stayIn();
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    var xhr = event.detail && event.detail.xhr;
+    var left = xhr && xhr.getResponseHeader("X-Session-Idle-Left");
+    if (left !== null && left !== undefined && left !== "") idleRestart(parseInt(left, 10));
+  });
+
+  // ---- a form sent after the session ended comes back filled in -------------
+  function restoreForm() {
+    var data = document.getElementById("restored-form");
+    var notice = document.getElementById("restored-form-notice");
+    if (!data || !notice) return;
+    var values = JSON.parse(data.textContent);
+    var path = notice.getAttribute("data-restore-action");
+    var forms = Array.prototype.filter.call(document.forms, function (form) {
+      return form.method.toLowerCase() === "post" && new URL(form.action, window.location.href).pathname === path;
+    });
+    var form = forms[0];
+    if (!form) return;
+    Object.keys(values).forEach(function (name) {
+      var wanted = values[name];
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (el.name !== name || el.type === "hidden" || el.type === "file" || el.type === "password") return;
+        if (el.type === "checkbox" || el.type === "radio") {
+          el.checked = wanted.indexOf(el.value) >= 0;
+        } else if (el.tagName === "SELECT" && el.multiple) {
+          Array.prototype.forEach.call(el.options, function (o) { o.selected = wanted.indexOf(o.value) >= 0; });
+        } else if (el.tagName !== "BUTTON") {
+          el.value = wanted[0] || "";
+          el.dispatchEvent(new Event("input", { bubbles: true }));
+        }
+      });
+    });
+    refreshPanels();
+  }
+
+  // ---- the page title says "Error:" while a swapped-in form shows errors ----
+  function markTitle() {
+    var wrong = document.querySelector('[data-error-summary], [aria-invalid="true"]');
+    var title = document.title.replace(/^Error: /, "");
+    document.title = wrong ? "Error: " + title : title;
+  }
+  document.addEventListener("htmx:afterSettle", markTitle);
+
+  // ---- wide tables scroll in their own labelled region ----------------------
+  function tableName(table) {
+    var caption = table.querySelector("caption");
+    if (caption) return caption.textContent.trim();
+    if (table.getAttribute("aria-label")) return table.getAttribute("aria-label");
+    var heading = null;
+    var all = document.querySelectorAll("h1, h2, h3");
+    for (var i = 0; i < all.length; i++) {
+      if (all[i].compareDocumentPosition(table) & Node.DOCUMENT_POSITION_FOLLOWING) heading = all[i];
+    }
+    return (heading ? heading.textContent.trim() + ", " : "") + "table";
+  }
+
+  function wrapTables() {
+    document.querySelectorAll("main table").forEach(function (table) {
+      if (table.closest(".table-scroll")) return;
+      var region = document.createElement("div");
+      region.className = "table-scroll";
+      region.setAttribute("role", "region");
+      region.setAttribute("aria-label", tableName(table));
+      table.parentNode.insertBefore(region, table);
+      region.appendChild(table);
+    });
+    document.querySelectorAll(".table-scroll").forEach(function (region) {
+      if (region.scrollWidth > region.clientWidth + 1) region.setAttribute("tabindex", "0");
+      else if (!region.hasAttribute("data-always-focusable")) region.removeAttribute("tabindex");
+    });
+  }
+  document.addEventListener("htmx:afterSettle", wrapTables);
+  window.addEventListener("resize", wrapTables);
+
+  document.addEventListener("DOMContentLoaded", function () {
+    wrapTables();
+    restoreForm();
+    var left = document.body.getAttribute("data-idle-left");
+    if (left !== null) idleRestart(parseInt(left, 10));
   });
 })();

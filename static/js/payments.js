@@ -4,9 +4,10 @@
  *   never submits: it splits the scan, looks the account up and moves to the amount.
  * - .pay-lookup panels: when an account is found and its amount is empty, the
  *   amount due is filled in (the clerk can change it).
- * - [data-pay-pick]: choosing a search match looks the account up; ArrowDown from
- *   the account box reaches the matches, ArrowUp/ArrowDown move between them.
- * - [data-pay-form]: live totals (applied, tendered, change due).
+ * - [data-pay-pick]: taking a match (a click, or Enter on the option chosen with
+ *   Down/Up in the account box: the combobox in app.js) looks the account up.
+ * - [data-pay-form]: live totals (applied, tendered, change due), rewritten only when
+ *   a value changes; "Change due" is announced ([data-change-status]) after a pause.
  * - [data-count]: running total of a count by denomination.
  * - form[data-enter-moves] (drawer counts): Enter in a field moves to the next
  *   field instead of submitting; only the button submits. A reflex Enter after
@@ -42,7 +43,7 @@
   }
 
   function onAccountEnter(event, input) {
-    if (event.key !== "Enter") return;
+    if (event.key !== "Enter" || event.defaultPrevented) return;  // a match taken (app.js)
     event.preventDefault();
     var row = input.getAttribute("data-pay-account");
     var amount = amountFor(row);
@@ -53,26 +54,6 @@
     }
     lookUp(input);
     if (amount) amount.focus();
-  }
-
-  function picksFor(row) {
-    return Array.prototype.slice.call(document.querySelectorAll("#lookup-" + row + " [data-pay-pick]"));
-  }
-
-  // Arrow keys: from an account box down into its matches, and between them.
-  function onArrow(event, target) {
-    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
-    var down = event.key === "ArrowDown";
-    if (target.hasAttribute("data-pay-account")) {
-      var first = picksFor(target.getAttribute("data-pay-account"))[0];
-      if (down && first) { event.preventDefault(); first.focus(); }
-      return;
-    }
-    if (!target.hasAttribute("data-pay-pick")) return;
-    var input = document.getElementById(target.getAttribute("data-fill-input"));
-    var picks = picksFor(input ? input.getAttribute("data-pay-account") : "");
-    var next = picks[picks.indexOf(target) + (down ? 1 : -1)] || (down ? null : input);
-    if (next) { event.preventDefault(); next.focus(); }
   }
 
   function onCountEnter(event, target) {
@@ -92,7 +73,6 @@
     if (!(target instanceof HTMLElement)) return;
     onCountEnter(event, target);
     if (target.hasAttribute("data-pay-account")) onAccountEnter(event, target);
-    onArrow(event, target);
   });
 
   document.addEventListener("click", function (event) {
@@ -161,16 +141,36 @@
     return total;
   }
 
+  // Rewrite a total only when its value changes: each rewrite of a live region is
+  // read out, and typing "20.00" must not announce five times.
+  function setText(el, text) {
+    if (!el || el.textContent === text) return false;
+    el.textContent = text;
+    return true;
+  }
+
+  // "Change due $5.00" is announced once the clerk stops typing for a moment.
+  var changeTimer = null;
+  function announceChange(form, change) {
+    var status = form.querySelector("[data-change-status]");
+    if (!status) return;
+    window.clearTimeout(changeTimer);
+    changeTimer = window.setTimeout(function () {
+      setText(status, "Change due " + dollars(change));
+    }, 700);
+  }
+
   function refreshTotals() {
     document.querySelectorAll("[data-pay-form]").forEach(function (form) {
       var applied = sumOf(form, "[data-pay-applied], [data-pay-applied-wrap] input");
       var tendered = sumOf(form, "#id_cash_amount, #id_check_amount, #id_mo_amount, #id_card_amount");
       var cash = sumOf(form, "#id_cash_amount");
       var change = Math.min(Math.max(tendered - applied, 0), cash);
-      var set = function (sel, v) { var el = form.querySelector(sel); if (el) el.textContent = dollars(v); };
-      set("[data-total-applied]", applied);
-      set("[data-total-tendered]", tendered);
-      set("[data-total-change]", change);
+      setText(form.querySelector("[data-total-applied]"), dollars(applied));
+      setText(form.querySelector("[data-total-tendered]"), dollars(tendered));
+      if (setText(form.querySelector("[data-total-change]"), dollars(change))) {
+        announceChange(form, change);
+      }
     });
     document.querySelectorAll("[data-count]").forEach(function (box) {
       var total = 0;
@@ -182,7 +182,7 @@
         total += Math.round(parseFloat(el.getAttribute("data-denomination")) * 100) * parseInt(text, 10);
       });
       var out = box.querySelector("[data-count-total]");
-      if (out) out.textContent = unreadable ? "count whole pieces" : dollars(total);
+      setText(out, unreadable ? "count whole pieces" : dollars(total));
     });
   }
 
