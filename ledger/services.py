@@ -237,7 +237,7 @@ def post_payment(
     check_amount(amount, what="Payment")
     if not memo.strip():
         raise PostingRefused("Every transaction needs a memo saying why.")
-    params = [account.pk, amount, memo, source, acting_user.pk]
+    params: list[int | Decimal | str] = [account.pk, amount, memo, source, acting_user.pk]
     if transaction.get_connection().in_atomic_block:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(_PAYMENT_CALL, params)
