@@ -212,7 +212,7 @@ def payment_lines(
 
 _PAYMENT_CALL = (
     "SELECT status, transaction_id, created_at, business_date"
-    " FROM ledger_post_payment(%s, %s, %s, %s, %s)"
+    " FROM ledger_post_payment(%s::bigint, %s::numeric, %s::text, %s::text, %s::integer)"
 )
 
 

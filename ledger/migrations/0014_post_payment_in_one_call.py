@@ -29,22 +29,30 @@ append-only, open amounts kept, and the once-per-commit checks.
 from django.db import migrations
 
 FORWARD = r"""
-CREATE FUNCTION ledger_allocate(p_amount numeric, p_services bigint[], p_owed numeric[])
-RETURNS TABLE (service_id bigint, paid numeric) LANGUAGE sql STABLE AS $$
-    -- Services by payment order (1 first), each paid what it owes while money is left;
-    -- services owing nothing are skipped. The same rule as ledger.allocation.allocate.
-    SELECT o.service_id, least(o.owed, p_amount - o.before)
-    FROM (
-        SELECT v.service_id, v.owed, s.payment_order,
-               coalesce(sum(v.owed) OVER (ORDER BY s.payment_order
-                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
-        FROM unnest(p_services, p_owed) AS v(service_id, owed)
-        JOIN ledger_service s ON s.id = v.service_id
-        WHERE v.owed > 0
-    ) o
-    WHERE p_amount - o.before > 0
-    ORDER BY o.payment_order
-$$;
+CREATE FUNCTION ledger_allocate(
+    p_amount numeric, p_services bigint[], p_owed numeric[],
+    OUT services bigint[], OUT paid numeric[]
+) LANGUAGE plpgsql STABLE AS $$
+-- Services by payment order (1 first), each paid what it owes while money is left;
+-- services owing nothing are skipped. The rule of ledger.allocation.allocate.
+DECLARE ids bigint[]; owed numeric[]; remaining numeric := p_amount; part numeric;
+BEGIN
+    SELECT array_agg(v.service_id ORDER BY s.payment_order),
+           array_agg(v.owed ORDER BY s.payment_order)
+    INTO ids, owed
+    FROM unnest(p_services, p_owed) AS v(service_id, owed)
+    JOIN ledger_service s ON s.id = v.service_id;
+    services := '{}';
+    paid := '{}';
+    FOR i IN 1 .. coalesce(array_length(ids, 1), 0) LOOP
+        EXIT WHEN remaining <= 0;
+        CONTINUE WHEN owed[i] <= 0;
+        part := least(owed[i], remaining);
+        services := services || ids[i];
+        paid := paid || part;
+        remaining := remaining - part;
+    END LOOP;
+END $$;
 
 CREATE FUNCTION ledger_post_payment(
     p_account bigint, p_amount numeric, p_memo text, p_source text, p_user integer,
@@ -87,10 +95,11 @@ BEGIN
         RETURN;
     END IF;
 
-    SELECT array_agg(a.service_id ORDER BY a.n), array_agg(a.paid ORDER BY a.n)
-    INTO paid_svc, paid
-    FROM ledger_allocate(p_amount, svc, owed) WITH ORDINALITY AS a(service_id, paid, n);
-    excess := p_amount - coalesce((SELECT sum(x) FROM unnest(paid) AS x), 0);
+    SELECT a.services, a.paid INTO paid_svc, paid FROM ledger_allocate(p_amount, svc, owed) AS a;
+    excess := p_amount;
+    FOR i IN 1 .. coalesce(array_length(paid, 1), 0) LOOP
+        excess := excess - paid[i];
+    END LOOP;
 
     INSERT INTO ledger_journaltransaction
         (business_date, kind, memo, source, created_by_id, reversal_of_id)
