@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from accounts.choices import FlagKind
@@ -28,7 +28,15 @@ from .choices import (
     PaymentStatus,
     TenderKind,
 )
-from .models import Closeout, Drawer, Payment, RemittanceBatch, RemittanceItem, Tender
+from .models import (
+    Closeout,
+    Drawer,
+    Payment,
+    PaymentLine,
+    RemittanceBatch,
+    RemittanceItem,
+    Tender,
+)
 
 
 @dataclass
@@ -170,10 +178,13 @@ def payment_for_receipt(pk: int) -> Payment:
     Each account line gets ``balance_after``: the account's balance right after
     this payment posted, read from the balance history row naming its
     transaction (so a reprint next month still shows what the customer was told).
+    The lines come with their accounts, customers and misc items in one query
+    (the counter reads this after every payment).
     """
+    lines_with = PaymentLine.objects.select_related("account__customer", "misc_item")
     payment: Payment = get_object_or_404(
         Payment.objects.select_related("drawer", "taken_by", "voided_by").prefetch_related(
-            "tenders", "lines__account__customer", "lines__misc_item", "returned"
+            "tenders", Prefetch("lines", queryset=lines_with), "returned"
         ),
         pk=pk,
     )
