@@ -277,7 +277,8 @@ def test_it_allocates_in_sql_by_the_rule_of_python(db, owed, amount):
     parts, excess = allocate(amount, by_pk, chart.values())
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT service_id, paid FROM ledger_allocate(%s, %s::bigint[], %s::numeric[])",
+            "SELECT u.service_id, u.paid FROM ledger_allocate(%s, %s::bigint[], %s::numeric[]) a,"
+            " unnest(a.services, a.paid) WITH ORDINALITY AS u(service_id, paid, n) ORDER BY u.n",
             [amount, list(by_pk), list(by_pk.values())],
         )
         in_sql = cursor.fetchall()
