@@ -58,6 +58,7 @@ __all__ = [
     "post_charges_bulk",
     "post_charges_in_chunks",
     "post_payment",
+    "post_payment_by_writer",
     "queue_charges",
     "refresh_planner_statistics",
     "reverse_part",
@@ -211,7 +212,12 @@ def payment_lines(
     return lines
 
 
-@transaction.atomic
+_PAYMENT_CALL = (
+    "SELECT status, transaction_id, created_at, business_date"
+    " FROM ledger_post_payment(%s::bigint, %s::numeric, %s::text, %s::text, %s::integer)"
+)
+
+
 def post_payment(
     *,
     account: Account,
@@ -220,7 +226,61 @@ def post_payment(
     acting_user: User,
     source: str = "",
 ) -> JournalTransaction:
-    """Post a payment to pooled cash, allocated to the account by payment order."""
+    """Post a payment to pooled cash, allocated to the account by payment order.
+
+    One call of the database function ``ledger_post_payment`` (migration 0014)
+    does the whole posting: lock, open amounts, allocation, journal rows,
+    balance and history row. Outside a transaction that one statement is its
+    own database transaction (one round trip, checks at its commit); inside
+    one it runs under a savepoint. An account not in its resting shape (which
+    the ledger's own postings never leave) is posted through ``LedgerWriter``.
+    """
+    require_perm(acting_user, "ledger.post_transaction")
+    check_amount(amount, what="Payment")
+    if not memo.strip():
+        raise PostingRefused("Every transaction needs a memo saying why.")
+    params: list[int | Decimal | str] = [account.pk, amount, memo, source, acting_user.pk]
+    if transaction.get_connection().in_atomic_block:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_PAYMENT_CALL, params)
+            status, pk, created_at, day = cursor.fetchone()
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(_PAYMENT_CALL, params)
+            status, pk, created_at, day = cursor.fetchone()
+    if status == "unsettled":
+        return post_payment_by_writer(
+            account=account, amount=amount, memo=memo, acting_user=acting_user, source=source
+        )
+    if status != "posted":
+        raise PostingRefused(status)
+    txn = JournalTransaction(
+        pk=pk,
+        business_date=day,
+        kind=TransactionKind.PAYMENT,
+        memo=memo[:500],
+        source=source[:100],
+        created_by=acting_user,
+        created_at=created_at,
+    )
+    txn._state.adding = False
+    txn._state.db = connection.alias
+    return txn
+
+
+@transaction.atomic
+def post_payment_by_writer(
+    *,
+    account: Account,
+    amount: Decimal,
+    memo: str,
+    acting_user: User,
+    source: str = "",
+) -> JournalTransaction:
+    """:func:`post_payment` through ``LedgerWriter`` (credit settled first if need be).
+
+    The same rows as the database function; tests post both ways and compare.
+    """
     writer = writer_for(acting_user)
     (locked,) = writer.lock([account])
     lines = payment_lines(writer, locked, amount, writer.chart.gl(GLRole.CASH))

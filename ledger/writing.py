@@ -111,12 +111,25 @@ WITH ids AS MATERIALIZED (
 SELECT id, created_at FROM txn ORDER BY id"""
 
 
+# The arrays of numbers and ids, sent as PostgreSQL array literals: psycopg's
+# client-side list adaptation took about 0.1 s per 80,000-line array of a bill
+# run's chunk, joining the strings about a seventh of that.
+_NUMERIC = ("reversals", "e_ord", "e_gl", "e_amount", "e_account", "e_service", "e_deposit")
+_NUMERIC += ("b_account", "b_balance", "h_account", "h_ord", "h_balance")
+
+
+def _literal(values: list[Any]) -> str:
+    """``{1,NULL,-38.12}``: ints and Decimals print as PostgreSQL reads them."""
+    return "{" + ",".join("NULL" if v is None else str(v) for v in values) + "}"
+
+
 def write_flush(
     arrays: FlushArrays, *, user: Any, business_date: date
 ) -> list[tuple[int, datetime]]:
     """Send one flush; returns (id, created_at) of each transaction in posting order."""
     params = {
         **arrays.__dict__,
+        **{name: _literal(getattr(arrays, name)) for name in _NUMERIC},
         "n": len(arrays.kinds),
         "day": business_date,
         "user": user.pk,
