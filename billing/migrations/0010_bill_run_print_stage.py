@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("billing", "0006_bill_cancel"),
+        ("billing", "0009_misc_fees_and_budget_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
