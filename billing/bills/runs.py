@@ -23,7 +23,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -46,7 +46,7 @@ from ledger.services import AccountCharges, post_charges_bulk
 from ..calendar import due_date
 from ..choices import BillRunStatus, BillStatus
 from ..models import Bill, BillingCycle, BillLine, BillRun, RouteStop, ServiceAgreement
-from .calculate import CannotBill, Draft, draft_bill
+from .calculate import CannotBill, Draft, draft_bills
 
 RUN = "billing.add_billrun"
 POST = "billing.post_billrun"
@@ -101,8 +101,12 @@ def _enqueue(task_pk: int) -> None:
 
 def run_account_ids(run: BillRun) -> list[int]:
     """The accounts a run bills: on a route of its cycle, with an agreement in its period."""
+    return list(_run_accounts(run))
+
+
+def _run_accounts(run: BillRun):  # type: ignore[no-untyped-def]
     on_cycle = RouteStop.objects.filter(route__cycle_id=run.cycle_id).values("account_id")
-    return list(
+    return (
         ServiceAgreement.objects.filter(account_id__in=on_cycle, start_date__lte=run.period_end)
         .exclude(end_date__lt=run.period_start)
         .order_by("account_id")
@@ -111,11 +115,19 @@ def run_account_ids(run: BillRun) -> list[int]:
     )
 
 
+def _share_lock(run_pk: int) -> BillRun:
+    """The run, locked against Post and Recalculate but not against other chunk workers."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {BillRun._meta.db_table} WHERE id = %s FOR SHARE", [run_pk])
+    return BillRun.objects.get(pk=run_pk)
+
+
 def bill_run_calculate_chunk(*, task: LongTask, number: int, acting_user: User) -> ChunkResult:
     """Draft bills (or errors) for chunk ``number`` of the run's accounts."""
     require_perm(acting_user, RUN)
-    run = BillRun.objects.select_for_update().get(pk=int(task.subject_id))
-    ids = run_account_ids(run)[number * task.chunk_size : (number + 1) * task.chunk_size]
+    run = _share_lock(int(task.subject_id))
+    size = task.chunk_size
+    ids = list(_run_accounts(run)[number * size : (number + 1) * size])
     errors = _calculate(run, ids)
     return ChunkResult(done=len(ids), errors=errors)
 
@@ -138,15 +150,16 @@ def _calculate(run: BillRun, account_ids: Sequence[int]) -> list[ItemError]:
     bills: list[Bill] = []
     drafts: list[Draft | None] = []
     errors: list[ItemError] = []
+    found = draft_bills(account_ids, start=run.period_start, end=run.period_end)
     for account_id in account_ids:
+        draft: Draft | None = None
         try:
-            draft: Draft | None = draft_bill(
-                account_id=account_id, start=run.period_start, end=run.period_end
-            )
-            assert draft is not None
-            refuse_credits(draft)
+            result = found[account_id]
+            if isinstance(result, CannotBill):
+                raise result
+            refuse_credits(result)
+            draft = result
         except CannotBill as refused:
-            draft = None
             errors.append(ItemError(f"account {numbers[account_id]}", str(refused)))
         bills.append(new_bill(run, account_id, draft, since[account_id], errors))
         drafts.append(draft)
