@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -94,9 +95,11 @@ def _start_calculate(run: BillRun, acting_user: User) -> LongTask:
 
 
 def _enqueue(task_pk: int) -> None:
+    """Enqueue the task once per worker that should share it (``BILLING_RUN_WORKERS``)."""
     from ..tasks import bill_run_task  # the task module registers these kinds
 
-    bill_run_task.enqueue(task_pk)
+    for _worker in range(max(1, settings.BILLING_RUN_WORKERS)):
+        bill_run_task.enqueue(task_pk)
 
 
 def run_account_ids(run: BillRun) -> list[int]:
@@ -316,6 +319,7 @@ def bill_run_post(
     locked.confirmed_total = total  # type: ignore[assignment]
     locked.errors_excluded = exclude_errors
     locked.save()
+    _number_bills(locked)
     task = start_long_task(
         kind=POST_TASK, subject=locked, total=_postable(locked).count(), chunk_size=CHUNK,
         label=f"Post {locked}"[:200], view_permission="billing.view_billrun",
@@ -323,6 +327,29 @@ def bill_run_post(
     )  # fmt: skip
     transaction.on_commit(lambda: _enqueue(task.pk))
     return task
+
+
+def _number_bills(run: BillRun) -> None:
+    """Give every bill the run will post its number now, one gap-free block in key order.
+
+    Taken with the run's move to Posting (same transaction), so the Post chunks need
+    not queue on the number counter and can commit side by side; every numbered bill
+    is posted by the task (it resumes until done), so the block has no gaps.
+    """
+    ids = list(
+        run.bills.filter(status=BillStatus.DRAFT, number__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not ids:
+        return
+    numbers = next_numbers(BILL_NUMBERS, len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Bill._meta.db_table} AS b SET number = v.n "
+            "FROM unnest(%s::bigint[], %s::bigint[]) AS v(id, n) WHERE b.id = v.id",
+            [ids, list(numbers)],
+        )
 
 
 def _refuse_post(run: BillRun, exclude_errors: bool) -> None:
@@ -363,7 +390,7 @@ def _postable(run: BillRun):  # type: ignore[no-untyped-def]
 def bill_run_post_chunk(*, task: LongTask, number: int, acting_user: User) -> ChunkResult:
     """Post chunk ``number`` of the run's bills: all of it or none (the runner's transaction)."""
     require_perm(acting_user, POST, "ledger.post_transaction")
-    run = BillRun.objects.select_for_update().get(pk=int(task.subject_id))
+    run = _share_lock(int(task.subject_id))
     chunk = list(_postable(run)[number * task.chunk_size : (number + 1) * task.chunk_size])
     todo = [b for b in chunk if b.status == BillStatus.DRAFT]
     if todo:
@@ -379,7 +406,8 @@ def post_bills(bills: list[Bill], acting_user: User) -> None:
     lines = defaultdict(list)
     for line in BillLine.objects.filter(bill__in=bills).order_by("bill_id", "position"):
         lines[line.bill_id].append(line)
-    numbers = next_numbers(BILL_NUMBERS, len(bills))
+    numbered = [b.number for b in bills if b.number is not None]
+    numbers = numbered if len(numbered) == len(bills) else next_numbers(BILL_NUMBERS, len(bills))
     number_of = {b.pk: n for b, n in zip(bills, numbers, strict=True)}
     charged = [b for b in bills if any(t > ZERO for t in service_totals(lines[b.pk]).values())]
     services = Service.objects.in_bulk({line.service_id for b in charged for line in lines[b.pk]})
