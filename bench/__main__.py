@@ -3,7 +3,8 @@
 A benchmark is any module of this package with a ``main() -> Result`` other than
 the helpers; the issue's two come first, the rest in name order. Each runs in a
 process of its own, because each points Django at a database of its own before
-set-up. Progress goes to stderr; stdout carries only the BENCH lines. Exits
+set-up (one module may print several lines). Progress goes to stderr; stdout carries
+only the BENCH lines. Exits
 non-zero if any benchmark failed.
 """
 
@@ -29,7 +30,7 @@ def benchmarks() -> list[str]:
     return [name for name in FIRST if name in found] + sorted(found - set(FIRST))
 
 
-def run(name: str) -> str | None:
+def run(name: str) -> list[str] | None:
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-W", "ignore", "-m", f"bench.{name}"],
@@ -43,7 +44,7 @@ def run(name: str) -> str | None:
         print(f"[bench] {name} FAILED after {seconds:.0f} s", file=sys.stderr)
         return None
     print(f"[bench] {name} took {seconds:.0f} s", file=sys.stderr)
-    return lines[-1]
+    return lines  # most benchmarks print one line; bill_run prints two
 
 
 def main(names: list[str]) -> int:
@@ -58,7 +59,7 @@ def main(names: list[str]) -> int:
         if line is None:
             failed += 1
         else:
-            print(line, flush=True)
+            print("\n".join(line), flush=True)
     return 1 if failed else 0
 
 

@@ -47,6 +47,7 @@ from ledger.services import AccountCharges, post_charges_bulk
 from ..calendar import due_date
 from ..choices import BillRunStatus, BillStatus
 from ..models import Bill, BillingCycle, BillLine, BillRun, RouteStop, ServiceAgreement
+from .bulk import copy_instances, update_instances
 from .calculate import CannotBill, Draft, draft_bills
 
 RUN = "billing.add_billrun"
@@ -166,12 +167,23 @@ def _calculate(run: BillRun, account_ids: Sequence[int]) -> list[ItemError]:
             errors.append(ItemError(f"account {numbers[account_id]}", str(refused)))
         bills.append(new_bill(run, account_id, draft, since[account_id], errors))
         drafts.append(draft)
-    Bill.objects.bulk_create(bills)
-    BillLine.objects.bulk_create(
-        line
-        for bill, draft in zip(bills, drafts, strict=True)
-        if draft is not None
-        for line in bill_lines(bill, draft)
+    copy_instances(Bill, bills)
+    ids = dict(
+        Bill.objects.filter(run=run, account_id__in=account_ids)
+        .exclude(status=BillStatus.CANCELLED)
+        .values_list("account_id", "pk")
+    )
+    for bill in bills:
+        bill.pk = ids[bill.account_id]
+        bill._state.adding = False
+    copy_instances(
+        BillLine,
+        [
+            line
+            for bill, draft in zip(bills, drafts, strict=True)
+            if draft is not None
+            for line in bill_lines(bill, draft)
+        ],
     )
     return errors
 
@@ -434,8 +446,8 @@ def post_bills(bills: list[Bill], acting_user: User) -> None:
         bill.amount_due = balance[bill.account_id]
         for line in lines[bill.pk]:
             line.journal_entry_id = entry_of.get((txn.pk, line.service_id)) if txn else None
-    BillLine.objects.bulk_update([x for b in bills for x in lines[b.pk]], ["journal_entry"])
-    Bill.objects.bulk_update(
+    update_instances([x for b in bills for x in lines[b.pk]], ["journal_entry"])
+    update_instances(
         bills,
         ["number", "transaction", "posted_at", "status", "previous_balance", "payments",
          "adjustments", "amount_due"],
