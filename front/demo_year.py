@@ -51,7 +51,7 @@ from accounts.models import Account
 from billing import demo as billing_demo
 from billing.bills import corrections, runs
 from billing.choices import BillRunStatus, BillStatus, CancelReason
-from billing.models import Bill, BillingCycle, BillRun
+from billing.models import Bill, BillingCycle, BillRun, RouteStop
 from billing_site.common.models import LongTask
 from billing_site.common.tasks import run_long_task
 from front import demo
@@ -150,6 +150,7 @@ class DemoYear:
         self.months = cycle_months(today)
         self.stats: dict[str, int] = defaultdict(int)
         self.bounced: set[tuple[int, int]] = set()
+        self.cycle_of: dict[int, int] = {}
 
     # -- the calendar ---------------------------------------------------------------
 
@@ -236,7 +237,13 @@ class DemoYear:
         if cm.index not in ESTIMATED_MONTHS:
             return frozenset()
         rng = random.Random(f"{self.seed}-{cm.cycle.code}-{cm.index}")
-        ours = sorted(pk for pk, plan in self.plans.items() if plan.bills[cm.index])
+        if not self.cycle_of:
+            self.cycle_of = dict(RouteStop.objects.values_list("account_id", "route__cycle_id"))
+        ours = sorted(
+            pk
+            for pk, plan in self.plans.items()
+            if plan.bills[cm.index] and self.cycle_of.get(pk) == cm.cycle.pk
+        )
         count = max(1, len(ours) // 100) if len(ours) >= 5 else 0
         missed = frozenset(rng.sample(ours, min(count, len(ours))))
         second_visit = business_on_or_after(cm.bill_date + timedelta(days=5))

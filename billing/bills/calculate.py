@@ -28,7 +28,6 @@ The query count does not grow with the number of accounts or agreements.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -231,15 +230,21 @@ def _determinants(
     start: date,
     end: date,
 ) -> tuple[Determinants, bool]:
-    """As ``selectors.determinants_for`` for the agreement's part of the period, then an
-    estimate where the agreement's own use is missing."""
+    """As ``selectors.determinants_for`` for the agreement's part of the period, with an
+    estimate wherever a metered service has no closing read: the agreement's own use
+    and a use another line is computed on (sewer on the water use) alike. Estimated:
+    whether any use this agreement's lines read was."""
     by_service: dict[str, Decimal] = {}
+    guessed: set[str] = set()
     for other in siblings:
-        found = data.usage(other.premise_id, other.service_id, start, end)
+        found, estimated = _use(data, other, start, end)
         if found is not None:
             by_service[other.service.code] = found
+            if estimated:
+                guessed.add(other.service.code)
+    code = agreement.service.code
     det = Determinants(
-        usage=by_service.get(agreement.service.code),
+        usage=by_service.get(code),
         usage_by_service=by_service,
         winter_average=_winter_average(data, agreement, siblings, end, (end - start).days + 1),
         dwelling_units=agreement.dwelling_units,
@@ -248,15 +253,27 @@ def _determinants(
         carts=agreement.carts,
         flat_quantity=agreement.flat_quantity,
     )
-    if det.usage is not None:
-        return det, False
+    read = {code} | {
+        c.usage_service
+        for v in data.versions.get(agreement.rate_schedule_id, [])
+        for c in v.components
+        if c.usage_service
+    }
+    return det, bool(read & guessed)
+
+
+def _use(
+    data: ChunkData, agreement: ServiceAgreement, start: date, end: date
+) -> tuple[Decimal | None, bool]:
+    """The service's use from its reads, else the estimate (True), else None."""
+    found = data.usage(agreement.premise_id, agreement.service_id, start, end)
+    if found is not None:
+        return found, False
     history = data.history(agreement.premise_id, agreement.service_id, end)
     daily = average_daily_use(history[-12:])
     if daily is None:
-        return det, False  # the engine refuses a metered line without use: the reason
-    use = (daily * ((end - start).days + 1)).quantize(Decimal("0.01"))
-    by_service = {**det.usage_by_service, agreement.service.code: use}
-    return dataclasses.replace(det, usage=use, usage_by_service=by_service), True
+        return None, False  # the engine refuses a metered line without use: the reason
+    return (daily * ((end - start).days + 1)).quantize(Decimal("0.01")), True
 
 
 def _winter_average(
