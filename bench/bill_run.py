@@ -1,6 +1,6 @@
 """bill_run: bills calculated and posted per second for one cycle, four services each.
 
-Builds ``--accounts N`` accounts (``BENCH_BILL_ACCOUNTS``; default 10,000 so that
+Builds ``--accounts N`` accounts (``BENCH_BILL_ACCOUNTS``; default 5,000 so that
 ``make bench`` stays a few minutes; the issue's 100,000 is measured with
 ``python -m bench.bill_run --accounts 100000`` and written in docs/bench.md) on one
 cycle, each with the demo city's four agreements (water on a meter, sewer on the
@@ -42,7 +42,7 @@ from decimal import Decimal
 from bench.common import OUT, Result, log, recreate_database, setup_django
 
 DATABASE = "billing_bench_bill_run"
-ACCOUNTS = int(os.environ.get("BENCH_BILL_ACCOUNTS", "10000"))
+ACCOUNTS = int(os.environ.get("BENCH_BILL_ACCOUNTS", "5000"))
 PERIODS = (
     (date(2026, 10, 1), date(2026, 10, 31), date(2026, 11, 3)),
     (date(2026, 11, 1), date(2026, 11, 30), date(2026, 12, 3)),

@@ -346,9 +346,9 @@ class DemoYear:
         if habit == "autopay":
             return "lockbox", "draft"
         roll = rng.random()
-        if roll < 0.45:
+        if roll < 0.6:
             return "lockbox", "check"
-        if roll < 0.75:
+        if roll < 0.82:
             return "mail", "check"
         return "counter", rng.choice(["cash", "cash", "check", "card"])
 

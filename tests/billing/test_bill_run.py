@@ -321,3 +321,20 @@ def test_it_marks_a_first_bill_when_service_starts_in_the_period(bob, business_d
     assert bill.first_bill and not bill.final_bill
     assert bill.lines.get(code="use").usage == D("6000")
     assert register.proof_register(run).exceptions["first"] == [bill]
+
+
+def test_it_prices_a_chunk_in_the_same_few_queries_however_many_accounts(
+    bob, business_day, django_assert_max_num_queries
+):
+    from django.test.utils import CaptureQueriesContext
+
+    made = accounts(bob, 6)
+    run = calculated(bob)
+    with transaction.atomic(), CaptureQueriesContext(connection) as one:
+        runs._calculate(run, [made[0].pk])
+    assert len(one) <= 20
+    with transaction.atomic(), django_assert_max_num_queries(len(one)):
+        errors = runs._calculate(run, [a.pk for a in made])
+    assert errors == []
+    assert Bill.objects.filter(run=run, status="draft").count() == 6
+    assert BillLine.objects.filter(bill__run=run).count() == 6 * 2
