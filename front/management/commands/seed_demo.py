@@ -37,7 +37,7 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts import services as account_services
 from accounts.choices import AccountStatus
-from accounts.models import Account, AccountNote, Customer, Premise
+from accounts.models import Account, AccountFlag, AccountNote, Customer, Premise
 from accounts.services import ACCOUNT_NUMBER_START, search_document_for
 from billing import demo as billing_demo
 from billing_site.common import roles
@@ -73,7 +73,7 @@ class Command(BaseCommand):
     help = "Load demo users (one per role) and demo accounts with a year of bills and payments."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--accounts", type=int, default=1000, help="how many accounts")
+        parser.add_argument("--accounts", type=int, default=200, help="how many accounts")
         parser.add_argument("--seed", type=int, default=2026, help="same seed, same data")
         parser.add_argument(
             "--batch-size", type=int, default=200, help="accounts opened per transaction"
@@ -372,7 +372,14 @@ class Seeder:
             )
         for kind, text in plan.notes:
             account_services.note_add(account=account, text=text, acting_user=self.clerk, kind=kind)
+        set_already = set(
+            AccountFlag.objects.filter(account=account, cleared_at__isnull=True).values_list(
+                "kind", flat=True
+            )
+        )  # a returned check in the year may have made the account cash-only already
         for kind, reason, days in plan.flags:
+            if kind in set_already:
+                continue
             account_services.flag_set(
                 account=account,
                 kind=kind,
