@@ -26,7 +26,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
 from accounts.models import Account
@@ -110,14 +110,33 @@ def run_account_ids(run: BillRun) -> list[int]:
 
 
 def _run_accounts(run: BillRun):  # type: ignore[no-untyped-def]
-    on_cycle = RouteStop.objects.filter(route__cycle_id=run.cycle_id).values("account_id")
+    """The cycle's route stops in account order, kept when an agreement is in the period.
+
+    One row per account (a stop is one account's) without a DISTINCT, so a chunk's
+    ``OFFSET``/``LIMIT`` walks the stops in index order instead of sorting every
+    agreement of the cycle for each chunk (3 s a chunk at 100,000 accounts)."""
+    active = ServiceAgreement.objects.filter(
+        account_id=OuterRef("account_id"), start_date__lte=run.period_end
+    ).exclude(end_date__lt=run.period_start)
     return (
-        ServiceAgreement.objects.filter(account_id__in=on_cycle, start_date__lte=run.period_end)
-        .exclude(end_date__lt=run.period_start)
+        RouteStop.objects.filter(route__cycle_id=run.cycle_id)
+        .filter(Exists(active))
         .order_by("account_id")
         .values_list("account_id", flat=True)
-        .distinct()
     )
+
+
+# Per process: the account list of a Calculate task, read once by the first chunk this
+# worker does (reading it per chunk cost a scan of the cycle's stops each time).
+_TASK_ACCOUNTS: dict[tuple[int, int, int, object], list[int]] = {}
+
+
+def _task_accounts(task: LongTask, run: BillRun) -> list[int]:
+    key = (task.pk, run.pk, task.total, task.created_at)
+    if key not in _TASK_ACCOUNTS:
+        _TASK_ACCOUNTS.clear()  # one run at a time per worker: keep only the latest
+        _TASK_ACCOUNTS[key] = run_account_ids(run)
+    return _TASK_ACCOUNTS[key]
 
 
 def _share_lock(run_pk: int) -> BillRun:
@@ -132,7 +151,7 @@ def bill_run_calculate_chunk(*, task: LongTask, number: int, acting_user: User) 
     require_perm(acting_user, RUN)
     run = _share_lock(int(task.subject_id))
     size = task.chunk_size
-    ids = list(_run_accounts(run)[number * size : (number + 1) * size])
+    ids = _task_accounts(task, run)[number * size : (number + 1) * size]
     errors = _calculate(run, ids)
     return ChunkResult(done=len(ids), errors=errors)
 
