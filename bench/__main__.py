@@ -3,7 +3,8 @@
 A benchmark is any module of this package with a ``main() -> Result`` other than
 the helpers; the issue's two come first, the rest in name order. Each runs in a
 process of its own, because each points Django at a database of its own before
-set-up. Progress goes to stderr; stdout carries only the BENCH lines. Exits
+set-up (one module may print several lines). Progress goes to stderr; stdout carries
+only the BENCH lines. Exits
 non-zero if any benchmark failed.
 """
 
@@ -29,8 +30,8 @@ def benchmarks() -> list[str]:
     return [name for name in FIRST if name in found] + sorted(found - set(FIRST))
 
 
-def run(name: str) -> str | None:
-    """The module's BENCH lines (one per line), or None when it failed."""
+def run(name: str) -> list[str] | None:
+    """The module's BENCH lines, or None when it failed."""
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-W", "ignore", "-m", f"bench.{name}"],
@@ -44,7 +45,7 @@ def run(name: str) -> str | None:
         print(f"[bench] {name} FAILED after {seconds:.0f} s", file=sys.stderr)
         return None
     print(f"[bench] {name} took {seconds:.0f} s", file=sys.stderr)
-    return "\n".join(lines)  # a module may report more than one figure (bill_pdf, bill_pdf_cpu)
+    return lines  # a module may report more than one figure (bill_run, bill_pdf)
 
 
 def main(names: list[str]) -> int:
@@ -59,7 +60,7 @@ def main(names: list[str]) -> int:
         if line is None:
             failed += 1
         else:
-            print(line, flush=True)
+            print("\n".join(line), flush=True)
     return 1 if failed else 0
 
 

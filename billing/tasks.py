@@ -29,10 +29,16 @@ def read_import(read_import_id: int, user_id: int) -> int:
     return done.stored
 
 
+# Several workers share a run's Calculate and Post (chunks claimed with advisory locks).
 register_long_task(
-    runs.CALCULATE_TASK, chunk=runs.bill_run_calculate_chunk, finish=runs.bill_run_calculate_finish
+    runs.CALCULATE_TASK,
+    chunk=runs.bill_run_calculate_chunk,
+    finish=runs.bill_run_calculate_finish,
+    parallel=True,
 )
-register_long_task(runs.POST_TASK, chunk=runs.bill_run_post_chunk, finish=runs.bill_run_post_finish)
+register_long_task(
+    runs.POST_TASK, chunk=runs.bill_run_post_chunk, finish=runs.bill_run_post_finish, parallel=True
+)
 register_long_task(
     printing.PRINT_TASK,
     chunk=printing.bill_run_print_chunk,

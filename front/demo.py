@@ -318,11 +318,20 @@ def _meter(rng: random.Random, cls: str) -> _Meter:
 
 
 def payment_amount(
-    plan: AccountPlan, *, month: int, balance: Decimal, rng: random.Random
+    plan: AccountPlan,
+    *,
+    month: int,
+    balance: Decimal,
+    rng: random.Random,
+    bill: Decimal | None = None,
 ) -> Decimal:
-    """What ``plan``'s customer pays after month ``month``'s bill (ZERO: nothing)."""
+    """What ``plan``'s customer pays after month ``month``'s bill (ZERO: nothing).
+
+    ``bill``: the new charges of the real bill (the demo year's bill runs); without
+    it, the plan's own estimate of the month's bill."""
     habit, owed = plan.habit, max(balance, ZERO)
-    bill = sum(plan.bills[month].values(), ZERO)
+    if bill is None:
+        bill = sum(plan.bills[month].values(), ZERO)
     if month >= plan.stops_paying:
         return ZERO
     if habit == "autopay":

@@ -22,6 +22,19 @@ How it works (the design every long job follows: imports, bill runs, notices):
   words (``last_error``) and a retry resumes at that chunk. Lost database
   connections are retried with back-off instead (a restart is not a failure).
 
+Parallel kinds (``register_long_task(..., parallel=True)``, the bill run's stages):
+several workers share one task. The first to claim holds the lease as above; a worker
+that finds the task already running with a live lease *helps*: it does chunks too.
+A chunk is claimed with ``pg_try_advisory_xact_lock(task, chunk)`` inside the chunk's
+own transaction (the advisory-lock form of ``SELECT ... FOR UPDATE SKIP LOCKED``: a
+chunk being done elsewhere is skipped, not waited for), and the task row is locked only
+for the closing counter update, so chunks of one task commit side by side. A helper
+stops when no free chunk is left; the lease holder waits for the helpers' last chunks
+and finishes the task. A helper killed mid-chunk rolls back alone and its advisory
+lock goes with its connection, so the chunk is done again by whoever comes next; a
+dead lease holder is resumed as above. The chunk row (unique per task and number) is
+still what makes a chunk done once.
+
 A kind of task is registered once (``register_long_task``) with its chunk
 function ``chunk(*, task, number, acting_user) -> ChunkResult``; chunk ``number``
 covers items ``number * chunk_size`` up to the next chunk, in an order the kind
@@ -96,6 +109,7 @@ class LongTaskKind:
     chunk: ChunkFunction
     finish: FinishFunction | None = None
     prepare: PrepareFunction | None = None
+    parallel: bool = False
 
 
 _KINDS: dict[str, LongTaskKind] = {}
@@ -107,6 +121,7 @@ def register_long_task(
     chunk: ChunkFunction,
     finish: FinishFunction | None = None,
     prepare: PrepareFunction | None = None,
+    parallel: bool = False,
 ) -> LongTaskKind:
     """Make ``name`` runnable; call it at import of the app's ``tasks`` module.
 
@@ -114,8 +129,15 @@ def register_long_task(
     that must not hold one open (laying out PDFs). It must be safe to run again for
     the same chunk (a worker may die after it and before the chunk commits): it
     keeps what it made where the chunk can find it, and skips what is already there.
+
+    ``parallel``: several workers may do this kind's chunks at once (see the module's
+    docstring); its chunks must not lock anything another chunk of the task needs.
+    A parallel kind has no ``prepare`` (its chunks run under an advisory lock held in
+    the chunk's transaction).
     """
-    kind = LongTaskKind(name=name, chunk=chunk, finish=finish, prepare=prepare)
+    if prepare is not None and parallel:
+        raise ValueError(f"{name}: a parallel long task cannot have a prepare step")
+    kind = LongTaskKind(name=name, chunk=chunk, finish=finish, prepare=prepare, parallel=parallel)
     _KINDS[name] = kind
     return kind
 
@@ -194,15 +216,21 @@ def run_long_task(*, task: LongTask, acting_user: User | None = None, worker: st
     worker = worker or worker_name()
     kind = _KINDS[task.kind]
     if not _with_db_retry(lambda: _claim(task.pk, worker, acting_user)):
+        if kind.parallel and _can_help(task.pk):
+            _help(task.pk, kind, worker)
         return LongTask.objects.get(pk=task.pk)
     try:
-        while (number := _with_db_retry(lambda: _next_chunk(task.pk))) is not None:
-            if STOP.is_set():
-                _with_db_retry(lambda: _release(task.pk, worker))
+        if kind.parallel:
+            if not _parallel_chunks(task.pk, kind, worker, owner=True):
                 return LongTask.objects.get(pk=task.pk)
-            if kind.prepare is not None:
-                _with_db_retry(lambda n=number: _prepare(task.pk, n, kind, worker))  # type: ignore[misc]
-            _with_db_retry(lambda n=number: _run_chunk(task.pk, n, kind, worker))  # type: ignore[misc]
+        else:
+            while (number := _with_db_retry(lambda: _next_chunk(task.pk))) is not None:
+                if STOP.is_set():
+                    _with_db_retry(lambda: _release(task.pk, worker))
+                    return LongTask.objects.get(pk=task.pk)
+                if kind.prepare is not None:
+                    _with_db_retry(lambda n=number: _prepare(task.pk, n, kind, worker))  # type: ignore[misc]
+                _with_db_retry(lambda n=number: _run_chunk(task.pk, n, kind, worker))  # type: ignore[misc]
         _with_db_retry(lambda: _finish(task.pk, kind, worker))
     except TaskLost:
         logger.warning("Long task %s was taken over by another worker; %s stops", task.pk, worker)
@@ -212,6 +240,123 @@ def run_long_task(*, task: LongTask, acting_user: User | None = None, worker: st
         _fail(task.pk, worker, error)
         raise
     return LongTask.objects.get(pk=task.pk)
+
+
+# -- parallel kinds -----------------------------------------------------------
+
+HELP_WAIT_SECONDS = 0.1
+
+
+def _can_help(task_pk: int) -> bool:
+    """True once the task runs under a live lease (waits out a claim in flight)."""
+    for _attempt in range(50):
+        task = LongTask.objects.get(pk=task_pk)
+        if task.status == LongTaskStatus.RUNNING:
+            return not task.lease_expired
+        if task.status != LongTaskStatus.QUEUED:
+            return False
+        time.sleep(HELP_WAIT_SECONDS)  # another worker is claiming it right now
+    return False
+
+
+def _help(task_pk: int, kind: LongTaskKind, worker: str) -> None:
+    try:
+        _parallel_chunks(task_pk, kind, worker, owner=False)
+    except TaskLost:
+        pass  # the task failed or ended elsewhere: nothing left to help with
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as error:
+        _fail_running(task_pk, error)
+        raise
+
+
+def _parallel_chunks(task_pk: int, kind: LongTaskKind, worker: str, *, owner: bool) -> bool:
+    """Do free chunks until none is left; the owner also waits for the helpers' last ones.
+
+    False when the worker was asked to stop (the owner then hands the task on)."""
+    while True:
+        todo = _with_db_retry(lambda: _chunks_to_do(task_pk))
+        if not todo:
+            return True
+        progressed = False
+        for number in todo:
+            if STOP.is_set():
+                if owner:
+                    _with_db_retry(lambda: _release(task_pk, worker))
+                return False
+            ran = _with_db_retry(
+                lambda n=number: _run_parallel_chunk(task_pk, n, kind, worker, owner)  # type: ignore[misc]
+            )
+            progressed = progressed or ran
+        if not progressed:
+            if not owner:
+                return True  # every chunk left is in someone else's hands
+            _with_db_retry(lambda: _renew_lease(task_pk, worker))
+            time.sleep(HELP_WAIT_SECONDS)
+
+
+def _chunks_to_do(task_pk: int) -> list[int]:
+    task = LongTask.objects.get(pk=task_pk)
+    done = set(task.chunks.values_list("number", flat=True))
+    return [n for n in range(task.chunk_count) if n not in done]
+
+
+@transaction.atomic
+def _run_parallel_chunk(
+    task_pk: int, number: int, kind: LongTaskKind, worker: str, owner: bool
+) -> bool:
+    """One chunk if it is free (nobody else on it, not done); False when it is not."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s, %s)", [_lock_key(task_pk), number])
+        (free,) = cursor.fetchone()
+    if not free:
+        return False
+    task = LongTask.objects.get(pk=task_pk)
+    if task.status != LongTaskStatus.RUNNING or (owner and task.lease_owner != worker):
+        raise TaskLost(task_pk)
+    if task.chunks.filter(number=number).exists():
+        return True
+    result = kind.chunk(task=task, number=number, acting_user=task.run_as)
+    LongTaskChunk.objects.create(task=task, number=number, done=result.done, worker=worker)
+    LongTaskItemError.objects.bulk_create(
+        LongTaskItemError(task=task, chunk=number, item=e.item[:100], message=e.message[:500])
+        for e in result.errors
+    )
+    counted = LongTask.objects.filter(pk=task_pk, status=LongTaskStatus.RUNNING)
+    if owner:
+        counted = counted.filter(lease_owner=worker)
+    changes: dict[str, Any] = {"done": F("done") + result.done, "heartbeat_at": timezone.now()}
+    changes["errors"] = F("errors") + len(result.errors)
+    if owner:
+        changes["lease_expires_at"] = _lease_until()
+    if not counted.update(**changes):
+        raise TaskLost(task_pk)
+    return True
+
+
+def _lock_key(task_pk: int) -> int:
+    """The advisory lock's first key: the task's id folded into PostgreSQL's int4."""
+    return task_pk % 2_147_483_647
+
+
+def _renew_lease(task_pk: int, worker: str) -> None:
+    if not LongTask.objects.filter(pk=task_pk, lease_owner=worker).update(
+        lease_expires_at=_lease_until(), heartbeat_at=timezone.now()
+    ):
+        raise TaskLost(task_pk)
+
+
+def _fail_running(task_pk: int, error: Exception) -> None:
+    """A helper's chunk raised: the task fails for everyone (a retry resumes at that chunk)."""
+    message = str(error).strip() or type(error).__name__
+    LongTask.objects.filter(pk=task_pk, status=LongTaskStatus.RUNNING).update(
+        status=LongTaskStatus.FAILED,
+        last_error=message[:2000],
+        lease_owner="",
+        lease_expires_at=None,
+        heartbeat_at=timezone.now(),
+    )
 
 
 def _with_db_retry[T](action: Callable[[], T]) -> T:

@@ -256,6 +256,8 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # Bills (docs/bills.md): the proof register's "over the usual" rule, and the city on every bill.
 BILLING_RUN_HIGH_PERCENT = 200
+# Workers that share one bill run's Calculate and Post (one per core of the worker host).
+BILLING_RUN_WORKERS = env_int("BILLING_RUN_WORKERS", 2, minimum=1)
 BILLING_CITY_NAME = "City Utility Billing"
 BILLING_CITY_CONTACT = "Finance counter, City Hall · (555) 010-2000"
 # The city on every receipt (payments/partials/_receipt_body.html): address and phone.

@@ -195,10 +195,11 @@ def test_it_refuses_a_run_while_an_older_run_of_the_cycle_is_unposted(bob, busin
         runs.bill_run_post(run=newer, confirmed_total=D("49.70"), acting_user=bob)
 
 
-def test_it_finishes_a_killed_post_with_each_bill_once(bob, business_day, monkeypatch):
+def test_it_finishes_a_killed_post_with_each_bill_once(bob, business_day, monkeypatch, settings):
     from billing_site.common.models import LongTask
     from billing_site.common.tasks import run_long_task
 
+    settings.BILLING_RUN_WORKERS = 1  # one worker, killed; nobody helps until the resume
     made = accounts(bob, 3)
     monkeypatch.setattr(runs, "CHUNK", 1)
     run = calculated(bob)
@@ -229,6 +230,46 @@ def test_it_finishes_a_killed_post_with_each_bill_once(bob, business_day, monkey
     assert JournalTransaction.objects.filter(kind="charge").count() == 3
     for account in made:
         assert Bill.objects.get(account=account).status == "posted"
+        assert JournalEntry.objects.filter(account=account, amount__gt=0).count() == 1
+    numbers = sorted(Bill.objects.values_list("number", flat=True))
+    assert numbers == list(range(numbers[0], numbers[0] + 3))
+
+
+def test_it_lets_a_second_worker_finish_the_chunks_of_a_killed_one(
+    bob, business_day, monkeypatch, settings
+):
+    from billing_site.common.models import LongTask
+    from billing_site.common.tasks import run_long_task
+
+    settings.BILLING_RUN_WORKERS = 2
+    made = accounts(bob, 3)
+    monkeypatch.setattr(runs, "CHUNK", 1)
+    run = calculated(bob)
+
+    class Killed(BaseException):
+        """kill -9 of the worker holding the lease, in the middle of its second chunk."""
+
+    real = runs.post_charges_bulk
+    calls = {"n": 0}
+
+    def dies_on_second(**kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise Killed
+        return real(**kwargs)
+
+    monkeypatch.setattr(runs, "post_charges_bulk", dies_on_second)
+    runs.bill_run_post(run=run, confirmed_total=runs.run_total(run), acting_user=bob)
+    task = runs.bill_run_long_task(run, runs.POST_TASK)
+    # the helper did the chunks the dead worker had not; finishing is the lease holder's
+    assert task.status == "running" and task.done == 3
+    assert Bill.objects.filter(status="posted").count() == 3
+    LongTask.objects.filter(pk=task.pk).update(lease_expires_at="2000-01-01T00:00:00Z")
+    task = run_long_task(task=LongTask.objects.get(pk=task.pk))
+    assert task.status == "done" and task.done == 3
+    run.refresh_from_db()
+    assert run.status == "posted"
+    for account in made:
         assert JournalEntry.objects.filter(account=account, amount__gt=0).count() == 1
     numbers = sorted(Bill.objects.values_list("number", flat=True))
     assert numbers == list(range(numbers[0], numbers[0] + 3))
@@ -280,3 +321,20 @@ def test_it_marks_a_first_bill_when_service_starts_in_the_period(bob, business_d
     assert bill.first_bill and not bill.final_bill
     assert bill.lines.get(code="use").usage == D("6000")
     assert register.proof_register(run).exceptions["first"] == [bill]
+
+
+def test_it_prices_a_chunk_in_the_same_few_queries_however_many_accounts(
+    bob, business_day, django_assert_max_num_queries
+):
+    from django.test.utils import CaptureQueriesContext
+
+    made = accounts(bob, 6)
+    run = calculated(bob)
+    with transaction.atomic(), CaptureQueriesContext(connection) as one:
+        runs._calculate(run, [made[0].pk])
+    assert len(one) <= 20
+    with transaction.atomic(), django_assert_max_num_queries(len(one)):
+        errors = runs._calculate(run, [a.pk for a in made])
+    assert errors == []
+    assert Bill.objects.filter(run=run, status="draft").count() == 6
+    assert BillLine.objects.filter(bill__run=run).count() == 6 * 2

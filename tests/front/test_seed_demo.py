@@ -1,4 +1,5 @@
-"""seed_demo: one demo user per role, a year of ledger history, and nothing twice."""
+"""seed_demo: one demo user per role, a year that really happened (bill runs, payments,
+closed business days), and nothing twice."""
 
 from __future__ import annotations
 
@@ -16,10 +17,14 @@ from django.utils import timezone
 
 from accounts.choices import AccountClass, AccountStatus
 from accounts.models import Account, AccountFlag, AccountNote, Customer, Premise
-from front import demo
+from billing.choices import BillRunStatus, BillStatus
+from billing.models import Bill, BillRun, MeterRead
+from front import demo, demo_year
 from front.management.commands import seed_demo
 from ledger.choices import TransactionKind
-from ledger.models import JournalEntry, JournalTransaction
+from ledger.models import BusinessDay, JournalEntry, JournalTransaction
+from ledger.selectors import aging_many
+from payments.models import Payment, RemittanceBatch, RemittanceItem, ReturnedPayment
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -53,73 +58,122 @@ def assert_ledger_proves() -> None:
         assert account.balance.amount == sums.get(account.pk, Decimal("0.00")), account.number
 
 
-def test_it_seeds_users_accounts_and_a_year_of_history_once() -> None:
-    first = seed(batch_size=10, workers=2)  # three batches, history posted by two processes
-    after_first = counts()
+def year_counts() -> dict[str, int]:
+    return {
+        **counts(),
+        "bills": Bill.objects.count(),
+        "runs": BillRun.objects.count(),
+        "days": BusinessDay.objects.count(),
+        "reads": MeterRead.objects.count(),
+        "payments": Payment.objects.count(),
+        "batch items": RemittanceItem.objects.count(),
+    }
+
+
+def test_it_lives_a_year_of_bill_runs_payments_and_closed_days_once() -> None:
+    first = seed(batch_size=10)  # three batches of accounts
+    after_first = year_counts()
     second = seed()
 
     assert "Seeded 30 accounts" in first
     assert "already loaded (30 accounts); nothing added" in second
-    assert counts() == after_first
-    assert after_first["accounts"] == 30
+    assert year_counts() == after_first
     for spec in seed_demo.DEMO_USERS:
         assert spec.password in second  # the table is printed again
         request = RequestFactory().post("/login/")
         user = authenticate(request, username=spec.username, password=spec.password)
         assert user is not None, spec.username
         assert list(user.groups.values_list("name", flat=True)) == [spec.role]
-        assert user.is_staff == (spec.username == "admin")
-        assert not user.is_superuser
     assert_ledger_proves()
 
-
-def test_it_leaves_credits_arrears_and_closed_accounts_as_a_counter_sees_them() -> None:
-    seed()
-    months = demo.service_months(timezone.localdate())
-    recent = [f"{month:%B %Y}" for month in months[-2:]]
-
-    assert Account.objects.filter(balance__lt=0).exists()  # overpaid: credit on file
-    overdue = [
-        account
-        for account in Account.objects.filter(balance__gt=0, status=AccountStatus.ACTIVE)
-        if not JournalTransaction.objects.filter(
-            entries__account=account,
-            kind=TransactionKind.PAYMENT,
-            memo__regex="|".join(recent),
-        ).exists()
-    ]
-    assert overdue, "some accounts stopped paying months ago"
-    closed = Account.objects.filter(status=AccountStatus.CLOSED)
-    assert closed.exists()
-    assert all(account.balance.amount == 0 for account in closed)
+    today = timezone.localdate()
+    months = demo.service_months(today)
+    # every service month has its posted bill runs, one per cycle while bill dates passed
+    billed_months = {
+        (b.period_end.year, b.period_end.month)
+        for b in Bill.objects.filter(status=BillStatus.POSTED)
+    }
+    assert {(m.year, m.month) for m in months} <= billed_months
+    assert not BillRun.objects.exclude(status=BillRunStatus.POSTED).exists()
+    # each posting sits in the business day it happened: many days, all closed but today's
+    days = set(JournalTransaction.objects.values_list("business_date", flat=True))
+    payment_days = set(
+        JournalTransaction.objects.filter(kind=TransactionKind.PAYMENT).values_list(
+            "business_date", flat=True
+        )
+    )
+    assert len(payment_days) > 60
+    open_day = BusinessDay.objects.get(status="open")
+    assert days <= set(BusinessDay.objects.values_list("date", flat=True))
+    assert not BusinessDay.objects.filter(status="open").exclude(pk=open_day.pk).exists()
+    for bill in Bill.objects.filter(status=BillStatus.POSTED).select_related("transaction")[:50]:
+        assert bill.transaction is None or bill.transaction.business_date >= bill.period_end
+    # payments came every way: counter drawers, mail batches, lockbox files
+    assert Payment.objects.exists()
+    assert RemittanceBatch.objects.filter(kind="mail", status="posted").exists()
+    assert RemittanceBatch.objects.filter(kind="lockbox").exists()
+    assert ReturnedPayment.objects.exists()  # a few checks bounced
+    # estimated bills rebilled once the actual read came, final bills for movers
+    assert Bill.objects.filter(status=BillStatus.CANCELLED, estimated=True).exists()
+    assert Bill.objects.filter(rebill_of__isnull=False, estimated=False).exists()
+    assert Bill.objects.filter(status=BillStatus.POSTED, final_bill=True).exists()
+    # the aging has real amounts past 30, 60 and 90 days
+    ids = list(Account.objects.values_list("pk", flat=True))
+    totals = {label: Decimal(0) for label in ("current", "31-60", "61-90", "over 90")}
+    for buckets in aging_many(ids, as_of=open_day.date).values():
+        for label, amount in buckets.items():
+            totals[label] += amount
+    assert all(amount > 0 for amount in totals.values()), totals
+    # a counter sees credits, arrears, closed and final accounts
+    assert Account.objects.filter(balance__lt=0).exists()
     assert Account.objects.filter(status=AccountStatus.FINAL).exists()
+    closed = Account.objects.filter(status=AccountStatus.CLOSED)
+    assert all(account.balance.amount == 0 for account in closed)
     master = Account.objects.annotate(subs=Count("sub_accounts")).get(is_master=True)
     assert 3 <= master.subs <= 8
     classes = set(Account.objects.values_list("account_class", flat=True))
     assert {AccountClass.RESIDENTIAL, AccountClass.COMMERCIAL} <= classes
 
 
-def test_it_resumes_an_interrupted_run_without_duplicates(monkeypatch: pytest.MonkeyPatch) -> None:
-    real_post_batch = seed_demo.Seeder.post_batch
+def test_it_resumes_an_interrupted_year_without_duplicates(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_close = demo_year.DemoYear.close
+    calls = {"n": 0}
 
-    def crash_on_second_batch(self: seed_demo.Seeder, batch: range, ids: list[int]) -> int:
-        if batch.start == 10:
+    def power_cut_on_day_90(self: demo_year.DemoYear, day: BusinessDay) -> BusinessDay:
+        calls["n"] += 1
+        if calls["n"] == 90:
             raise RuntimeError("power cut")
-        return real_post_batch(self, batch, ids)
+        return real_close(self, day)
 
-    monkeypatch.setattr(seed_demo.Seeder, "post_batch", crash_on_second_batch)
+    monkeypatch.setattr(demo_year.DemoYear, "close", power_cut_on_day_90)
     with pytest.raises(RuntimeError, match="power cut"):
-        seed(batch_size=10, workers=0)
-    assert Account.objects.count() == 20  # two batches opened, the second without history
-    monkeypatch.setattr(seed_demo.Seeder, "post_batch", real_post_batch)
+        call_command("seed_demo", accounts=12, seed=7, stdout=StringIO())
+    monkeypatch.setattr(demo_year.DemoYear, "close", real_close)
+    stopped_on = BusinessDay.objects.get(status="open").date
 
-    out = seed(batch_size=10, workers=0)
+    out = StringIO()
+    call_command("seed_demo", accounts=12, seed=7, stdout=out)
 
-    assert "Resuming: 20 demo accounts were already opened." in out
-    assert Account.objects.count() == 30
-    assert Customer.objects.count() == len({id(p.customer) for p in plan().accounts})
+    assert "Resuming: 12 demo accounts were already opened." in out.getvalue()
+    assert Account.objects.count() == 12
+    assert BusinessDay.objects.get(status="open").date > stopped_on
+    runs = BillRun.objects.values_list("cycle_id", "period_start")
+    assert len(runs) == len(set(runs))  # each cycle's month billed once
+    assert Bill.objects.filter(
+        transaction__business_date__gt=stopped_on, status=BillStatus.POSTED
+    ).exists()
     assert_ledger_proves()
-    assert "already loaded" in seed(batch_size=10, workers=0)
+    again = year_counts()
+    assert "already loaded" in seed_small()
+    assert year_counts() == again
+
+
+def seed_small() -> str:
+    out = StringIO()
+    call_command("seed_demo", accounts=12, seed=7, stdout=out)
+    return out.getvalue()
 
 
 def plan() -> demo.DemoPlan:

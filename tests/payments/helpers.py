@@ -80,10 +80,17 @@ def payments_url_values(user: Any, account: Account) -> dict[str, int]:
 
     drawer = open_drawer(user)
     payment = pay(user, drawer, account, "5.00")
-    closeout = Closeout.objects.create(
-        business_date=dt.date(2026, 11, 20), closed_by=user, next_date=dt.date(2026, 11, 23)
+    # the demo office (seed_demo) closes out every business day: use its deposit if any
+    deposit = Deposit.objects.select_related("closeout").order_by("-pk").first()
+    closeout = (
+        deposit.closeout
+        if deposit is not None
+        else Closeout.objects.order_by("-pk").first()
+        or Closeout.objects.create(
+            business_date=dt.date(2026, 11, 20), closed_by=user, next_date=dt.date(2026, 11, 23)
+        )
     )
-    deposit = Deposit.objects.create(
+    deposit = deposit or Deposit.objects.create(
         closeout=closeout,
         slip_number=1,
         bank_account="City operating account",

@@ -59,7 +59,7 @@ def table_digests() -> dict[str, str]:
 @pytest.fixture
 def demo() -> dict[str, Any]:
     """The demo office, and a value for every path argument of the urlconf."""
-    call_command("seed_demo", accounts=12, workers=0, batch_size=12, stdout=io.StringIO())
+    call_command("seed_demo", accounts=12, batch_size=12, stdout=io.StringIO())
     assert open_business_day() is not None
     users = {spec.role: User.objects.get(username=spec.username) for spec in DEMO_USERS}
     coordinator, supervisor = users[roles.COORDINATOR], users[roles.SUPERVISOR]
