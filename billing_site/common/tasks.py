@@ -340,13 +340,6 @@ def _lock_key(task_pk: int) -> int:
     return task_pk % 2_147_483_647
 
 
-def _renew_lease(task_pk: int, worker: str) -> None:
-    if not LongTask.objects.filter(pk=task_pk, lease_owner=worker).update(
-        lease_expires_at=_lease_until(), heartbeat_at=timezone.now()
-    ):
-        raise TaskLost(task_pk)
-
-
 def _fail_running(task_pk: int, error: Exception) -> None:
     """A helper's chunk raised: the task fails for everyone (a retry resumes at that chunk)."""
     message = str(error).strip() or type(error).__name__
