@@ -40,7 +40,9 @@ def posted_bill_ids() -> list[int]:
 
     bill_run.ACCOUNTS = BILLS
     user_id, cycle_id = bill_run.prepare()
-    bill_run.bills_per_second(user_id, cycle_id)  # Calculate and Post, as a city would
+    (start, end, bill_date), _ = bill_run.PERIODS
+    # Calculate and Post, as a city would
+    bill_run.bills_per_second(user_id, cycle_id, start, end, bill_date, workers=1)
     from billing.models import Bill
 
     return list(Bill.objects.filter(status="posted").order_by("pk").values_list("pk", flat=True))
