@@ -269,6 +269,13 @@ PATHS: dict[str, Path] = {
         **{"account_text": w.account.number, "amount": D("5.00"), "check_number": "77"}
         | {f: IN_TEXT},
     ),
+    "batch_cancel_reason": lambda w, f: payment_services.batch_cancel(
+        batch=payment_services.batch_create(
+            control_count=1, control_total=D("5.00"), acting_user=w.bob
+        ),
+        reason=IN_TEXT,
+        acting_user=w.bob,
+    ),
     "lockbox_row": lambda w, f: payment_services.lockbox_import(
         file_name="monday.csv", data=_lockbox(f), acting_user=w.bob
     ),
@@ -335,6 +342,7 @@ TYPED: dict[str, tuple[str, str]] = {
     "payments.PaymentLine.description": ("misc_description", "description"),
     "payments.Tender.reference": ("tender_reference", "check_number"),
     "payments.RemittanceBatch.file_name": ("lockbox_file_name", "file"),
+    "payments.RemittanceBatch.cancel_reason": ("batch_cancel_reason", "reason"),
     "payments.RemittanceItem.account_text": ("lockbox_row", "account"),
     "payments.RemittanceItem.check_number": ("lockbox_row", "check_number"),
     "payments.RemittanceItem.remitter": ("lockbox_row", "remitter"),
