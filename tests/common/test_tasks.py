@@ -258,7 +258,7 @@ def _prepare(*, task: LongTask, number: int, acting_user: object) -> None:
 tasks.register_long_task(PREPARED, chunk=_count_chunk, prepare=_prepare)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_it_prepares_each_chunk_outside_a_transaction_before_it_runs(bob) -> None:
     prepared.clear()
     task = tasks.start_long_task(
