@@ -36,6 +36,7 @@ from .bill_messages import bill_messages
 from .choices import BillStatus
 from .models import Bill, MeterRead
 from .scanline import scanline
+from .selectors import one_time_charges_for_bill
 from .stub_barcode import code128_svg
 from .usage_chart import chart_bars, usage_history
 
@@ -72,6 +73,7 @@ def bill_context(*, bill_pk: int) -> dict[str, Any]:
         "usage_units": reads[0].meter.get_units_display() if reads else "",
         "messages": messages[bill.account_id],
         "budget_amount": getattr(bill, "budget_amount", None),
+        "one_time_charges": list(one_time_charges_for_bill(bill)),
         "city_name": settings.BILLING_CITY_NAME,
         "city_contact": settings.BILLING_CITY_CONTACT,
     }  # fmt: skip

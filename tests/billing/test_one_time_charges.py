@@ -4,11 +4,14 @@ next bill as its own line."""
 
 from __future__ import annotations
 
+import io
 from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from pypdf import PdfReader
 
+from billing.bill_pdf import bill_pdf
 from billing.models import MiscFee, OneTimeCharge
 from billing.services.one_time import (
     one_time_charge_approve,
@@ -115,3 +118,15 @@ def test_it_shows_the_charge_on_the_next_bill_as_its_own_line(client, bob, busin
     client.force_login(bob)
     body = client.get(f"/billing/bills/{bill.pk}/").content.decode()
     assert 'id="bill-one-time-charges"' in body and "Damaged padlock" in body and "$35.00" in body
+
+
+def test_it_prints_the_charge_on_the_bill_pdf_inside_other_changes(bob, business_day):
+    (account,) = accounts(bob, 1)
+    post_one_time_charge(
+        account=account, fee=fee("damaged-padlock"), reason="Lock cut", acting_user=bob
+    )
+    bill = posted(bob, calculated(bob)).bills.get()
+    reader = PdfReader(io.BytesIO(bill_pdf(bill=bill, acting_user=bob)))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "one-time charge: Damaged padlock (Lock cut)" in text
+    assert "$35.00" in text and "$84.70" in text
