@@ -5,7 +5,7 @@ Data: ``ACCOUNTS`` accounts (``BENCH_LATE_FEE_ACCOUNTS``; 10,000 in ``make bench
 issue's 100,000 takes long to build today), one water-and-sewer bill each due on one date,
 four in five paid in full. Measured: a late-fee run for that due date, both long tasks
 (Calculate: the proof list of every bill due that day; Post: accounts locked, the past due
-recomputed, the fees posted through ``ledger.services.post_charges_bulk``), as fees posted
+recomputed, the fees queued on one ``LedgerWriter`` and flushed), as fees posted
 over the seconds of both stages. Baseline: pgbench's tpcb-like TPS on the same server in
 the same run (``bench.ledger_posting.pgbench_tps``). Unit ``fees_per_s``; target >= 1.
 """
