@@ -129,9 +129,12 @@ def newer_charges(bills: list[Bill]) -> dict[int, dict[int, Decimal]]:
         .values_list("account_id", "service_id", "transaction_id", "amount")
     )  # fmt: skip
     out: dict[int, dict[int, Decimal]] = {b.pk: {} for b in bills}
+    by_account: dict[int, list[Bill]] = defaultdict(list)
+    for b in bills:
+        by_account[b.account_id].append(b)
     for account_id, service_id, txn, amount in rows:
-        for b in bills:
-            if b.account_id == account_id and txn > (b.transaction_id or 0):
+        for b in by_account[account_id]:
+            if txn > (b.transaction_id or 0):
                 out[b.pk][service_id] = out[b.pk].get(service_id, ZERO) + amount
     return out
 
@@ -179,11 +182,20 @@ def _already_posted(bills: list[Bill], due_date: date) -> set[tuple[int, int]]:
     )  # fmt: skip
 
 
-def assess(rule: LateFeeRule | None, past_due: Decimal, run: LateFeeRun) -> tuple[Decimal, str]:
+GraceDays = dict[tuple[date, int, str], date]
+
+
+def assess(
+    rule: LateFeeRule | None, past_due: Decimal, run: LateFeeRun, grace: GraceDays | None = None
+) -> tuple[Decimal, str]:
     """The fee on one bill's service, or zero and why not."""
     if rule is None:
         return ZERO, "No late-fee rule for this service and class"
-    last_day = days_after(run.due_date, rule.grace_days, rule.grace_kind)
+    key = (run.due_date, rule.grace_days, rule.grace_kind)
+    grace = {} if grace is None else grace  # a chunk passes one: one answer per rule
+    if key not in grace:
+        grace[key] = days_after(*key)
+    last_day = grace[key]
     if run.run_date <= last_day:
         return ZERO, f"In grace until {last_day:%b %-d, %Y}"
     if past_due <= ZERO:
@@ -196,6 +208,7 @@ def assess(rule: LateFeeRule | None, past_due: Decimal, run: LateFeeRun) -> tupl
 
 def late_fee_calculate_chunk(*, task: LongTask, number: int, acting_user: User) -> ChunkResult:
     run = LateFeeRun.objects.get(pk=int(task.subject_id))
+    grace: GraceDays = {}
     size = task.chunk_size
     bills = list(
         _bills_due(run.due_date)
@@ -210,7 +223,8 @@ def late_fee_calculate_chunk(*, task: LongTask, number: int, acting_user: User) 
         for service_id, amount in past_due[b.pk].items():
             if amount <= ZERO:
                 continue
-            fee, reason = assess(rules.for_(service_id, b.account.account_class), amount, run)
+            rule = rules.for_(service_id, b.account.account_class)
+            fee, reason = assess(rule, amount, run, grace)
             status = LineStatus.PROPOSED if fee else LineStatus.EXCLUDED
             if (b.account_id, service_id) in posted:
                 fee, status, reason = ZERO, LineStatus.EXCLUDED, "Already charged for this date"
@@ -251,6 +265,7 @@ def late_fee_post_chunk(*, task: LongTask, number: int, acting_user: User) -> Ch
     """Chunk n of the lines proposed when posting began (pk order; a posted or dropped
     line keeps its place: the chunk is the n-th slice of the run's lines not excluded)."""
     run = LateFeeRun.objects.get(pk=int(task.subject_id))
+    grace: GraceDays = {}
     size = task.chunk_size
     lines = list(
         run.lines.exclude(status=LineStatus.EXCLUDED)
@@ -269,7 +284,7 @@ def late_fee_post_chunk(*, task: LongTask, number: int, acting_user: User) -> Ch
     kept: list[LateFeeLine] = []
     for ln in todo:
         now = past_due[ln.bill_id].get(ln.service_id, ZERO)
-        fee, reason = assess(rules.for_(ln.service_id, ln.account.account_class), now, run)
+        fee, reason = assess(rules.for_(ln.service_id, ln.account.account_class), now, run, grace)
         if not fee:
             ln.status, ln.fee, ln.past_due, ln.reason = LineStatus.DROPPED, ZERO, now, reason
             ln.save(update_fields=["status", "fee", "past_due", "reason"])
