@@ -20,7 +20,7 @@ from accounts.models import Account
 from billing.models import Meter, MeterInstall, ReadException, RouteStop
 from billing_site.common.cards import refuse_card_numbers
 from billing_site.common.numbering import next_number, next_numbers
-from billing_site.common.roles import FIELD_TECHNICIAN, require_perm
+from billing_site.common.roles import FIELD_TECHNICIAN, acting_with, require_perm
 
 from . import effects
 from .choices import NEEDS_READING, OrderKind, OrderStatus, Origin, Priority
@@ -32,6 +32,19 @@ WORK = "service_orders.work_serviceorder"
 CANCEL = "service_orders.cancel_serviceorder"
 CANCEL_COLLECTIONS = "service_orders.cancel_collections_order"
 SEQUENCE = "service_order"
+# What the completion effects' own services check. Completing an order implies them for
+# that completion only (``roles.acting_with``); the technician role never holds them.
+EFFECT_PERMS = (
+    "billing.post_billrun",
+    "billing.change_serviceagreement",
+    "billing.add_meterread",
+    "billing.add_meterinstall",
+    "billing.change_meterinstall",
+    "billing.add_onetimecharge",
+    "accounts.change_account",
+    "ledger.manage_deposits",
+    "ledger.post_transaction",
+)
 COUNTER_KINDS = (OrderKind.START, OrderKind.STOP)
 
 
@@ -266,7 +279,8 @@ def order_complete(
     locked.reading, locked.new_reading = reading, new_reading  # type: ignore[assignment]
     if accuracy is not None:
         locked.accuracy_low, locked.accuracy_medium, locked.accuracy_high = accuracy
-    outcome, follow_up = effects.complete(order=locked, acting_user=acting_user)
+    with acting_with(acting_user, EFFECT_PERMS):
+        outcome, follow_up = effects.complete(order=locked, acting_user=acting_user)
     if follow_up is not None:
         later = follow_up_create(of=locked, kind=follow_up, notes=outcome, acting_user=acting_user)
         outcome += f" Order {later.number} ({later.get_kind_display().lower()}) created."

@@ -2,9 +2,8 @@
 
 Clerks take start and stop orders at the counter and may cancel the ones they took;
 coordinators and supervisors also dispatch and cancel a disconnect collections ordered;
-field technicians work their own orders. Completing an order does its effect as the
-technician (the final bill, a deposit applied, fees, reads), so the technician role also
-holds the permissions those services check; auditors read."""
+field technicians work their own orders (the effects of a completion run with the
+permissions ``service_orders.services.EFFECT_PERMS`` for that call only); auditors read."""
 
 from decimal import Decimal
 
@@ -27,24 +26,10 @@ ROLE_PERMS = {
     roles.AUDITOR: VIEW,
     roles.ADMINISTRATOR: [],
 }
-# What the completion effects check, held by the technician who completes the order.
-EFFECT_PERMS = {
-    "billing": [
-        ("billrun", "post_billrun"),
-        ("serviceagreement", "change_serviceagreement"),
-        ("meterinstall", "add_meterinstall"),
-        ("meterinstall", "change_meterinstall"),
-        ("onetimecharge", "add_onetimecharge"),
-    ],
-    "accounts": [("account", "change_account")],
-    "ledger": [("depositheld", "manage_deposits"), ("journaltransaction", "post_transaction")],
-}
 
 
 def forwards(apps, schema_editor):
     roles.grant(apps, "service_orders", ROLE_PERMS)
-    for app_label, perms in EFFECT_PERMS.items():
-        roles.grant(apps, app_label, {roles.FIELD_TECHNICIAN: perms})
     MiscFee = apps.get_model("billing", "MiscFee")
     restore = MiscFee.objects.filter(code="after-hours-restore").first()
     if restore is None:

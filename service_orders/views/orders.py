@@ -61,15 +61,15 @@ def _stops_at(order: ServiceOrder) -> object:
 
 
 @permission_required(VIEW, raise_exception=True)
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    order = order_for_user(pk, request.user)
+def detail(request: HttpRequest, order_pk: int) -> HttpResponse:
+    order = order_for_user(order_pk, request.user)
     return render(request, "service_orders/detail.html", _context(request, order))
 
 
 @require_POST
 @permission_required(services.WORK, raise_exception=True)
-def start(request: HttpRequest, pk: int) -> HttpResponse:
-    order = order_for_user(pk, request.user)
+def start(request: HttpRequest, order_pk: int) -> HttpResponse:
+    order = order_for_user(order_pk, request.user)
     try:
         services.order_start(order=order, acting_user=request.user)
     except ValidationError as refused:
@@ -79,8 +79,8 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @permission_required(services.WORK, raise_exception=True)
-def complete(request: HttpRequest, pk: int) -> HttpResponse:
-    order = order_for_user(pk, request.user)
+def complete(request: HttpRequest, order_pk: int) -> HttpResponse:
+    order = order_for_user(order_pk, request.user)
     if order.technician_id != request.user.pk:
         raise PermissionDenied("This order is another technician's.")
     form = _complete_form(request, order)
@@ -109,8 +109,8 @@ def complete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @permission_required(services.CANCEL, raise_exception=True)
-def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    order = order_for_user(pk, request.user)
+def cancel(request: HttpRequest, order_pk: int) -> HttpResponse:
+    order = order_for_user(order_pk, request.user)
     form = CancelForm(request.POST if request.method == "POST" else None)
     if order.origin == Origin.COLLECTIONS and not request.user.has_perm(
         services.CANCEL_COLLECTIONS
@@ -144,8 +144,8 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required(VIEW, raise_exception=True)
-def work_order_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    order = order_for_user(pk, request.user)
+def work_order_pdf(request: HttpRequest, order_pk: int) -> HttpResponse:
+    order = order_for_user(order_pk, request.user)
     context = {
         "order": order, "what_to_do": WHAT_TO_DO[order.kind],
         "reads": selectors.last_reads(order.meter_id), "printed_at": timezone.now(),
@@ -156,7 +156,8 @@ def work_order_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @permission_required("service_orders.view_order_photo", raise_exception=True)
-def photo(request: HttpRequest, pk: int) -> HttpResponse:
+def photo(request: HttpRequest, photo_pk: int) -> HttpResponse:
+    pk = photo_pk
     try:
         picture = OrderPhoto.objects.get(pk=pk)
     except OrderPhoto.DoesNotExist:

@@ -59,8 +59,8 @@ def test_it_shows_a_technician_only_their_own_orders(bob, dave, business_day):
     page = c.get(reverse("service_orders:mine"))
     assert str(mine.number).encode() in page.content
     assert str(theirs.number).encode() not in page.content
-    assert c.get(reverse("service_orders:detail", args=[theirs.pk])).status_code == 404
-    assert c.get(reverse("service_orders:work_order_pdf", args=[theirs.pk])).status_code == 404
+    assert c.get(reverse("service_orders:detail", args=[theirs.pk])).status_code == 403
+    assert c.get(reverse("service_orders:work_order_pdf", args=[theirs.pk])).status_code == 403
 
 
 def test_it_shows_the_technician_no_balance(bob, dave, business_day):
@@ -145,7 +145,7 @@ def test_it_refuses_another_technician_completing(bob, dave, business_day):
     order = _order(bob, dave, kind="notice")
     page = _client(other).post(reverse("service_orders:complete", args=[order.pk]),
                                {"result_code": "delivered"})  # fmt: skip
-    assert page.status_code == 404
+    assert page.status_code == 403
     assert ServiceOrder.objects.get(pk=order.pk).status == "in_progress"
 
 
@@ -160,7 +160,7 @@ def test_it_stores_a_photo_and_serves_it_only_to_who_may_see_it(bob, dave, busin
     assert got.status_code == 200 and got["Content-Type"] == "image/png"
     assert got["X-Content-Type-Options"] == "nosniff"
     other = make_user("tina", "Field technician")
-    assert _client(other).get(reverse("service_orders:photo", args=[stored.pk])).status_code == 404
+    assert _client(other).get(reverse("service_orders:photo", args=[stored.pk])).status_code == 403
 
 
 @pytest.mark.parametrize(
