@@ -74,7 +74,7 @@ def start(request: HttpRequest, order_pk: int) -> HttpResponse:
         services.order_start(order=order, acting_user=request.user)
     except ValidationError as refused:
         messages.error(request, " ".join(refused.messages))
-    return redirect("service_orders:detail", pk=order.pk)
+    return redirect("service_orders:detail", order_pk=order.pk)
 
 
 @require_http_methods(["GET", "POST"])
