@@ -80,7 +80,7 @@ def prepare() -> Any:
                 technician=techs[i % TECHNICIANS] if i % 10 else None,
                 status="assigned" if i % 10 else "open",
                 route_sequence=i,
-            )  # fmt: skip
+            )
             for i, pk in enumerate(ids)
         )
     log(f"dispatch_board: {ORDERS:,} open orders over {TECHNICIANS} technicians")
