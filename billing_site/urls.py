@@ -26,6 +26,7 @@ urlpatterns = [
     path("ledger/", include("ledger.urls")),
     path("payments/", include("payments.urls")),
     path("collections/", include("collections_app.urls")),
+    path("service-orders/", include("service_orders.urls")),
     path("tasks/", include("billing_site.common.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -16,6 +16,8 @@ effect when the stamp is next bumped (``bump_roles_version()``) or on a new logi
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
@@ -141,3 +143,27 @@ def connect_role_signals() -> None:
         post_save.connect(_bump, sender=model, dispatch_uid=f"roles-save-{model.__name__}")
         post_delete.connect(_bump, sender=model, dispatch_uid=f"roles-delete-{model.__name__}")
     post_migrate.connect(_bump, dispatch_uid="roles-migrate")
+
+
+# -- one service acting for another ---------------------------------------------
+
+
+@contextmanager
+def acting_with(user: Any, perms: Iterable[str]) -> Iterator[None]:
+    """Let ``user`` hold ``perms`` for the calls inside the block only.
+
+    For a service whose own permission implies the permissions of the services it
+    calls (completing a stop order posts the final bill): the technician may complete
+    the order, and so, for that completion only, record the final read and post the
+    bill, with history naming the technician. The role itself never holds them, so
+    the pages of those services stay refused.
+    """
+    if not user.is_active:
+        raise PermissionDenied("You do not have permission to do that.")
+    user.get_all_permissions()  # fill Django's per-object cache first
+    before = set(user._perm_cache)
+    user._perm_cache = before | set(perms)
+    try:
+        yield
+    finally:
+        user._perm_cache = before

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "adjustments",
     "payments",
     "collections_app",
+    "service_orders",
     "front",
 ]
 

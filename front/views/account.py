@@ -33,6 +33,7 @@ from ledger.selectors import (
     open_by_service,
 )
 from payments.selectors import receipts_for_transactions
+from service_orders import selectors as service_order_selectors
 
 NOTES_SHOWN = 200
 REFUNDS_SHOWN = 20
@@ -70,6 +71,8 @@ def account_page(request: HttpRequest, pk: int) -> HttpResponse:
         context["refunds"] = list(refunds_of_account(account)[:REFUNDS_SHOWN])
     if request.user.has_perm("billing.view_serviceagreement"):
         context.update(billing_selectors.account_panel(account.pk, account.premise_id))
+    if request.user.has_perm("service_orders.view_serviceorder"):
+        context["service_orders"] = service_order_selectors.open_orders_of_account(account.pk)
     return render(request, "front/account.html", context)
 
 

@@ -26,6 +26,7 @@ from tests.factories import make_account, make_user, service
 from tests.ledger.gl_helpers import gl_url_values
 from tests.payments.helpers import payments_url_values
 from tests.payments.url_values import batch_url_values
+from tests.service_orders.url_values import service_order_url_values
 
 CLERK, COORD, SUP, TECH, AUDIT, ADMIN = (
     roles.CLERK,
@@ -168,6 +169,17 @@ ALLOWED: dict[str, set[str]] = {
     "billing:run_print": MAINTAINERS,  # POST-only
     "billing:run_print_pdf": MAINTAINERS,  # the print shop's file: every customer's bill
     "billing:run_print_csv": MAINTAINERS,
+    "service_orders:board": MAINTAINERS,
+    "service_orders:mine": {TECH},
+    "service_orders:detail": {CLERK, COORD, SUP, AUDIT},  # a technician: only own orders
+    "service_orders:start": {TECH},  # POST-only
+    "service_orders:complete": set(),  # only the assigned technician (403 for the others)
+    "service_orders:cancel": {CLERK, COORD, SUP},
+    "service_orders:work_order_pdf": {CLERK, COORD, SUP, AUDIT},
+    "service_orders:photo": {CLERK, COORD, SUP, AUDIT},
+    "service_orders:route_sheet": MAINTAINERS,
+    "service_orders:counter_order": {CLERK, COORD, SUP},
+    "service_orders:disconnect_orders": MAINTAINERS,  # POST-only
 }
 PUBLIC = {"login"}
 # POST-only: sign-out (covered by the login tests) and "stay signed in"
@@ -205,6 +217,7 @@ def url_values(bob, carol, business_day) -> dict[str, int]:
     flag = account_services.flag_set(
         account=master, kind=FlagKind.CASH_ONLY, reason="Two returned checks", acting_user=bob
     )
+    collections = collections_url_values(bob, carol, sub)
     return {
         "pk": master.pk,
         "flag_pk": flag.pk,
@@ -214,8 +227,9 @@ def url_values(bob, carol, business_day) -> dict[str, int]:
         **adjustments_url_values(bob, carol, sub),
         **billing_url_values(bob, sub),
         **bill_url_values(bob),
-        **collections_url_values(bob, carol, sub),
+        **collections,
         **refund_url_values(bob, carol),
+        **service_order_url_values(bob, sub, collections["notice_pk"]),
         **gl_url_values(carol),  # closes the open day: last
     }
 
