@@ -55,3 +55,13 @@ class LetterKind(models.TextChoices):
     REFUND = "refund", "Refund"
     REFERRAL = "referral", "Collection referral"
     GENERAL = "general", "General"
+
+
+class PlanStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a supervisor's override"
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+    DEFAULTED = "defaulted", "Defaulted"
+    CANCELLED = "cancelled", "Cancelled"
+    REJECTED = "rejected", "Override refused"
+    WITHDRAWN = "withdrawn", "Withdrawn"

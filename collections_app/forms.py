@@ -83,3 +83,27 @@ class OwnerForm(CardSafeForm):
         if data.get("owner_name") and not (data.get("owner_line1") and data.get("owner_city")):
             self.add_error("owner_line1", "Give the owner's mailing address.")
         return data
+
+
+class PlanForm(CardSafeForm):
+    amount = forms.DecimalField(label="Amount of the plan", max_digits=12, decimal_places=2)
+    down_payment = forms.DecimalField(label="Down payment", max_digits=12, decimal_places=2)
+    months = forms.IntegerField(label="Monthly installments", min_value=1, max_value=60)
+    first_due = forms.DateField(
+        label="First installment due", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    override_reason = forms.CharField(
+        label="Override reason (only if a rule is broken)",
+        max_length=500,
+        required=False,
+        help_text="A supervisor other than you must approve a plan that breaks a rule.",
+    )
+
+
+class PlanDecideForm(CardSafeForm):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    note = forms.CharField(label="Note or reason", max_length=500, required=False)
+
+
+class PlanCancelForm(CardSafeForm):
+    reason = forms.CharField(label="Why the plan is cancelled", max_length=500)

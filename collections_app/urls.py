@@ -5,6 +5,7 @@ from django.urls import path
 from . import views
 from .views import late_fees as late_fee_views
 from .views import notices as notice_views
+from .views import plans as plan_views
 
 app_name = "collections"
 
@@ -29,4 +30,7 @@ urlpatterns = [
         notice_views.notice_combined_pdf,
         name="notice_letters",
     ),
+    path("plans/", plan_views.plan_list, name="plans"),
+    path("plans/<int:plan_pk>/", plan_views.plan_detail, name="plan"),
+    path("accounts/<int:pk>/plan/", plan_views.plan_new, name="plan_new"),
 ]

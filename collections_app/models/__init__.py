@@ -1,10 +1,11 @@
 """Collections models: kept agings, late-fee rules and runs, the delinquency timeline
-(steps, runs, what was recorded on each account) and letters."""
+(steps, runs, what was recorded on each account) and letters, payment plans."""
 
 from .aging import AgingLine, AgingRun
 from .late_fees import LateFeeLine, LateFeeRule, LateFeeRun, LateFeeWaiver
 from .letters import Letter, LetterTemplate
 from .notices import AccountStep, NoticeLine, NoticeRun, NoticeStep
+from .plans import PaymentPlan, PlanInstallment
 
 __all__ = [
     "AccountStep",
@@ -19,4 +20,6 @@ __all__ = [
     "NoticeLine",
     "NoticeRun",
     "NoticeStep",
+    "PaymentPlan",
+    "PlanInstallment",
 ]
