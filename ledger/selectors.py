@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
+from typing import Any
 
 from django.db.models import Sum
 
@@ -186,7 +187,7 @@ def payments_since(starts: dict[int, date]) -> dict[int, Decimal]:
         GROUP BY s.account_id
     """
     kinds = [TransactionKind.PAYMENT, TransactionKind.REVERSAL, TransactionKind.PAYMENT]
-    params = [ids, [starts[i] for i in ids], *kinds]
+    params: list[Any] = [ids, [starts[i] for i in ids], *kinds]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = {row[0]: Decimal(row[1]) for row in cursor.fetchall()}
