@@ -65,3 +65,15 @@ class PlanStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
     REJECTED = "rejected", "Override refused"
     WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class CreditBand(models.TextChoices):
+    GOOD = "A", "A: good credit"
+    FAIR = "B", "B: fair credit"
+    POOR = "C", "C: poor credit"
+    NONE = "N", "No credit result"
+
+
+class DepositMethod(models.TextChoices):
+    FIXED = "fixed", "Fixed amount"
+    MONTHS = "months", "Months of the premise's average bill"

@@ -1,7 +1,8 @@
 """Collections models: kept agings, late-fee rules and runs, the delinquency timeline
-(steps, runs, what was recorded on each account) and letters, payment plans."""
+(steps, runs, what was recorded on each account) and letters, payment plans, deposits."""
 
 from .aging import AgingLine, AgingRun
+from .deposits import CreditResult, DepositInterest, DepositRule, SecurityDeposit
 from .late_fees import LateFeeLine, LateFeeRule, LateFeeRun, LateFeeWaiver
 from .letters import Letter, LetterTemplate
 from .notices import AccountStep, NoticeLine, NoticeRun, NoticeStep
@@ -11,6 +12,9 @@ __all__ = [
     "AccountStep",
     "AgingLine",
     "AgingRun",
+    "CreditResult",
+    "DepositInterest",
+    "DepositRule",
     "LateFeeLine",
     "LateFeeRule",
     "LateFeeRun",
@@ -22,4 +26,5 @@ __all__ = [
     "NoticeStep",
     "PaymentPlan",
     "PlanInstallment",
+    "SecurityDeposit",
 ]
