@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 
 from billing_site.common.cards import CardSafeForm
 
+from .choices import CreditBand
 from .models import LetterTemplate, NoticeStep
 
 
@@ -107,3 +109,20 @@ class PlanDecideForm(CardSafeForm):
 
 class PlanCancelForm(CardSafeForm):
     reason = forms.CharField(label="Why the plan is cancelled", max_length=500)
+
+
+class CreditResultForm(CardSafeForm):
+    band = forms.ChoiceField(label="Credit check band", choices=CreditBand.choices)
+    letter_of_credit = forms.BooleanField(label="Letter of credit from a previous utility",
+                                          required=False)  # fmt: skip
+    note = forms.CharField(label="Note", max_length=300, required=False)
+
+
+class DepositTakeForm(CardSafeForm):
+    amount = forms.DecimalField(label="Deposit taken", max_digits=12, decimal_places=2,
+                                min_value=Decimal("0.01"))  # fmt: skip
+
+
+class DepositReturnForm(CardSafeForm):
+    how = forms.ChoiceField(choices=[("apply", "Apply to the balance, refund the rest"),
+                                     ("refund", "Refund all of it")])  # fmt: skip

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from . import views
+from .views import deposits as deposit_views
 from .views import late_fees as late_fee_views
 from .views import notices as notice_views
 from .views import plans as plan_views
@@ -33,4 +34,6 @@ urlpatterns = [
     path("plans/", plan_views.plan_list, name="plans"),
     path("plans/<int:plan_pk>/", plan_views.plan_detail, name="plan"),
     path("accounts/<int:pk>/plan/", plan_views.plan_new, name="plan_new"),
+    path("accounts/<int:pk>/deposit/", deposit_views.account_deposit, name="deposit"),
+    path("deposits/review/", deposit_views.deposit_review, name="deposit_review"),
 ]

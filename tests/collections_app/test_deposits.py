@@ -95,7 +95,7 @@ def test_it_lists_deposits_due_back_after_good_history(bob: User, business_day) 
     assert [(a.pk, held) for a, held, _d in due] == [(good.pk, D("100.00"))]
 
 
-def AccountStep_for(bob: User, account) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+def AccountStep_for(bob: User, account) -> None:  # type: ignore[no-untyped-def]
     b = bill(bob, account, bill_date=dt.date(2027, 3, 1), due_date=dt.date(2027, 3, 21),
              WATER="70.00")  # fmt: skip
     step = NoticeStep.objects.get(is_disconnect=True)
@@ -119,3 +119,29 @@ def test_it_applies_the_deposit_to_the_final_bill_and_refunds_the_rest(
     refund = Refund.objects.get(account=account)
     assert refund.amount.amount == D("36.00") and refund.source == "deposit"
     call_command("verify_ledger")
+
+
+def test_it_takes_a_deposit_on_the_page_and_refuses_the_field_technician(
+    bob: User, dave: User, business_day, client
+) -> None:
+    from django.urls import reverse
+
+    account = make_account(bob)
+    client.force_login(dave)
+    assert client.get(reverse("collections:deposit", args=[account.pk])).status_code == 403
+    client.force_login(bob)
+    page = client.get(reverse("collections:deposit", args=[account.pk]))
+    assert "$100.00 (No credit result on file" in page.content.decode()
+    url = reverse("collections:deposit", args=[account.pk])
+    bad = client.post(
+        url, {"form": "take", "amount": "-5", "token": page.context["tokens"]["take"]}
+    )
+    assert bad.status_code == 200 and "greater than or equal to 0.01" in bad.content.decode()
+    done = client.post(
+        url, {"form": "take", "amount": "100.00", "token": bad.context["tokens"]["take"]}
+    )
+    assert done.status_code == 302 and deposit_held(account.pk) == D("100.00")
+    call_command("credit_deposit_interest", "--user", "bob", "--period-end", "2026-11-23")
+    assert deposit_held(account.pk) == D("101.00")
+    review = client.get(reverse("collections:deposit_review"))
+    assert review.status_code == 200 and "No deposits are due back" in review.content.decode()
