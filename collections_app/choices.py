@@ -77,3 +77,10 @@ class CreditBand(models.TextChoices):
 class DepositMethod(models.TextChoices):
     FIXED = "fixed", "Fixed amount"
     MONTHS = "months", "Months of the premise's average bill"
+
+
+class WriteOffStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for approval"
+    POSTED = "posted", "Written off"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"

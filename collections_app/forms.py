@@ -126,3 +126,11 @@ class DepositTakeForm(CardSafeForm):
 class DepositReturnForm(CardSafeForm):
     how = forms.ChoiceField(choices=[("apply", "Apply to the balance, refund the rest"),
                                      ("refund", "Refund all of it")])  # fmt: skip
+
+
+class WriteOffForm(CardSafeForm):
+    reason = forms.CharField(label="Why it is uncollectible", max_length=500)
+
+
+class RecoveryForm(CardSafeForm):
+    amount = forms.DecimalField(label="Amount recovered", max_digits=12, decimal_places=2)

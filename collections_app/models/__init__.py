@@ -7,6 +7,7 @@ from .late_fees import LateFeeLine, LateFeeRule, LateFeeRun, LateFeeWaiver
 from .letters import Letter, LetterTemplate
 from .notices import AccountStep, NoticeLine, NoticeRun, NoticeStep
 from .plans import PaymentPlan, PlanInstallment
+from .writeoffs import WriteOff
 
 __all__ = [
     "AccountStep",
@@ -27,4 +28,5 @@ __all__ = [
     "PaymentPlan",
     "PlanInstallment",
     "SecurityDeposit",
+    "WriteOff",
 ]
