@@ -34,6 +34,7 @@ from .errors import PostingRefused
 from .models import AccountOpen, GLAccount, JournalEntry, JournalTransaction, Service
 from .posting import LedgerWriter, Line, OpenAmounts, Queued
 from .refunds import credit_refund
+from .writeoffs import write_off
 
 __all__ = [
     "AccountCharges",
@@ -63,6 +64,7 @@ __all__ = [
     "refresh_planner_statistics",
     "reverse_part",
     "reverse_transaction",
+    "write_off",
 ]
 
 

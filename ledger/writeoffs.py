@@ -13,18 +13,20 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from billing_site.common.roles import require_perm
+
 from .choices import GLRole, TransactionKind
 from .errors import PostingRefused
 from .models import GLAccount, JournalTransaction
-from .posting import Line
-from .services import writer_for
+from .posting import LedgerWriter, Line
 
 
 @transaction.atomic
 def write_off(
     *, account: object, memo: str, acting_user: User, source: str = ""
 ) -> JournalTransaction:
-    writer = writer_for(acting_user)
+    require_perm(acting_user, "ledger.post_transaction")
+    writer = LedgerWriter(acting_user=acting_user)
     (locked,) = writer.lock([account])  # type: ignore[list-item]
     held = writer.open_amounts(locked)
     bad_debt = {

@@ -22,7 +22,6 @@ from billing_site.common.money import format_money
 from billing_site.common.roles import require_perm
 from ledger import services as ledger
 from ledger.models import JournalTransaction
-from ledger.writeoffs import write_off
 
 from ..choices import WriteOffStatus
 from ..models import WriteOff
@@ -37,7 +36,7 @@ def write_off_limit() -> Decimal:
 
 def _post(subject: WriteOff, acting_user: User) -> str:
     account = Account.objects.get(pk=subject.account_id)
-    txn = write_off(
+    txn = ledger.write_off(
         account=account,
         memo=f"Write-off {subject.pk}: {subject.reason}",
         acting_user=acting_user,
