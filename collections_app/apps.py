@@ -9,4 +9,15 @@ class CollectionsConfig(AppConfig):
     verbose_name = "Credit and collections"
 
     def ready(self) -> None:
-        from . import tasks  # noqa: F401  (registers the aging, late-fee and notice tasks)
+        from billing_site.common import account_alerts
+
+        from . import (
+            hooks,
+            plan_selectors,
+            tasks,  # noqa: F401  (registers the aging, late-fee and notice tasks)
+        )
+
+        # Plans in good standing leave the late-fee and notice runs; the counter shows the
+        # installment due (payments cannot import collections: it asks the registry).
+        hooks.register_plans_in_good_standing(plan_selectors.plans_in_good_standing)
+        account_alerts.register("collections.plans", plan_selectors.counter_alerts)

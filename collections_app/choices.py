@@ -55,3 +55,32 @@ class LetterKind(models.TextChoices):
     REFUND = "refund", "Refund"
     REFERRAL = "referral", "Collection referral"
     GENERAL = "general", "General"
+
+
+class PlanStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a supervisor's override"
+    ACTIVE = "active", "Active"
+    COMPLETED = "completed", "Completed"
+    DEFAULTED = "defaulted", "Defaulted"
+    CANCELLED = "cancelled", "Cancelled"
+    REJECTED = "rejected", "Override refused"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class CreditBand(models.TextChoices):
+    GOOD = "A", "A: good credit"
+    FAIR = "B", "B: fair credit"
+    POOR = "C", "C: poor credit"
+    NONE = "N", "No credit result"
+
+
+class DepositMethod(models.TextChoices):
+    FIXED = "fixed", "Fixed amount"
+    MONTHS = "months", "Months of the premise's average bill"
+
+
+class WriteOffStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for approval"
+    POSTED = "posted", "Written off"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
 
 from billing_site.common.cards import CardSafeForm
 
+from .choices import CreditBand
 from .models import LetterTemplate, NoticeStep
 
 
@@ -83,3 +85,52 @@ class OwnerForm(CardSafeForm):
         if data.get("owner_name") and not (data.get("owner_line1") and data.get("owner_city")):
             self.add_error("owner_line1", "Give the owner's mailing address.")
         return data
+
+
+class PlanForm(CardSafeForm):
+    amount = forms.DecimalField(label="Amount of the plan", max_digits=12, decimal_places=2)
+    down_payment = forms.DecimalField(label="Down payment", max_digits=12, decimal_places=2)
+    months = forms.IntegerField(label="Monthly installments", min_value=1, max_value=60)
+    first_due = forms.DateField(
+        label="First installment due", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    override_reason = forms.CharField(
+        label="Override reason (only if a rule is broken)",
+        max_length=500,
+        required=False,
+        help_text="A supervisor other than you must approve a plan that breaks a rule.",
+    )
+
+
+class PlanDecideForm(CardSafeForm):
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
+    note = forms.CharField(label="Note or reason", max_length=500, required=False)
+
+
+class PlanCancelForm(CardSafeForm):
+    reason = forms.CharField(label="Why the plan is cancelled", max_length=500)
+
+
+class CreditResultForm(CardSafeForm):
+    band = forms.ChoiceField(label="Credit check band", choices=CreditBand.choices)
+    letter_of_credit = forms.BooleanField(label="Letter of credit from a previous utility",
+                                          required=False)  # fmt: skip
+    note = forms.CharField(label="Note", max_length=300, required=False)
+
+
+class DepositTakeForm(CardSafeForm):
+    amount = forms.DecimalField(label="Deposit taken", max_digits=12, decimal_places=2,
+                                min_value=Decimal("0.01"))  # fmt: skip
+
+
+class DepositReturnForm(CardSafeForm):
+    how = forms.ChoiceField(choices=[("apply", "Apply to the balance, refund the rest"),
+                                     ("refund", "Refund all of it")])  # fmt: skip
+
+
+class WriteOffForm(CardSafeForm):
+    reason = forms.CharField(label="Why it is uncollectible", max_length=500)
+
+
+class RecoveryForm(CardSafeForm):
+    amount = forms.DecimalField(label="Amount recovered", max_digits=12, decimal_places=2)

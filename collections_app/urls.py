@@ -3,8 +3,11 @@ from __future__ import annotations
 from django.urls import path
 
 from . import views
+from .views import deposits as deposit_views
 from .views import late_fees as late_fee_views
 from .views import notices as notice_views
+from .views import plans as plan_views
+from .views import writeoffs as write_off_views
 
 app_name = "collections"
 
@@ -29,4 +32,11 @@ urlpatterns = [
         notice_views.notice_combined_pdf,
         name="notice_letters",
     ),
+    path("plans/", plan_views.plan_list, name="plans"),
+    path("plans/<int:plan_pk>/", plan_views.plan_detail, name="plan"),
+    path("accounts/<int:pk>/plan/", plan_views.plan_new, name="plan_new"),
+    path("accounts/<int:pk>/deposit/", deposit_views.account_deposit, name="deposit"),
+    path("deposits/review/", deposit_views.deposit_review, name="deposit_review"),
+    path("accounts/<int:pk>/write-off/", write_off_views.write_off_new, name="write_off"),
+    path("write-offs/", write_off_views.write_off_list, name="write_offs"),
 ]

@@ -19,6 +19,7 @@ does not. Corrections are reversals, as for every posting.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -120,3 +121,17 @@ def deposit_refund(
         Line(gl_account=writer.chart.gl(credit_role), amount=-amount),
     ]
     return writer.post_now(kind=kind, lines=lines, memo=memo, source=source)
+
+
+@transaction.atomic
+def deposit_interest_credit(
+    *, account: Account, amount: Decimal, expense_gl: Any, memo: str, acting_user: User,
+    source: str = "",
+) -> JournalTransaction:  # fmt: skip
+    """Credit interest to the account's deposit held (debit ``expense_gl``, credit deposits
+    held): the deposit grows; what the customer owes does not change."""
+    writer = _writer(acting_user, MANAGE)
+    (locked,) = writer.lock([account])
+    check_amount(amount, what="Interest")
+    lines = [Line(gl_account=expense_gl, amount=amount), _held_line(writer, locked, -amount)]
+    return writer.post_now(kind=TransactionKind.DEPOSIT, lines=lines, memo=memo, source=source)

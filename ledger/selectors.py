@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from types import MappingProxyType
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Sum
 
@@ -219,3 +220,33 @@ def _bucket(days: int) -> str:
         if limit is None or days <= limit:
             return label
     return "over 90"
+
+
+def payments_since(starts: dict[int, date]) -> dict[int, Decimal]:
+    """What each account paid from its date on (business dates), in one query.
+
+    ``starts`` maps account id -> first business date counted. Payments are the
+    account's lines of payment transactions, less their reversals (voids and
+    returned payments), so a bounced check un-pays what it paid.
+    """
+    if not starts:
+        return {}
+    from django.db import connection
+
+    ids = list(starts)
+    sql = """
+        SELECT s.account_id, -COALESCE(SUM(e.amount), 0)
+        FROM unnest(%s::bigint[], %s::date[]) AS s(account_id, since)
+        JOIN ledger_journalentry e ON e.account_id = s.account_id
+        JOIN ledger_journaltransaction t ON t.id = e.transaction_id
+        LEFT JOIN ledger_journaltransaction o ON o.id = t.reversal_of_id
+        WHERE t.business_date >= s.since
+          AND (t.kind = %s OR (t.kind = %s AND o.kind = %s))
+        GROUP BY s.account_id
+    """
+    kinds = [TransactionKind.PAYMENT, TransactionKind.REVERSAL, TransactionKind.PAYMENT]
+    params: list[Any] = [ids, [starts[i] for i in ids], *kinds]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = {row[0]: Decimal(row[1]) for row in cursor.fetchall()}
+    return {i: found.get(i, ZERO) for i in ids}

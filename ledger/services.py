@@ -29,11 +29,12 @@ from .business_calendar import (
     next_business_date,
 )
 from .choices import GLRole, TransactionKind
-from .deposits import deposit_apply, deposit_refund, deposit_take
+from .deposits import deposit_apply, deposit_interest_credit, deposit_refund, deposit_take
 from .errors import PostingRefused
 from .models import AccountOpen, GLAccount, JournalEntry, JournalTransaction, Service
 from .posting import LedgerWriter, Line, OpenAmounts, Queued
 from .refunds import credit_refund
+from .writeoffs import write_off
 
 __all__ = [
     "AccountCharges",
@@ -49,6 +50,7 @@ __all__ = [
     "check_amount",
     "credit_refund",
     "deposit_apply",
+    "deposit_interest_credit",
     "deposit_refund",
     "deposit_take",
     "lock_open_business_day",
@@ -63,6 +65,7 @@ __all__ = [
     "refresh_planner_statistics",
     "reverse_part",
     "reverse_transaction",
+    "write_off",
 ]
 
 

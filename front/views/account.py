@@ -25,6 +25,7 @@ from accounts.views.maintain import NOTE
 from adjustments.refunds.selectors import refunds_of_account
 from billing import selectors as billing_selectors
 from billing_site.common.idempotency import issue_token
+from collections_app import plan_selectors
 from collections_app import selectors as collections_selectors
 from ledger.selectors import (
     account_activity,
@@ -65,6 +66,8 @@ def account_page(request: HttpRequest, pk: int) -> HttpResponse:
         context["history"] = account_history(account)
     if request.user.has_perm("collections.view_letter"):
         context["collections"] = collections_selectors.account_panel(account)
+    if request.user.has_perm("collections.view_paymentplan"):
+        context["plans"] = plan_selectors.plans_of(account.pk)
     if request.user.has_perm("adjustments.view_refund") or request.user.has_perm(
         "adjustments.request_refund"
     ):

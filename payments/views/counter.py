@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.choices import AccountStatus
 from accounts.selectors import account_by_number, flags_in_force, search_accounts
 from billing.scanline import parse_scanline
+from billing_site.common import account_alerts
 from billing_site.common.cards import CARD_NUMBER_MESSAGE, looks_like_card_number
 from billing_site.common.formflow import submit, token_for
 from billing_site.common.idempotency import issue_token
@@ -151,6 +152,7 @@ def _lookup_context(text: str) -> dict[str, object]:
         "account": account,
         "due": max(account.balance.amount, 0),
         "flags": flags,
+        "alerts": account_alerts.alerts_for(account),
         "closed": account.status in (AccountStatus.CLOSED, AccountStatus.FINAL),
     }
 

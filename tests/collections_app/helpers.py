@@ -74,7 +74,15 @@ def collections_url_values(by: User, supervisor: User, account: Account) -> dict
         text="About your account.", acting_user=by,
     )  # fmt: skip
     fee = fees.lines.filter(account=account, status="posted").first()
+    from collections_app.services import plans
+
+    account.refresh_from_db()
+    plan = plans.plan_create(
+        account=account, amount=D("100.00"), down_payment=D("20.00"), months=2,
+        first_due=today + timedelta(days=30), acting_user=by,
+    )  # fmt: skip
     return {
+        "plan_pk": plan.pk,
         "aging_pk": run.pk, "fee_run_pk": fees.pk, "notice_pk": notice.pk,
         "line_pk": fee.pk if fee else 0, "letter_pk": letter.pk,
     }  # fmt: skip

@@ -157,6 +157,13 @@ ALLOWED: dict[str, set[str]] = {
     "collections:notice_run": {COORD, SUP, AUDIT},
     "collections:notice_print": MAINTAINERS,  # POST-only
     "collections:notice_letters": {COORD, SUP, AUDIT},
+    "collections:plans": {COORD, SUP, AUDIT},
+    "collections:plan": {COORD, SUP, AUDIT},
+    "collections:plan_new": {COORD, SUP},
+    "collections:deposit": {CLERK, COORD, SUP, AUDIT},
+    "collections:deposit_review": {CLERK, COORD, SUP, AUDIT},
+    "collections:write_off": {SUP},
+    "collections:write_offs": {COORD, SUP, AUDIT},
     "billing:bill_cancel": MAINTAINERS,
     "billing:bill_rebill": MAINTAINERS,  # POST-only
     "billing:bill_rebill_estimate": MAINTAINERS,  # POST-only
