@@ -40,7 +40,7 @@ DEFAULT_RULES: dict[str, int] = {
 
 
 def plan_rules() -> dict[str, int]:
-    return {**DEFAULT_RULES, **getattr(settings, "COLLECTIONS_PLAN_RULES", {})}
+    return {**DEFAULT_RULES, **settings.COLLECTIONS_PLAN_RULES}
 
 
 @dataclass(frozen=True)

@@ -451,6 +451,8 @@ class DemoYear:
             check = "" if item.tender == "draft" else str(1001 + (item.account_id * 3 + n) % 8800)
             lines.append(f"{on:%Y-%m-%d},{on:%m%d},{n:05d},{numbers[item.account_id]},"
                          f"{item.amount},{check},")  # fmt: skip
+        total = sum((item.amount for item in due), Decimal("0.00"))
+        lines.append(f"trailer,{len(due)},{total:.2f}")  # the bank's control figures
         batch = batches.lockbox_import(
             file_name=name, data=("\n".join(lines) + "\n").encode(), acting_user=self.coordinator
         )

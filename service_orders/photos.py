@@ -25,7 +25,7 @@ MAX_PIXELS = 40_000_000
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "SERVICE_ORDER_PHOTO_MAX_BYTES", 5 * 1024 * 1024))
+    return int(settings.SERVICE_ORDER_PHOTO_MAX_BYTES)
 
 
 def check_photo(upload: UploadedFile) -> tuple[bytes, str]:

@@ -279,3 +279,26 @@ BILLING_BUDGET_MIN_MONTHS = env_int("BILLING_BUDGET_MIN_MONTHS", 12, minimum=0)
 BILLING_BUDGET_MIN_BILLS = env_int("BILLING_BUDGET_MIN_BILLS", 3, minimum=1)
 BILLING_BUDGET_BILLS_AVERAGED = env_int("BILLING_BUDGET_BILLS_AVERAGED", 12, minimum=1)
 BILLING_BUDGET_PERCENT = env_decimal("BILLING_BUDGET_PERCENT", Decimal("10"), minimum=Decimal("0"))
+
+# Collections (docs/collections.md): aging buckets (days), waiver and write-off limits above which
+# a second person decides, plan eligibility rules (override keys of
+# collections_app.plan_rules.DEFAULT_RULES), deposit history, interest and refund review.
+COLLECTIONS_AGING_BUCKETS = (30, 60, 90, 120)
+COLLECTIONS_WAIVER_LIMIT = env_decimal(
+    "COLLECTIONS_WAIVER_LIMIT", Decimal("25.00"), minimum=Decimal("0.00")
+)
+COLLECTIONS_WRITE_OFF_LIMIT = env_decimal(
+    "COLLECTIONS_WRITE_OFF_LIMIT", Decimal("500.00"), minimum=Decimal("0.00")
+)
+COLLECTIONS_PLAN_RULES: dict[str, int] = {}
+COLLECTIONS_DEPOSIT_HISTORY_MONTHS = env_int("COLLECTIONS_DEPOSIT_HISTORY_MONTHS", 12, minimum=1)
+COLLECTIONS_DEPOSIT_INTEREST_PERCENT = env_decimal(
+    "COLLECTIONS_DEPOSIT_INTEREST_PERCENT", Decimal("1.0"), minimum=Decimal("0")
+)
+COLLECTIONS_DEPOSIT_REVIEW_MONTHS = env_int("COLLECTIONS_DEPOSIT_REVIEW_MONTHS", 12, minimum=1)
+COLLECTIONS_DEPOSIT_MAX_LATE_FEES = env_int("COLLECTIONS_DEPOSIT_MAX_LATE_FEES", 2, minimum=0)
+
+# Service orders (docs/service_orders.md): the largest photo a technician may upload.
+SERVICE_ORDER_PHOTO_MAX_BYTES = env_int(
+    "SERVICE_ORDER_PHOTO_MAX_BYTES", 5 * 1024 * 1024, minimum=1024
+)

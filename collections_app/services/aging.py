@@ -35,7 +35,7 @@ CHUNK = 10_000
 
 
 def default_limits() -> list[int]:
-    return list(getattr(settings, "COLLECTIONS_AGING_BUCKETS", (30, 60, 90, 120)))
+    return list(settings.COLLECTIONS_AGING_BUCKETS)
 
 
 def latest_as_of() -> date:

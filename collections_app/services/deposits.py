@@ -48,10 +48,6 @@ INTEREST_GL = "999-5820"
 CENT = Decimal("0.01")
 
 
-def _setting(name: str, default: str) -> Decimal:
-    return Decimal(str(getattr(settings, name, default)))
-
-
 @dataclass(frozen=True)
 class Requirement:
     amount: Decimal
@@ -60,7 +56,7 @@ class Requirement:
 
 
 def _history_is_poor(account: Account, *, today: dt.date) -> str:
-    since = add_months(today, -int(_setting("COLLECTIONS_DEPOSIT_HISTORY_MONTHS", "12")))
+    since = add_months(today, -int(settings.COLLECTIONS_DEPOSIT_HISTORY_MONTHS))
     returns = ReturnedPayment.objects.filter(business_date__gte=since).filter(
         Q(fee_account=account) | Q(payment__lines__account=account)
     )
@@ -146,7 +142,7 @@ def deposit_interest_run(
     """Credit ``months`` of interest at the annual rate to every deposit held, once per
     account and period (a rerun credits nothing twice); each account its own transaction."""
     require_perm(acting_user, "ledger.manage_deposits")
-    rate = _setting("COLLECTIONS_DEPOSIT_INTEREST_PERCENT", "1.0")
+    rate = Decimal(str(settings.COLLECTIONS_DEPOSIT_INTEREST_PERCENT))
     gl = GLAccount.objects.get(code=INTEREST_GL)
     done = set(
         DepositInterest.objects.filter(period_end=period_end).values_list("account_id", flat=True)
@@ -185,8 +181,8 @@ def deposit_interest_run(
 def refund_review(*, today: dt.date) -> list[tuple[Account, Decimal, SecurityDeposit]]:
     """Deposits due back: held at least the review months, with good history since (at most
     the allowed late fees, no disconnect, no returned payment)."""
-    months = int(_setting("COLLECTIONS_DEPOSIT_REVIEW_MONTHS", "12"))
-    allowed = int(_setting("COLLECTIONS_DEPOSIT_MAX_LATE_FEES", "2"))
+    months = int(settings.COLLECTIONS_DEPOSIT_REVIEW_MONTHS)
+    allowed = int(settings.COLLECTIONS_DEPOSIT_MAX_LATE_FEES)
     since = add_months(today, -months)
     due = []
     rows = SecurityDeposit.objects.filter(returned_on__isnull=True, taken_on__lte=since)

@@ -58,7 +58,7 @@ CHUNK = 1000
 
 
 def waiver_limit() -> Decimal:
-    return Decimal(str(getattr(settings, "COLLECTIONS_WAIVER_LIMIT", "25.00")))
+    return Decimal(str(settings.COLLECTIONS_WAIVER_LIMIT))
 
 
 def _enqueue(task: LongTask) -> None:

@@ -31,7 +31,7 @@ APPROVE_PERM = "collections.approve_writeoff"
 
 
 def write_off_limit() -> Decimal:
-    return Decimal(str(getattr(settings, "COLLECTIONS_WRITE_OFF_LIMIT", "500.00")))
+    return Decimal(str(settings.COLLECTIONS_WRITE_OFF_LIMIT))
 
 
 def _post(subject: WriteOff, acting_user: User) -> str:
