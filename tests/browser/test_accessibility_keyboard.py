@@ -10,16 +10,15 @@ One browser for the module; each test signs in its people once.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.contrib.sessions.models import Session
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from accounts.models import Account
 from adjustments.models import AdjustmentRequest
-from tests.browser.conftest import CHROMIUM_ARGS, sign_in
+from tests.browser.conftest import sign_in
 from tests.browser.test_accessibility_audit import _world
 
 pytestmark = [
@@ -28,14 +27,10 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
+@pytest.fixture
+def chromium(browser: Browser) -> Browser:
+    """The shared per-test browser (conftest), by this module's name for it."""
+    return browser
 
 
 def _page(chromium: Browser, base: str, username: str, **options: Any) -> Page:

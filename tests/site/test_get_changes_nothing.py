@@ -35,6 +35,7 @@ from tests.factories import make_account, service
 from tests.ledger.gl_helpers import gl_url_values
 from tests.payments.helpers import payments_url_values
 from tests.payments.url_values import batch_url_values
+from tests.service_orders.url_values import service_order_url_values
 from tests.site.test_access import PUBLIC, SKIPPED, _fill, _routes
 
 pytestmark = pytest.mark.django_db
@@ -85,8 +86,9 @@ def demo() -> dict[str, Any]:
             **adjustments_url_values(coordinator, supervisor, owing),
             **billing_url_values(coordinator, owing),
             **bill_url_values(coordinator),
-            **collections_url_values(coordinator, supervisor, owing),
+            **(collections := collections_url_values(coordinator, supervisor, owing)),
             **refund_url_values(coordinator, supervisor),
+            **service_order_url_values(coordinator, owing, collections["notice_pk"]),
             **gl_url_values(supervisor),  # closes the open day: last
         },
     }
