@@ -9,6 +9,7 @@ class CollectionsConfig(AppConfig):
     verbose_name = "Credit and collections"
 
     def ready(self) -> None:
+        from billing import hooks as billing_hooks
         from billing_site.common import account_alerts
 
         from . import (
@@ -21,3 +22,8 @@ class CollectionsConfig(AppConfig):
         # installment due (payments cannot import collections: it asks the registry).
         hooks.register_plans_in_good_standing(plan_selectors.plans_in_good_standing)
         account_alerts.register("collections.plans", plan_selectors.counter_alerts)
+        # A posted final bill takes the deposit held and refunds the rest (billing cannot
+        # import collections: it runs the hooks registered here).
+        from .services.deposits import deposit_after_final_bill
+
+        billing_hooks.register_after_final_bill("collections.deposit", deposit_after_final_bill)

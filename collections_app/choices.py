@@ -84,3 +84,9 @@ class WriteOffStatus(models.TextChoices):
     POSTED = "posted", "Written off"
     REJECTED = "rejected", "Rejected"
     WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class ReferralStatus(models.TextChoices):
+    ACTIVE = "active", "With the agency"
+    RECALLED = "recalled", "Recalled"
+    PAID = "paid", "Paid in full"

@@ -62,6 +62,18 @@ def _amount(writer: LedgerWriter, account: Account, amount: Decimal | None) -> D
     return amount
 
 
+def deposit_lines(
+    writer: LedgerWriter, account: Account, amount: Decimal, debit_gl: Any
+) -> list[Line]:
+    """The lines of a deposit taken into ``debit_gl`` (a counter drawer's receipt posts them
+    beside its payments): debit it, credit deposits held for the account. ``account`` must
+    be locked on ``writer``; a closed account takes no deposit."""
+    if account.status == AccountStatus.CLOSED:
+        raise PostingRefused(f"Account {account.number} is closed: it takes no deposit.")
+    check_amount(amount, what="Deposit")
+    return [Line(gl_account=debit_gl, amount=amount), _held_line(writer, account, -amount)]
+
+
 @transaction.atomic
 def deposit_take(
     *, account: Account, amount: Decimal, memo: str, acting_user: User, source: str = ""

@@ -29,7 +29,13 @@ from .business_calendar import (
     next_business_date,
 )
 from .choices import GLRole, TransactionKind
-from .deposits import deposit_apply, deposit_interest_credit, deposit_refund, deposit_take
+from .deposits import (
+    deposit_apply,
+    deposit_interest_credit,
+    deposit_lines,
+    deposit_refund,
+    deposit_take,
+)
 from .errors import PostingRefused
 from .models import AccountOpen, GLAccount, JournalEntry, JournalTransaction, Service
 from .posting import LedgerWriter, Line, OpenAmounts, Queued
@@ -51,6 +57,7 @@ __all__ = [
     "credit_refund",
     "deposit_apply",
     "deposit_interest_credit",
+    "deposit_lines",
     "deposit_refund",
     "deposit_take",
     "lock_open_business_day",

@@ -160,7 +160,8 @@ class Payment(models.Model):
 
 
 class PaymentLine(models.Model):
-    """What one payment paid: an account (allocated by the ledger) or a misc revenue item."""
+    """What one payment paid: an account (allocated by the ledger), an account's security
+    deposit (``is_deposit``: held, not owed), or a misc revenue item."""
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="lines")
     account = models.ForeignKey(
@@ -171,16 +172,24 @@ class PaymentLine(models.Model):
     )
     description = models.CharField(max_length=200, blank=True)
     amount = _money()
+    # A security deposit taken for the account: held as a liability (deposits held), never
+    # applied to what the account owes.
+    is_deposit = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.CheckConstraint(
+                condition=models.Q(is_deposit=False) | models.Q(account__isnull=False),
+                name="payment_line_deposit_names_account",
+                violation_error_message="A deposit line names the account it is held for.",
+            ),
+            models.CheckConstraint(
                 condition=(models.Q(account__isnull=False) & models.Q(misc_item__isnull=True))
                 | (models.Q(account__isnull=True) & models.Q(misc_item__isnull=False)),
                 name="payment_line_account_or_item",
                 violation_error_message="A line pays either an account or a revenue item.",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,8 +3,8 @@
 * start: the initial read is recorded and the pending account becomes active (its
   agreements bill from their start date; the next cycle's bill is prorated);
 * stop: the forwarding address is set, the final read recorded and the final bill
-  posted at once (``billing.bills.final.stop_service``), then the deposit held is
-  applied to what the final bill leaves owing (``ledger.services.deposit_apply``);
+  posted at once (``billing.bills.final.stop_service``), whose after-final-bill hook
+  (collections) applies the deposit held to it and refunds the rest: not done here again;
 * disconnect: refused (recomputed the moment it is worked) while the account owes
   nothing, has a payment plan in good standing, or has a do-not-disconnect or
   medical-need flag in force; else a system note records the shut-off;
@@ -39,7 +39,6 @@ from billing.services.one_time import post_one_time_charge
 from billing.services.reads import meter_read_record
 from collections_app import hooks as collections_hooks
 from ledger import selectors as ledger_selectors
-from ledger import services as ledger_services
 
 from .choices import TOLERANCE_HIGH, TOLERANCE_LOW, OrderKind, ResultCode
 from .models import ServiceOrder
@@ -100,18 +99,14 @@ def _stop(order: ServiceOrder, user: User) -> Outcome:
         )  # fmt: skip
     if order.meter is None or order.reading is None:
         raise ValidationError({"reading": "Enter the final reading."})
+    held = ledger_selectors.deposit_held(order.account_id)
     bill = stop_service(
         account=order.account, on=timezone.localdate(), acting_user=user,
         readings=[(order.meter, order.reading)],
     )  # fmt: skip
     outcome = f"Final bill {bill.number} posted ({bill.amount_due}); account final."
-    held = ledger_selectors.deposit_held(order.account_id)
-    if held > 0:
-        ledger_services.deposit_apply(
-            account=order.account, acting_user=user,
-            memo=f"Deposit applied to final bill {bill.number} (order {order.number})",
-        )  # fmt: skip
-        outcome += f" Deposit ${held} applied."
+    if held > 0:  # the final bill's own hook applied it (collections), not this order
+        outcome += f" Deposit ${held} applied to the final bill, any rest refunded."
     return outcome, None
 
 

@@ -12,7 +12,9 @@ call once their technician has read the meter:
 3. the bill posts at once (a run of kind ``final`` of one account, numbered from the
    same gap-free counter as every bill), due ``due_days`` of the account's cycle after
    today's business date;
-4. the account moves to *final* (``accounts.services.account_change_status``).
+4. the account moves to *final* (``accounts.services.account_change_status``);
+5. the hooks of ``billing.hooks.after_final_bill`` run (collections applies the deposit
+   held to the final bill and refunds the rest), once, whichever page stopped service.
 
 A draft bill of the same account waiting in a cycle run for an overlapping period is
 excluded from that run (the final bill replaces it), and later cycle runs leave the
@@ -39,6 +41,7 @@ from ledger import selectors as ledger_selectors
 
 from ..calendar import due_date
 from ..choices import BillRunKind, BillRunStatus, BillStatus, ReadKind
+from ..hooks import after_final_bill
 from ..models import Bill, BillLine, BillRun, Meter, MeterRead, RouteStop, ServiceAgreement
 from ..services.reads import meter_read_record
 from .calculate import CannotBill, draft_bill
@@ -115,7 +118,9 @@ def final_bill(
         account=locked, to=AccountStatus.FINAL, acting_user=acting_user,
         reason=f"Service stopped {end:%Y-%m-%d}: final bill {Bill.objects.get(pk=bill.pk).number}",
     )  # fmt: skip
-    return Bill.objects.get(pk=bill.pk)
+    posted = Bill.objects.get(pk=bill.pk)
+    after_final_bill(posted, acting_user)
+    return posted
 
 
 def _first_unbilled_day(account: Account, end: date) -> date:

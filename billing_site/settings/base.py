@@ -297,6 +297,12 @@ COLLECTIONS_DEPOSIT_INTEREST_PERCENT = env_decimal(
 )
 COLLECTIONS_DEPOSIT_REVIEW_MONTHS = env_int("COLLECTIONS_DEPOSIT_REVIEW_MONTHS", 12, minimum=1)
 COLLECTIONS_DEPOSIT_MAX_LATE_FEES = env_int("COLLECTIONS_DEPOSIT_MAX_LATE_FEES", 2, minimum=0)
+# Collection-agency referral review: final accounts owing more than this amount more than
+# this many days after their final bill's due date.
+COLLECTIONS_REFERRAL_MIN_BALANCE = env_decimal(
+    "COLLECTIONS_REFERRAL_MIN_BALANCE", Decimal("50.00"), minimum=Decimal("0.00")
+)
+COLLECTIONS_REFERRAL_DAYS = env_int("COLLECTIONS_REFERRAL_DAYS", 60, minimum=0)
 
 # Service orders (docs/service_orders.md): the largest photo a technician may upload.
 SERVICE_ORDER_PHOTO_MAX_BYTES = env_int(

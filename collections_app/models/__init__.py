@@ -1,5 +1,6 @@
 """Collections models: kept agings, late-fee rules and runs, the delinquency timeline
-(steps, runs, what was recorded on each account) and letters, payment plans, deposits."""
+(steps, runs, what was recorded on each account) and letters, payment plans, deposits,
+write-offs and collection-agency referrals."""
 
 from .aging import AgingLine, AgingRun
 from .deposits import CreditResult, DepositInterest, DepositRule, SecurityDeposit
@@ -7,10 +8,14 @@ from .late_fees import LateFeeLine, LateFeeRule, LateFeeRun, LateFeeWaiver
 from .letters import Letter, LetterTemplate
 from .notices import AccountStep, NoticeLine, NoticeRun, NoticeStep
 from .plans import PaymentPlan, PlanInstallment
+from .referrals import Agency, AgencyRemittance, AgencyRemittanceLine, Placement, Referral
 from .writeoffs import WriteOff
 
 __all__ = [
     "AccountStep",
+    "Agency",
+    "AgencyRemittance",
+    "AgencyRemittanceLine",
     "AgingLine",
     "AgingRun",
     "CreditResult",
@@ -26,7 +31,9 @@ __all__ = [
     "NoticeRun",
     "NoticeStep",
     "PaymentPlan",
+    "Placement",
     "PlanInstallment",
+    "Referral",
     "SecurityDeposit",
     "WriteOff",
 ]

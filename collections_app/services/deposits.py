@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -25,6 +26,7 @@ from accounts import services as account_services
 from accounts.models import Account
 from adjustments.refunds.requests import refund_request
 from billing.models import Bill
+from billing_site.common import roles
 from billing_site.common.money import ZERO, format_money
 from billing_site.common.roles import require_perm
 from ledger import services as ledger
@@ -236,3 +238,18 @@ def deposit_return(*, account: Account, how: str, acting_user: User) -> str:
 def deposit_settle_final(*, account: Account, acting_user: User) -> str:
     """At final billing: the deposit pays the final bill, and the rest is refunded."""
     return deposit_return(account=account, how="apply", acting_user=acting_user)
+
+
+# Posting a final bill implies settling its deposit: whoever may post the final bill
+# (a coordinator at the stop-service page, a technician completing a stop order) applies
+# the deposit and asks for the refund of the rest for that posting only.
+SETTLE_PERMS = ("ledger.manage_deposits", "adjustments.request_refund")
+
+
+def deposit_after_final_bill(bill: Any, acting_user: User) -> str:
+    """``billing.hooks`` hook: apply the deposit held to the final bill just posted."""
+    account = Account.objects.get(pk=bill.account_id)
+    if deposit_held(account.pk) <= 0:
+        return ""
+    with roles.acting_with(acting_user, SETTLE_PERMS):
+        return deposit_settle_final(account=account, acting_user=acting_user)

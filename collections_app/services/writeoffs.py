@@ -126,3 +126,31 @@ def write_off_recover(
     row.recovered += amount
     _save(row, acting_user=acting_user, why=f"Recovered {format_money(amount)}")
     return paid
+
+
+def write_offs_reverse_for(
+    *, account: Account, amount: Decimal, memo: str, acting_user: User
+) -> Decimal:
+    """Before ``amount`` collected on ``account`` applies (an agency's remittance): reverse up
+    to that much of its posted write-offs, oldest first, and return how much was reversed.
+    The caller posts the payment next, in the same transaction."""
+    left = amount
+    rows = WriteOff.objects.select_for_update().filter(
+        account=account, status=WriteOffStatus.POSTED, transaction_id__isnull=False
+    )
+    for row in rows.order_by("pk"):
+        take = min(left, row.amount - row.recovered)
+        if take <= 0:
+            continue
+        ledger.reverse_part(
+            original=JournalTransaction.objects.get(pk=row.transaction_id),
+            amount=take,
+            memo=f"Recovery on write-off {row.pk}: {memo}"[:500],
+            acting_user=acting_user,
+        )
+        row.recovered += take
+        _save(row, acting_user=acting_user, why=f"Recovered {format_money(take)}")
+        left -= take
+        if left <= 0:
+            break
+    return amount - left

@@ -28,7 +28,7 @@ from billing_site.common.money import CURRENCY, ZERO
 from billing_site.common.numbering import next_number
 from billing_site.common.roles import require_perm
 from ledger.choices import GLRole, TransactionKind
-from ledger.services import Line, payment_lines, writer_for
+from ledger.services import Line, deposit_lines, payment_lines, writer_for
 
 from ..choices import CASH_ONLY_TENDERS, TenderKind
 from ..models import Drawer, MiscRevenueItem, Payment, PaymentLine, Tender
@@ -78,19 +78,25 @@ def payment_take(
     accounts: Sequence[AccountPart] = (),
     misc: Sequence[MiscPart] = (),
     payer: str = "",
+    deposits: Sequence[AccountPart] = (),
 ) -> Payment:
     """Post one receipt: accounts (by payment order) or misc revenue, paid by ``tenders``.
+
+    ``deposits`` are security deposits taken for accounts at the same time: each is its
+    own receipt line ("deposit"), held in the ledger's deposits held (never what the
+    account owes); the drawer counts their tenders like any other.
 
     ``drawer`` None is the acting clerk's open drawer. The drawer, the business
     day and the receipt number are each read once (the day by the ledger writer).
     """
     require_perm(acting_user, "payments.take_payment")
     refuse_card_numbers(payer=payer)
-    total = _check_parts(accounts, misc)
+    total = _check_parts(accounts, misc, deposits)
     change = _check_tenders(tenders, total)
     writer = writer_for(acting_user)
     drawer = own_open_drawer(drawer, acting_user, on=writer.business_date)
-    locked = writer.lock([p.account for p in accounts])
+    locked = writer.lock([p.account for p in [*accounts, *deposits]])
+    held_for, locked = locked[len(accounts) :], locked[: len(accounts)]
     _check_accounts(accounts, locked, tenders, writer.business_date)
     number = next_number(f"payments.receipt.drawer.{drawer.pk}")
     label = f"{drawer.pk}-{number:05d}"
@@ -98,13 +104,23 @@ def payment_take(
     lines: list[Line] = []
     for part, account in zip(accounts, locked, strict=True):
         lines += payment_lines(writer, account, part.amount, cash)
+    for part, account in zip(deposits, held_for, strict=True):
+        lines += deposit_lines(writer, account, part.amount, cash)
     for item in misc:
         lines += [
             Line(gl_account=cash, amount=item.amount),
             Line(gl_account=item.item.gl_account, amount=-item.amount),
         ]
-    kind = TransactionKind.PAYMENT if accounts else TransactionKind.MISC_REVENUE
+    kind = (
+        TransactionKind.PAYMENT
+        if accounts
+        else TransactionKind.DEPOSIT
+        if deposits
+        else TransactionKind.MISC_REVENUE
+    )
     who = ", ".join(a.number for a in locked) or ", ".join(m.item.name for m in misc)
+    if held_for:
+        who = ", ".join([*filter(None, [who]), *(f"deposit {a.number}" for a in held_for)])
     posted = writer.post_now(
         kind=kind, lines=lines, memo=f"Receipt {label}: {who}", source=f"receipt {label}"
     )
@@ -119,16 +135,25 @@ def payment_take(
         payer=payer.strip()[:200],
         transaction=posted,
     )
-    _save_lines(payment, accounts, misc)
+    _save_lines(payment, accounts, misc, deposits)
     _save_tenders(payment, tenders)
     return payment
 
 
-def _check_parts(accounts: Sequence[AccountPart], misc: Sequence[MiscPart]) -> Decimal:
-    if not accounts and not misc:
+def _check_parts(
+    accounts: Sequence[AccountPart], misc: Sequence[MiscPart], deposits: Sequence[AccountPart]
+) -> Decimal:
+    if not accounts and not misc and not deposits:
         raise refuse("account_0", "Enter the account being paid.")
-    if accounts and misc:
+    if (accounts or deposits) and misc:
         raise refuse(None, "A receipt pays accounts or miscellaneous revenue, not both.")
+    if len({p.account.pk for p in deposits}) != len(deposits):
+        raise refuse(deposits[0].field, "This account's deposit is already on the receipt.")
+    paying = {p.account.pk for p in accounts}
+    for part in deposits:
+        if part.account.pk in paying:
+            raise refuse(part.field, "Take the deposit on its own receipt, not with a payment.")
+        amount_for(part.field, part.amount, what="Deposit")
     seen: set[int] = set()
     for part in accounts:
         if part.account.pk in seen:
@@ -138,7 +163,11 @@ def _check_parts(accounts: Sequence[AccountPart], misc: Sequence[MiscPart]) -> D
     for item in misc:
         refuse_card_numbers(description=item.description)
         amount_for("amount", item.amount)
-    return sum((p.amount for p in accounts), ZERO) + sum((m.amount for m in misc), ZERO)
+    return (
+        sum((p.amount for p in accounts), ZERO)
+        + sum((m.amount for m in misc), ZERO)
+        + sum((p.amount for p in deposits), ZERO)
+    )
 
 
 def _check_tenders(tenders: Sequence[TenderIn], total: Decimal) -> Decimal:
@@ -197,20 +226,35 @@ def _check_accounts(
 
 
 def _save_lines(
-    payment: Payment, accounts: Sequence[AccountPart], misc: Sequence[MiscPart]
+    payment: Payment,
+    accounts: Sequence[AccountPart],
+    misc: Sequence[MiscPart],
+    deposits: Sequence[AccountPart],
 ) -> None:
-    rows = [
-        PaymentLine(payment=payment, account=p.account, amount=Money(p.amount, CURRENCY))
-        for p in accounts
-    ] + [
-        PaymentLine(
-            payment=payment,
-            misc_item=m.item,
-            description=m.description[:200],
-            amount=Money(m.amount, CURRENCY),
-        )
-        for m in misc
-    ]
+    rows = (
+        [
+            PaymentLine(payment=payment, account=p.account, amount=Money(p.amount, CURRENCY))
+            for p in accounts
+        ]
+        + [
+            PaymentLine(
+                payment=payment,
+                account=p.account,
+                amount=Money(p.amount, CURRENCY),
+                is_deposit=True,
+            )
+            for p in deposits
+        ]
+        + [
+            PaymentLine(
+                payment=payment,
+                misc_item=m.item,
+                description=m.description[:200],
+                amount=Money(m.amount, CURRENCY),
+            )
+            for m in misc
+        ]
+    )
     PaymentLine.objects.bulk_create(rows)
 
 
