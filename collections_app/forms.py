@@ -123,6 +123,21 @@ class DepositTakeForm(CardSafeForm):
                                 min_value=Decimal("0.01"))  # fmt: skip
 
 
+class DepositCounterForm(CardSafeForm):
+    """A deposit taken at the counter into the clerk's drawer (cash, check or money order)."""
+
+    amount = forms.DecimalField(label="Deposit", max_digits=12, decimal_places=2,
+                                min_value=Decimal("0.01"))  # fmt: skip
+    tender = forms.ChoiceField(choices=[("cash", "Cash"), ("check", "Check"),
+                                        ("money_order", "Money order")])  # fmt: skip
+    cash_given = forms.DecimalField(
+        label="Cash given (for change)", required=False, max_digits=12, decimal_places=2,
+        min_value=Decimal("0.01"),
+    )  # fmt: skip
+    reference = forms.CharField(label="Check no. or money order serial", required=False,
+                                max_length=30)  # fmt: skip
+
+
 class DepositReturnForm(CardSafeForm):
     how = forms.ChoiceField(choices=[("apply", "Apply to the balance, refund the rest"),
                                      ("refund", "Refund all of it")])  # fmt: skip

@@ -32,7 +32,9 @@ from billing_site.common.roles import require_perm
 from ledger import services as ledger
 from ledger.models import GLAccount
 from ledger.selectors import current_business_date, deposit_held
-from payments.models import ReturnedPayment
+from payments.choices import TenderKind
+from payments.models import Payment, ReturnedPayment
+from payments.services.taking import AccountPart, TenderIn, payment_take
 
 from ..choices import CreditBand, DepositMethod
 from ..models import (
@@ -119,7 +121,9 @@ def credit_result_record(
 
 @transaction.atomic
 def deposit_collect(*, account: Account, amount: Decimal, acting_user: User) -> SecurityDeposit:
-    """Take a deposit (cash into the pool, held for the account as a liability)."""
+    """Take a deposit received by the office (cash into the pool, held for the account as a
+    liability; coordinators and supervisors). At the counter: ``deposit_take_at_counter``."""
+    require_perm(acting_user, "ledger.manage_deposits")
     txn = ledger.deposit_take(
         account=account, amount=amount, memo="Security deposit", acting_user=acting_user
     )
@@ -136,6 +140,32 @@ def deposit_collect(*, account: Account, amount: Decimal, acting_user: User) -> 
         text=f"Security deposit of {format_money(amount)} taken",
     )
     return row
+
+
+@transaction.atomic
+def deposit_take_at_counter(
+    *, account: Account, amount: Decimal, tender: str, acting_user: User, reference: str = "",
+    cash_given: Decimal | None = None,
+) -> Payment:  # fmt: skip
+    """Take a deposit at the counter into the clerk's open drawer: a receipt whose line says
+    "deposit" (held for the account, never what it owes); the drawer's count and the
+    closeout count its tender like any other."""
+    given = cash_given if tender == TenderKind.CASH and cash_given else amount
+    payment = payment_take(
+        drawer=None, acting_user=acting_user,
+        tenders=[TenderIn(kind=tender, amount=given, reference=reference)],
+        deposits=[AccountPart(account=account, amount=amount, field="amount")],
+    )  # fmt: skip
+    SecurityDeposit.objects.create(
+        account=account, amount=amount, taken_on=payment.business_date,
+        transaction_id=payment.transaction_id, taken_by=acting_user,
+    )  # fmt: skip
+    account_services.note_add(
+        account=account, acting_user=acting_user,
+        text=f"Security deposit of {format_money(amount)} taken at the counter "
+        f"(receipt {payment.receipt_label})",
+    )  # fmt: skip
+    return payment
 
 
 def deposit_interest_run(

@@ -94,11 +94,8 @@ def referral_place(*, accounts: Sequence[Account], agency: Agency, acting_user: 
         created_by=acting_user,
     )  # fmt: skip
     template = LetterTemplate.objects.get(code="referral")
-    rows, letters = [], []
-    for pk in ids:
-        referral = _refer_one(found[pk], placement, template, acting_user, today)
-        letters.append(referral.letter)
-        rows.append(referral)
+    rows = [_refer_one(found[pk], placement, template, acting_user, today) for pk in ids]
+    letters = [r.letter for r in rows if r.letter is not None]
     placement.count = len(rows)
     placement.total = sum((r.amount for r in rows), ZERO)
     placement.save(update_fields=["count", "total"])

@@ -140,7 +140,7 @@ def write_offs_reverse_for(
     )
     for row in rows.order_by("pk"):
         take = min(left, row.amount - row.recovered)
-        if take <= 0:
+        if take <= 0 or row.transaction_id is None:
             continue
         ledger.reverse_part(
             original=JournalTransaction.objects.get(pk=row.transaction_id),

@@ -11,13 +11,27 @@ from django.urls import reverse
 from accounts.models import Account
 from billing_site.common.formflow import submit, token_for
 from ledger.selectors import current_business_date, deposit_held, open_business_day
+from payments.selectors import open_drawer_for
 
-from ..forms import CreditResultForm, DepositReturnForm, DepositTakeForm
+from ..forms import CreditResultForm, DepositCounterForm, DepositReturnForm, DepositTakeForm
 from ..models import CreditResult, SecurityDeposit
 from ..services import deposits as services
 
 VIEW = "collections.view_securitydeposit"
-FORMS = {"credit": CreditResultForm, "take": DepositTakeForm, "return": DepositReturnForm}
+FORMS = {
+    "credit": CreditResultForm,
+    "counter": DepositCounterForm,
+    "take": DepositTakeForm,
+    "return": DepositReturnForm,
+}
+# payment_take's refusals name the counter form's fields; here they land on these.
+COUNTER_FIELDS = {
+    "cash_amount": "cash_given",
+    "check_amount": "amount",
+    "mo_amount": "amount",
+    "check_number": "reference",
+    "mo_serial": "reference",
+}
 
 
 @permission_required(VIEW, raise_exception=True)
@@ -29,6 +43,11 @@ def account_deposit(request: HttpRequest, pk: int) -> HttpResponse:
 
     def act() -> str:
         data = forms[which].cleaned_data
+        if which == "counter":
+            payment = services.deposit_take_at_counter(
+                account=account, acting_user=request.user, **data
+            )
+            return reverse("payments:receipt", args=[payment.pk])
         if which == "credit":
             services.credit_result_record(account=account, acting_user=request.user, **data)
         elif which == "take":
@@ -42,8 +61,9 @@ def account_deposit(request: HttpRequest, pk: int) -> HttpResponse:
     purpose = f"collections.deposit_{which or 'page'}"
     valid = forms[which].is_valid() if which in forms else False
     sent = submit(
-        request, purpose=purpose, form=forms.get(which), action=act, valid=valid, success="Saved."
-    )
+        request, purpose=purpose, form=forms.get(which), action=act, valid=valid, success="Saved.",
+        field_map=COUNTER_FIELDS if which == "counter" else None,
+    )  # fmt: skip
     if sent.done:
         return sent.done
     day = open_business_day()
@@ -56,6 +76,7 @@ def account_deposit(request: HttpRequest, pk: int) -> HttpResponse:
         "tokens": tokens,
         "need": services.deposit_requirement(account, today=day.date) if day else None,
         "held": deposit_held(account.pk),
+        "drawer": open_drawer_for(request.user),
         "results": CreditResult.objects.filter(account=account).select_related("recorded_by")[:10],
         "taken": SecurityDeposit.objects.filter(account=account).select_related("taken_by"),
     }
