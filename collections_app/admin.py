@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from .models import (
     AccountStep,
+    Agency,
     AgingRun,
     LateFeeRule,
     LateFeeRun,
@@ -64,3 +65,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 for model in (AgingRun, LateFeeRun, NoticeRun, AccountStep, Letter):
     admin.site.register(model, ReadOnlyAdmin)
+
+
+@admin.register(Agency)
+class AgencyAdmin(admin.ModelAdmin):
+    list_display = ["name", "contact", "commission_percent", "fee_flat", "fee_percent", "is_active"]
+    list_filter = ["is_active"]

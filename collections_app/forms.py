@@ -7,10 +7,11 @@ from typing import Any
 
 from django import forms
 
+from accounts.models import Account
 from billing_site.common.cards import CardSafeForm
 
 from .choices import CreditBand
-from .models import LetterTemplate, NoticeStep
+from .models import Agency, LetterTemplate, NoticeStep
 
 
 class AgingStartForm(CardSafeForm):
@@ -149,3 +150,23 @@ class WriteOffForm(CardSafeForm):
 
 class RecoveryForm(CardSafeForm):
     amount = forms.DecimalField(label="Amount recovered", max_digits=12, decimal_places=2)
+
+
+class ReferForm(CardSafeForm):
+    """Refer the ticked accounts of the review list to one agency."""
+
+    agency = forms.ModelChoiceField(queryset=Agency.objects.filter(is_active=True),
+                                    empty_label="Choose the agency")  # fmt: skip
+    accounts = forms.ModelMultipleChoiceField(
+        queryset=Account.objects.all(), widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Tick the accounts to refer."},
+    )  # fmt: skip
+
+
+class RecallForm(CardSafeForm):
+    reason = forms.CharField(label="Why the account is recalled", max_length=300)
+
+
+class RemittanceForm(CardSafeForm):
+    agency = forms.ModelChoiceField(queryset=Agency.objects.all(), empty_label="Choose the agency")
+    file = forms.FileField(label="Remittance file (CSV)")

@@ -7,6 +7,7 @@ from .views import deposits as deposit_views
 from .views import late_fees as late_fee_views
 from .views import notices as notice_views
 from .views import plans as plan_views
+from .views import referrals as referral_views
 from .views import writeoffs as write_off_views
 
 app_name = "collections"
@@ -39,4 +40,22 @@ urlpatterns = [
     path("deposits/review/", deposit_views.deposit_review, name="deposit_review"),
     path("accounts/<int:pk>/write-off/", write_off_views.write_off_new, name="write_off"),
     path("write-offs/", write_off_views.write_off_list, name="write_offs"),
+    path("referrals/", referral_views.referral_list, name="referrals"),
+    path("referrals/review/", referral_views.referral_review, name="referral_review"),
+    path(
+        "referrals/placements/<int:placement_pk>/",
+        referral_views.placement_detail,
+        name="placement",
+    ),
+    path(
+        "referrals/placements/<int:placement_pk>/placement.csv",
+        referral_views.placement_file,
+        name="placement_file",
+    ),
+    path(
+        "referrals/<int:referral_pk>/recall/",
+        referral_views.referral_recall,
+        name="referral_recall",
+    ),
+    path("referrals/remittances/", referral_views.remittance_list, name="remittances"),
 ]
