@@ -81,7 +81,14 @@ def collections_url_values(by: User, supervisor: User, account: Account) -> dict
         account=account, amount=D("100.00"), down_payment=D("20.00"), months=2,
         first_due=today + timedelta(days=30), acting_user=by,
     )  # fmt: skip
+    from collections_app.services import referrals
+
+    from .referral_helpers import agency, final_owing
+
+    referred = final_owing(by, "240.00", due=today - timedelta(days=90))
+    placement = referrals.referral_place(accounts=[referred], agency=agency(), acting_user=by)
     return {
+        "placement_pk": placement.pk, "referral_pk": placement.referrals.get().pk,
         "plan_pk": plan.pk,
         "aging_pk": run.pk, "fee_run_pk": fees.pk, "notice_pk": notice.pk,
         "line_pk": fee.pk if fee else 0, "letter_pk": letter.pk,

@@ -230,8 +230,10 @@ def test_it_reverses_the_write_off_before_the_agency_payment(
         ([("{n}", "ten", "25.00", "75.00", "2026-11-20")], None, "gross 'ten' is not an amount"),
         ([("{n}", "100.00", "25.00", "75.00", "20/11/2026")], None, "not a YYYY-MM-DD date"),
         ([("{n}", "100.00", "25.00", "75.00", "2026-11-20")], "", "no trailer line"),
-        ([("{n}", "100.00", "25.00", "75.00", "2026-11-20")], "trailer,2,100.00,75.00", "trailer says 2"),
-        ([("{other}", "100.00", "25.00", "75.00", "2026-11-20")], None, "is not with Acme Recovery"),
+        ([("{n}", "100.00", "25.00", "75.00", "2026-11-20")], "trailer,2,100.00,75.00",
+         "trailer says 2"),
+        ([("{other}", "100.00", "25.00", "75.00", "2026-11-20")], None,
+         "is not with Acme Recovery"),
     ],
 )  # fmt: skip
 def test_it_refuses_a_bad_file_and_posts_nothing(
@@ -247,7 +249,7 @@ def test_it_refuses_a_bad_file_and_posts_nothing(
     with pytest.raises(ValidationError) as refused:
         referrals.remittance_import(
             agency=acme, file_name="bad.csv", acting_user=bob,
-            data=remittance_file([good, *filled], trailer if trailer is None else trailer),
+            data=remittance_file([good, *filled], trailer),
         )  # fmt: skip
     assert message in str(refused.value)
     assert JournalTransaction.objects.count() == before and not AgencyRemittance.objects.exists()

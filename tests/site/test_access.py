@@ -164,6 +164,12 @@ ALLOWED: dict[str, set[str]] = {
     "collections:deposit_review": {CLERK, COORD, SUP, AUDIT},
     "collections:write_off": {SUP},
     "collections:write_offs": {COORD, SUP, AUDIT},
+    "collections:referrals": {COORD, SUP, AUDIT},
+    "collections:referral_review": {COORD, SUP, AUDIT},
+    "collections:placement": {COORD, SUP, AUDIT},
+    "collections:placement_file": {COORD, SUP, AUDIT},
+    "collections:referral_recall": MAINTAINERS,
+    "collections:remittances": {COORD, SUP, AUDIT},
     "billing:bill_cancel": MAINTAINERS,
     "billing:bill_rebill": MAINTAINERS,  # POST-only
     "billing:bill_rebill_estimate": MAINTAINERS,  # POST-only
