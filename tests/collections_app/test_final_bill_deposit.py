@@ -29,8 +29,10 @@ def test_it_applies_the_deposit_to_the_final_bill_and_refunds_the_rest(bob, busi
     taken = ledger.deposit_take(
         account=account, amount=D("100.00"), memo="Deposit", acting_user=bob
     )
-    SecurityDeposit.objects.create(account=account, amount=D("100.00"), taken_on=taken.business_date,
-                                   transaction_id=taken.pk, taken_by=bob)  # fmt: skip
+    SecurityDeposit.objects.create(
+        account=account, amount=D("100.00"), taken_on=taken.business_date,
+        transaction_id=taken.pk, taken_by=bob,
+    )  # fmt: skip
     bill = stop_service(account=account, on=date(2026, 11, 15), acting_user=bob,
                         readings=[(account_meter(account), D("17600"))])  # fmt: skip
     assert bill.amount_due.amount == D("57.81")
