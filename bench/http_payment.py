@@ -65,6 +65,7 @@ _FORM = re.compile(r'<form method="post"[^>]*class="form pay-form".*?</form>', r
 _NAME = re.compile(r'<(?:input|select|textarea)\b[^>]*\bname="([^"]+)"')
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _TOKEN = re.compile(r'name="token" value="([^"]+)"')
+_ERROR = re.compile(r'class="(?:field-error|form-error)"[^>]*>(.*?)</div>', re.DOTALL)
 _RECEIPT = re.compile(r"/payments/receipts/(\d+)/$")
 STEPS = ("GET /payments/take/ (first only)", "POST /payments/take/ (htmx)")
 
@@ -273,19 +274,28 @@ class Clerk:
             if steps is not None:
                 steps.setdefault(STEPS[0], []).append(form_page.elapsed.total_seconds())
         data = self._fill(self.next_form, numbers)
-        done = self.session.post(
+        done = self._post(data)
+        if done.status_code == 400 and 'name="confirm_amount"' in done.text:
+            # The form asks to confirm a payment that leaves a large credit (or a large
+            # amount): the clerk ticks "I confirm this amount" and posts again.
+            token = _TOKEN.search(done.text)
+            data.update(confirm_amount="on", token=token.group(1) if token else data["token"])
+            done = self._post(data)
+        receipt = _RECEIPT.search(done.headers.get("HX-Push-Url", ""))
+        if done.status_code != 200 or receipt is None:
+            raise RuntimeError(f"POST take (htmx): {done.status_code} {_errors(done.text)!r}")
+        self.next_form = done.text
+        if steps is not None:
+            steps.setdefault(STEPS[1], []).append(done.elapsed.total_seconds())
+        return int(receipt.group(1))
+
+    def _post(self, data: dict[str, str]) -> Any:
+        return self.session.post(
             self.base + "/payments/take/",
             data=data,
             headers={"HX-Request": "true", "HX-Target": "pay-screen"},
             timeout=REQUEST_TIMEOUT,
         )
-        receipt = _RECEIPT.search(done.headers.get("HX-Push-Url", ""))
-        if done.status_code != 200 or receipt is None:
-            raise RuntimeError(f"POST take (htmx): {done.status_code} {done.text[:200]!r}")
-        self.next_form = done.text
-        if steps is not None:
-            steps.setdefault(STEPS[1], []).append(done.elapsed.total_seconds())
-        return int(receipt.group(1))
 
     def _fill(self, page: str, numbers: list[str]) -> dict[str, str]:
         """Every field of the payment form in ``page``, as a browser sends them."""
@@ -312,6 +322,12 @@ class Clerk:
             cash_amount=str(tendered),
         )
         return data
+
+
+def _errors(page: str) -> str:
+    """The messages a refused form shows (next to its fields and above it), or its start."""
+    found = [" ".join(re.sub(r"<[^>]+>", " ", m).split()) for m in _ERROR.findall(page)]
+    return "; ".join(found) if found else page[:200]
 
 
 def _clerk_loop(

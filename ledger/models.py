@@ -193,13 +193,21 @@ class JournalTransaction(models.Model):
         return f"#{self.pk} {self.get_kind_display()} {self.business_date}"
 
 
+# The references of journal lines and open amounts are checked by the ledger's own
+# statement trigger, set-based, once per INSERT (migration 0018), not by foreign-key
+# constraints: PostgreSQL checks a foreign key with one query per row and key, which
+# was about a third of a bill run's COMMIT. ``db_constraint=False`` says so; the
+# trigger locks the referenced rows as a foreign key would, and deleting a
+# referenced row is refused by trigger.
 class JournalEntry(models.Model):
     """One line of a journal transaction: GL account and signed amount (debit +, credit -)."""
 
     transaction = models.ForeignKey(
-        JournalTransaction, on_delete=models.PROTECT, related_name="entries"
+        JournalTransaction, on_delete=models.PROTECT, related_name="entries", db_constraint=False
     )
-    gl_account = models.ForeignKey(GLAccount, on_delete=models.PROTECT, related_name="entries")
+    gl_account = models.ForeignKey(
+        GLAccount, on_delete=models.PROTECT, related_name="entries", db_constraint=False
+    )
     amount = MoneyField(
         max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES, default_currency=CURRENCY
     )
@@ -213,9 +221,15 @@ class JournalEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="entries",
         db_index=False,
+        db_constraint=False,
     )
     service = models.ForeignKey(
-        Service, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Service,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     # Deposits-held lines name the account whose deposit they hold here, not in
     # ``account``: a deposit is not part of what the customer owes. Indexed only
@@ -227,6 +241,7 @@ class JournalEntry(models.Model):
         on_delete=models.PROTECT,
         related_name="deposit_entries",
         db_index=False,
+        db_constraint=False,
     )
 
     class Meta:
@@ -303,11 +318,21 @@ class AccountOpen(models.Model):
     commit-time balance check sums them, without summing the account's history.
     """
 
+    # Rows come only from journal lines, whose references the ledger's trigger checks
+    # (see ``JournalEntry``), so no foreign-key constraint checks them again.
     account = models.ForeignKey(
-        "accounts.Account", on_delete=models.PROTECT, related_name="open_amounts"
+        "accounts.Account",
+        on_delete=models.PROTECT,
+        related_name="open_amounts",
+        db_constraint=False,
     )
     service = models.ForeignKey(
-        Service, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Service,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     amount = models.DecimalField(max_digits=MAX_DIGITS, decimal_places=DECIMAL_PLACES)
 
