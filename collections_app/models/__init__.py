@@ -3,7 +3,7 @@
 
 from .aging import AgingLine, AgingRun
 from .deposits import CreditResult, DepositInterest, DepositRule, SecurityDeposit
-from .late_fees import LateFeeLine, LateFeeRule, LateFeeRun, LateFeeWaiver
+from .late_fees import LateFeeLine, LateFeeRule, LateFeeRun, LateFeeTier, LateFeeWaiver
 from .letters import Letter, LetterTemplate
 from .notices import AccountStep, NoticeLine, NoticeRun, NoticeStep
 from .plans import PaymentPlan, PlanInstallment
@@ -19,6 +19,7 @@ __all__ = [
     "LateFeeLine",
     "LateFeeRule",
     "LateFeeRun",
+    "LateFeeTier",
     "LateFeeWaiver",
     "Letter",
     "LetterTemplate",
