@@ -121,31 +121,30 @@ def past_due_sql(bills: str) -> str:
       FROM {t["bill"]} b
       JOIN {t["account"]} a ON a.id = b.account_id
       JOIN {t["customer"]} c ON c.id = a.customer_id
-      WHERE b.id IN (SELECT bill_id FROM chosen)
+      WHERE b.id = ANY((SELECT array_agg(bill_id) FROM chosen)::bigint[])
     ),
-    charged AS (
-      SELECT bl.bill_id, e.service_id, SUM(e.amount) AS amount
-      FROM bills bl JOIN {t["entry"]} e ON e.transaction_id = bl.transaction_id
-      WHERE e.service_id IS NOT NULL AND e.amount > 0
-      GROUP BY bl.bill_id, e.service_id
-    ),
-    newer AS (
-      SELECT bl.bill_id, e.service_id, SUM(e.amount) AS amount
-      FROM bills bl
-      JOIN {t["entry"]} e ON e.account_id = bl.account_id AND e.transaction_id > bl.transaction_id
-      JOIN {t["txn"]} n ON n.id = e.transaction_id
-      WHERE e.service_id IS NOT NULL AND e.amount > 0
-        AND n.kind NOT IN ('{NOT_CHARGES[0]}', '{NOT_CHARGES[1]}')
-      GROUP BY bl.bill_id, e.service_id
-    ),
-    past AS (
-      SELECT bl.*, ch.service_id,
-             GREATEST(0, LEAST(ch.amount, COALESCE(o.amount, 0) - COALESCE(nw.amount, 0)))
+    past AS (  -- per bill and service: its charge, the charges posted after it, past due
+      -- (LATERAL: index lookups on (account, transaction), never a scan of the journal)
+      SELECT bl.*, c.service_id,
+             GREATEST(0, LEAST(c.amount, COALESCE(o.amount, 0) - COALESCE(c.newer, 0)))
                AS past_due
-      FROM bills bl
-      JOIN charged ch USING (bill_id)
-      LEFT JOIN {t["open"]} o ON o.account_id = bl.account_id AND o.service_id = ch.service_id
-      LEFT JOIN newer nw ON nw.bill_id = bl.bill_id AND nw.service_id = ch.service_id
+      FROM bills bl CROSS JOIN LATERAL (
+        SELECT e.service_id,
+               SUM(e.amount) FILTER (WHERE e.transaction_id = bl.transaction_id) AS amount,
+               SUM(e.amount) FILTER (
+                 WHERE n.kind NOT IN ('{NOT_CHARGES[0]}', '{NOT_CHARGES[1]}')) AS newer
+        FROM {t["entry"]} e
+        LEFT JOIN {t["txn"]} n ON n.id = e.transaction_id
+             AND e.transaction_id > bl.transaction_id
+        WHERE e.account_id = bl.account_id AND e.transaction_id >= bl.transaction_id
+          AND e.service_id IS NOT NULL AND e.amount > 0
+        GROUP BY e.service_id
+      ) c
+      LEFT JOIN LATERAL (
+        SELECT o.amount FROM {t["open"]} o
+        WHERE o.account_id = bl.account_id AND o.service_id = c.service_id
+      ) o ON true
+      WHERE c.amount IS NOT NULL
     ),
     ruled AS (
       SELECT p.*, r.rule_id, r.fee_service_id, r.in_grace, r.flat, r.percent, r.minimum,
