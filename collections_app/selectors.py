@@ -244,7 +244,7 @@ def late_fee_alerts(account: object) -> list[str]:
     from .models import LateFeeLine
 
     lines = list(
-        LateFeeLine.objects.filter(account_id=getattr(account, "pk", None), status="posted")
+        LateFeeLine.objects.filter(account_id=int(getattr(account, "pk", 0) or 0), status="posted")
         .select_related("transaction")
         .prefetch_related("waivers__adjustment_request")
         .order_by("-due_date", "pk")
