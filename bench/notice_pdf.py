@@ -58,20 +58,43 @@ def per_second(render) -> float:
     return LETTERS / seconds
 
 
+def worker_cpu_seconds() -> float:
+    """CPU seconds (user + system) the render pool's processes have used so far, from
+    /proc (the pool stays alive, so the parent's rusage of children does not count them)."""
+    from billing_site.common import pdf
+
+    pool = pdf._pool_state.get("pool")
+    total = 0.0
+    for pid in getattr(pool, "_processes", {}) or {}:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def main() -> Result:
     recreate_database(DATABASE)
     setup_django(DATABASE)
     from billing_site.common.pdf import render_job, render_many
 
     render_job(jobs()[0])  # fonts and templates loaded once, as in a running server
+    cpu = time.process_time()
     serial = per_second(lambda batch: [render_job(job) for job in batch])
-    log(f"notice_pdf: {serial:.1f} letters/s, bare WeasyPrint in one process")
+    serial_cpu = (time.process_time() - cpu) / LETTERS
+    log(f"notice_pdf: {serial:.1f} letters/s, bare WeasyPrint in one process "
+        f"({serial_cpu * 1000:.0f} ms of CPU a letter)")  # fmt: skip
     started = time.perf_counter()
     render_many(jobs()[:4])
     log(f"notice_pdf: {os.cpu_count()} render processes started in "
         f"{time.perf_counter() - started:.1f} s")  # fmt: skip
+    cpu, parent = worker_cpu_seconds(), time.process_time()
     parallel = per_second(render_many)
-    log(f"notice_pdf: {parallel:.1f} letters/s with {os.cpu_count()} processes")
+    workers_cpu = (worker_cpu_seconds() - cpu) / LETTERS
+    parent_cpu = (time.process_time() - parent) / LETTERS
+    log(f"notice_pdf: {parallel:.1f} letters/s with {os.cpu_count()} processes "
+        f"({workers_cpu * 1000:.0f} ms of CPU a letter in the workers, "
+        f"{parent_cpu * 1000:.0f} ms in the parent; the workers had "
+        f"{parallel * workers_cpu:.2f} cores on average)")  # fmt: skip
     return Result("notice_pdf", parallel, "letters_per_s", serial, 1.8)
 
 

@@ -15,6 +15,7 @@ from .models import (
     AgingRun,
     LateFeeRule,
     LateFeeRun,
+    LateFeeTier,
     Letter,
     LetterTemplate,
     NoticeRun,
@@ -22,8 +23,17 @@ from .models import (
 )
 
 
+class LateFeeTierInline(admin.TabularInline):
+    """Tiers by past-due amount: a fee per tier, or a percentage of each slice."""
+
+    model = LateFeeTier
+    extra = 1
+    fields = ["up_to", "fee", "percent"]
+
+
 @admin.register(LateFeeRule)
 class LateFeeRuleAdmin(admin.ModelAdmin):
+    inlines = [LateFeeTierInline]
     list_display = [
         "service",
         "account_class",

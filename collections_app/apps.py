@@ -15,6 +15,7 @@ class CollectionsConfig(AppConfig):
         from . import (
             hooks,
             plan_selectors,
+            selectors,
             tasks,  # noqa: F401  (registers the aging, late-fee and notice tasks)
         )
 
@@ -22,6 +23,8 @@ class CollectionsConfig(AppConfig):
         # installment due (payments cannot import collections: it asks the registry).
         hooks.register_plans_in_good_standing(plan_selectors.plans_in_good_standing)
         account_alerts.register("collections.plans", plan_selectors.counter_alerts)
+        # ... and the account's latest late fee, waived or not.
+        account_alerts.register("collections.late_fees", selectors.late_fee_alerts)
         # A posted final bill takes the deposit held and refunds the rest (billing cannot
         # import collections: it runs the hooks registered here).
         from .services.deposits import deposit_after_final_bill

@@ -14,7 +14,7 @@ from django.db.models import Count, Sum
 from accounts.choices import AccountClass
 from accounts.models import Account
 from billing.models import Bill
-from billing_site.common.money import ZERO
+from billing_site.common.money import ZERO, format_money
 from ledger.models import Fund, JournalTransaction, Service
 
 from . import fifo
@@ -235,3 +235,41 @@ def account_panel(account: Account) -> AccountPanel:
     last_disconnect = next((s for s in steps if s.step.is_disconnect), None)
     offer = last_disconnect if last_disconnect and account.balance.amount <= 0 else None
     return AccountPanel(steps, fees, letters_of(account.pk, limit=10), offer)
+
+
+def late_fee_alerts(account: object) -> list[str]:
+    """The counter's line for the account's latest late fees (the newest due date with a
+    posted fee): "Late fee $11.00 charged on Nov 23, 2026", and whether it was waived
+    (in full, in part, or waiting for a second person's approval). Three queries."""
+    from .models import LateFeeLine
+
+    lines = list(
+        LateFeeLine.objects.filter(account_id=int(getattr(account, "pk", 0) or 0), status="posted")
+        .select_related("transaction")
+        .prefetch_related("waivers__adjustment_request")
+        .order_by("-due_date", "pk")
+    )
+    latest = [line for line in lines if line.due_date == lines[0].due_date] if lines else []
+    if not latest:
+        return []
+    fee = sum((line.fee for line in latest), ZERO)
+    # a waiver above the limit is posted when its adjustment request is approved
+    waivers = [(w.amount, _waiver_state(w)) for line in latest for w in line.waivers.all()]
+    waived = sum((amount for amount, state in waivers if state == "posted"), ZERO)
+    pending = sum((amount for amount, state in waivers if state == "pending"), ZERO)
+    assert latest[0].transaction is not None
+    text = (
+        f"Late fee {format_money(fee)} charged on {latest[0].transaction.business_date:%b %-d, %Y}"
+    )
+    if waived >= fee:
+        text += " (waived)"
+    elif waived:
+        text += f" ({format_money(waived)} waived)"
+    if pending:
+        text += f" (waiver of {format_money(pending)} waiting for approval)"
+    return [text]
+
+
+def _waiver_state(waiver: Any) -> str:
+    request = waiver.adjustment_request
+    return str(request.status if request is not None else waiver.status)

@@ -243,6 +243,7 @@ def submit[S](*, flow: ApprovalFlow[S], subject: S, acting_user: User, why: str 
 def approve[S](*, flow: ApprovalFlow[S], subject: S, acting_user: User, note: str = "") -> S:
     """Approve and act in one transaction; refused unless the approver may, right now."""
     require_perm(acting_user, flow.approve_perm)
+    refuse_card_numbers(note=note)  # the note is kept on the request
     locked = flow.lock(subject)
     rec = _fields(locked)
     refusal = approval_refusal(flow=flow, subject=locked, user=acting_user)

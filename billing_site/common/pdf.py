@@ -297,6 +297,17 @@ def _start_worker(settings_module: str, database_name: str) -> None:
         os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     django.setup()
     settings.DATABASES["default"]["NAME"] = database_name
+    _warm_up()
+
+
+def _warm_up() -> None:
+    """Pay a worker's fixed costs when the pool starts, not in its first document of a
+    batch: the shipped fonts, the fetcher, and one tiny layout (Pango, the default
+    stylesheet, the PDF writer). Without it a worker's first letter cost about a second."""
+    font_config, fonts_css = _shipped_fonts()
+    HTML(string="<p>ready</p>", url_fetcher=_fetcher()).write_pdf(
+        stylesheets=[fonts_css], font_config=font_config
+    )
 
 
 def _render_in_worker(job: PdfJob) -> bytes:

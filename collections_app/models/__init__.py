@@ -4,7 +4,7 @@ write-offs and collection-agency referrals."""
 
 from .aging import AgingLine, AgingRun
 from .deposits import CreditResult, DepositInterest, DepositRule, SecurityDeposit
-from .late_fees import LateFeeLine, LateFeeRule, LateFeeRun, LateFeeWaiver
+from .late_fees import LateFeeLine, LateFeeRule, LateFeeRun, LateFeeTier, LateFeeWaiver
 from .letters import Letter, LetterTemplate
 from .notices import AccountStep, NoticeLine, NoticeRun, NoticeStep
 from .plans import PaymentPlan, PlanInstallment
@@ -24,6 +24,7 @@ __all__ = [
     "LateFeeLine",
     "LateFeeRule",
     "LateFeeRun",
+    "LateFeeTier",
     "LateFeeWaiver",
     "Letter",
     "LetterTemplate",

@@ -56,13 +56,66 @@ class LateFeeRule(models.Model):
         return f"Late fee on {self.service.code} ({self.account_class or 'all classes'})"
 
     def fee_rule(self) -> FeeRule:
+        """The shared fee rule, tiers included (prefetch ``tiers`` when reading many)."""
+        tiers = list(self.tiers.all()) if self.pk else []
         return FeeRule(
+            tiers=[(t.up_to, t.fee) for t in tiers if t.fee is not None],
+            graduated=[(t.up_to, t.percent) for t in tiers if t.percent is not None],
             flat=self.flat,
             percent=self.percent,
             minimum=self.minimum,
             maximum=self.maximum,
             exempt_below=self.minimum_past_due,
         )
+
+
+class LateFeeTier(models.Model):
+    """One tier of a late-fee rule, by the past-due amount, up to and including
+    ``up_to`` (blank: everything above the other tiers).
+
+    Either a fee (the tier's fee when the past due falls in it: "$5.00 up to $100.00,
+    $10.00 above") or a percentage of the slice of the past due in it ("5% of the first
+    $100.00, 2% above": $150.00 past due draws 5.00 + 1.00). The rule's fee is the
+    greatest of its tier fee, its graduated fee, its percentage and its flat fee, then
+    the minimum and the maximum (``billing_site.common.fees``).
+    """
+
+    rule = models.ForeignKey(LateFeeRule, on_delete=models.CASCADE, related_name="tiers")
+    up_to = models.DecimalField(**OPTIONAL, help_text="Blank: every amount above the others.")
+    fee = models.DecimalField(**OPTIONAL, help_text="The fee when the past due is in this tier.")
+    percent = models.DecimalField(
+        max_digits=6, decimal_places=3, null=True, blank=True,
+        help_text="Or: this percentage of the part of the past due in this tier.",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["rule", models.F("up_to").asc(nulls_last=True)]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(fee__isnull=True) ^ models.Q(percent__isnull=True),
+                name="late_fee_tier_fee_or_percent",
+                violation_error_message="Give a tier either a fee or a percentage, not both.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(up_to__isnull=True) | models.Q(up_to__gt=0),
+                name="late_fee_tier_up_to_positive",
+                violation_error_message="A tier's upper amount must be more than zero.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(fee__isnull=True) | models.Q(fee__gte=0),
+                name="late_fee_tier_fee_not_negative",
+                violation_error_message="A tier's fee cannot be negative.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(percent__isnull=True) | models.Q(percent__gte=0),
+                name="late_fee_tier_percent_not_negative",
+                violation_error_message="A tier's percentage cannot be negative.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        amount = self.fee if self.fee is not None else f"{self.percent}%"
+        return f"{amount} up to {self.up_to}" if self.up_to else f"{amount} above"
 
 
 class LateFeeRun(models.Model):
@@ -102,6 +155,9 @@ class LateFeeLine(models.Model):
     fee = models.DecimalField(**AMOUNT)
     status = models.CharField(max_length=10, choices=LineStatus, default=LineStatus.PROPOSED)
     reason = models.CharField(max_length=300, blank=True)
+    computation = models.CharField(
+        max_length=500, blank=True, help_text="How the fee was computed from the rule."
+    )
     transaction = models.OneToOneField(
         "ledger.JournalTransaction",
         null=True,

@@ -27,6 +27,7 @@ from accounts.models import Account
 from adjustments.refunds.requests import refund_request
 from billing.models import Bill
 from billing_site.common import roles
+from billing_site.common.cards import refuse_card_numbers
 from billing_site.common.money import ZERO, format_money
 from billing_site.common.roles import require_perm
 from ledger import services as ledger
@@ -107,6 +108,7 @@ def credit_result_record(
     *, account: Account, band: str, letter_of_credit: bool, note: str, acting_user: User
 ) -> CreditResult:
     require_perm(acting_user, CREDIT_PERM)
+    refuse_card_numbers(note=note)
     found = CreditResult(
         account=account,
         band=band,

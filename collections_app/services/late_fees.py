@@ -32,7 +32,7 @@ from adjustments import services as adjustments
 from adjustments.models import AdjustmentReason
 from billing.models import Bill
 from billing_site.common.cards import refuse_card_numbers
-from billing_site.common.fees import fee_for
+from billing_site.common.fees import explain, fee_for, ordered_slices
 from billing_site.common.models import LongTask
 from billing_site.common.money import ZERO, format_money
 from billing_site.common.roles import require_perm
@@ -43,6 +43,7 @@ from ledger.models import JournalEntry
 from ledger.selectors import current_business_date, open_amounts_many
 
 from .. import hooks
+from .. import late_fee_sql as sql
 from ..calendar import days_after
 from ..choices import LineStatus, RunStatus, WaiverStatus
 from ..fifo import NOT_CHARGES
@@ -99,8 +100,47 @@ class Rules:
 
 
 def active_rules() -> Rules:
-    rules = LateFeeRule.objects.filter(is_active=True).select_related("fee_service")
+    rules = (
+        LateFeeRule.objects.filter(is_active=True)
+        .select_related("fee_service__revenue_gl", "fee_service__receivable_gl")
+        .prefetch_related("tiers")
+    )
     return Rules({(r.service_id, r.account_class): r for r in rules})
+
+
+def rule_tables(
+    rules: Rules, run: LateFeeRun, grace: GraceDays
+) -> tuple[list[sql.RuleRow], list[sql.TierRow]]:
+    """The active rules as the SQL proof list reads them: grace decided for this run's
+    date (``calendar.days_after``), tiers in the order ``fees.fee_for`` reads them."""
+    rows, tiers = [], []
+    for rule in rules.by_key.values():
+        in_grace = assess(rule, Decimal(1), run, grace)[1] if _in_grace(rule, run, grace) else None
+        rows.append(sql.RuleRow(
+            rule.pk, rule.service_id, rule.account_class, rule.fee_service_id, in_grace,
+            rule.flat, rule.percent, rule.minimum, rule.maximum, rule.minimum_past_due,
+        ))  # fmt: skip
+        fee_rule = rule.fee_rule()
+        tiers += [sql.TierRow(rule.pk, n, up_to, fee, None)
+                  for n, (up_to, fee) in enumerate(fee_rule.tiers)]  # fmt: skip
+        slices = ordered_slices(fee_rule.graduated)
+        tiers += [sql.TierRow(rule.pk, n, up_to, None, percent)
+                  for n, (up_to, percent) in enumerate(slices)]  # fmt: skip
+    return rows, tiers
+
+
+def _in_grace(rule: LateFeeRule, run: LateFeeRun, grace: GraceDays) -> bool:
+    key = (run.due_date, rule.grace_days, rule.grace_kind)
+    if key not in grace:
+        grace[key] = days_after(*key)
+    return run.run_date <= grace[key]
+
+
+def sql_parameters(run: LateFeeRun, *, plans: list[int]) -> dict[str, object]:
+    rules, tiers = rule_tables(active_rules(), run, {})
+    return sql.parameters(
+        rules=rules, tiers=tiers, run_date=run.run_date, due_date=run.due_date, plans=plans
+    )
 
 
 class BillRef(Protocol):
@@ -229,15 +269,13 @@ GraceDays = dict[tuple[date, int, str], date]
 def assess(
     rule: LateFeeRule | None, past_due: Decimal, run: LateFeeRun, grace: GraceDays | None = None
 ) -> tuple[Decimal, str]:
-    """The fee on one bill's service, or zero and why not."""
+    """The fee on one bill's service, or zero and why not (the reference rule; runs
+    compute it in SQL, ``collections_app.late_fee_sql``)."""
     if rule is None:
         return ZERO, "No late-fee rule for this service and class"
-    key = (run.due_date, rule.grace_days, rule.grace_kind)
     grace = {} if grace is None else grace  # a chunk passes one: one answer per rule
-    if key not in grace:
-        grace[key] = days_after(*key)
-    last_day = grace[key]
-    if run.run_date <= last_day:
+    if _in_grace(rule, run, grace):
+        last_day = grace[(run.due_date, rule.grace_days, rule.grace_kind)]
         return ZERO, f"In grace until {last_day:%b %-d, %Y}"
     if past_due <= ZERO:
         return ZERO, "Paid"
@@ -247,38 +285,36 @@ def assess(
     return fee, f"{format_money(past_due)} past due"
 
 
-_INSERT_LINES_SQL = """
-    INSERT INTO collections_latefeeline
-           (run_id, account_id, bill_id, service_id, due_date, past_due, fee, status, reason)
-    SELECT %s, v.account_id, v.bill_id, v.service_id, %s, v.past_due, v.fee, v.status, v.reason
-      FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::numeric[], %s::numeric[],
-                  %s::varchar[], %s::varchar[])
-           AS v(account_id, bill_id, service_id, past_due, fee, status, reason)
-"""
-
-LineRow = tuple[int, int, int, Decimal, Decimal, str, str]
-
-
-def _insert_lines(run: LateFeeRun, rows: list[LineRow]) -> None:
-    """A chunk's lines in one ``INSERT ... SELECT FROM unnest`` (``bulk_create`` of
-    thousands of rows spent most of its time building the statement)."""
-    if rows:
-        columns = [list(column) for column in zip(*rows, strict=True)]
-        with connection.cursor() as cursor:
-            cursor.execute(_INSERT_LINES_SQL, [run.pk, run.due_date, *columns])
+LineRow = tuple[int, int, int, Decimal, Decimal, str, str, str]
 
 
 def late_fee_calculate_chunk(*, task: LongTask, number: int, acting_user: User) -> ChunkResult:
+    """Chunk n of the bills due (pk order): its proof-list lines in one ``INSERT ... SELECT``
+    (``collections_app.late_fee_sql``: past due, exemptions and fees set-based)."""
     run = LateFeeRun.objects.get(pk=int(task.subject_id))
-    grace: GraceDays = {}
     size = task.chunk_size
     found = list(
         _bills_due(run.due_date)
         .order_by("pk")
-        .values_list(
+        .values_list("pk", "account_id")[number * size : (number + 1) * size]
+    )
+    plans = sorted(hooks.plans_in_good_standing(sorted({account for _pk, account in found})))
+    sql.insert_proof_lines(
+        run_id=run.pk, bill_ids=[pk for pk, _account in found],
+        params=sql_parameters(run, plans=plans),
+    )  # fmt: skip
+    return ChunkResult(done=len(found))
+
+
+def proof_lines_python(run: LateFeeRun, bill_ids: Sequence[int]) -> list[LineRow]:
+    """The proof-list lines of these bills computed in Python, row by row: the reference
+    the SQL proof list is tested against (``tests/collections_app/test_late_fee_sql.py``)."""
+    grace: GraceDays = {}
+    found = list(
+        Bill.objects.filter(pk__in=bill_ids).order_by("pk").values_list(
             "pk", "account_id", "transaction_id", "number", "account__account_class",
             "account__customer__is_city", "account__status",
-        )[number * size : (number + 1) * size]
+        )
     )  # fmt: skip
     bills = [BillKey(pk, account, txn, str(no)) for pk, account, txn, no, *_ in found]
     classes = {row[1]: str(row[4]) for row in found}
@@ -289,7 +325,7 @@ def late_fee_calculate_chunk(*, task: LongTask, number: int, acting_user: User) 
     posted = _already_posted(bills, run.due_date)
     rows: list[LineRow] = []
     for b in bills:
-        for service_id, amount in past_due[b.pk].items():
+        for service_id, amount in sorted(past_due[b.pk].items()):
             if amount <= ZERO:
                 continue
             rule = rules.for_(service_id, classes[b.account_id])
@@ -299,9 +335,9 @@ def late_fee_calculate_chunk(*, task: LongTask, number: int, acting_user: User) 
                 fee, status, reason = ZERO, LineStatus.EXCLUDED, "Already charged for this date"
             elif fee and b.account_id in exempt:
                 fee, status, reason = ZERO, LineStatus.EXCLUDED, exempt[b.account_id]
-            rows.append((b.account_id, b.pk, service_id, amount, fee, status, reason))
-    _insert_lines(run, rows)
-    return ChunkResult(done=len(bills))
+            how = explain(amount, rule.fee_rule()) if rule and status == LineStatus.PROPOSED else ""
+            rows.append((b.account_id, b.pk, service_id, amount, fee, status, reason, how))
+    return rows
 
 
 def late_fee_calculate_finish(*, task: LongTask, acting_user: User) -> None:
@@ -330,14 +366,18 @@ def late_fee_run_post(*, run: LateFeeRun, acting_user: User) -> LongTask:
 _LINES_SQL = """
     UPDATE collections_latefeeline AS l
        SET status = v.status, fee = v.fee, past_due = v.past_due,
-           transaction_id = v.transaction_id, reason = COALESCE(v.reason, l.reason)
+           transaction_id = v.transaction_id, reason = COALESCE(v.reason, l.reason),
+           computation = v.computation
       FROM unnest(%s::bigint[], %s::varchar[], %s::numeric[], %s::numeric[], %s::bigint[],
-                  %s::varchar[]) AS v(id, status, fee, past_due, transaction_id, reason)
+                  %s::varchar[], %s::varchar[])
+           AS v(id, status, fee, past_due, transaction_id, reason, computation)
      WHERE l.id = v.id
 """
 
+PostedRow = tuple[int, str, Decimal, Decimal, int | None, str | None, str]
 
-def _write_lines(rows: list[tuple[int, str, Decimal, Decimal, int | None, str | None]]) -> None:
+
+def _write_lines(rows: list[PostedRow]) -> None:
     """Every line of a chunk written back in one ``UPDATE ... FROM unnest`` (a
     ``bulk_update`` of 1,000 lines compiled a CASE per field and row: seconds)."""
     if rows:
@@ -349,49 +389,40 @@ def late_fee_post_chunk(*, task: LongTask, number: int, acting_user: User) -> Ch
     """Chunk n of the lines proposed when posting began (pk order; a posted or dropped
     line keeps its place: the chunk is the n-th slice of the run's lines not excluded).
 
-    Set-based: the lines read as values, the accounts locked (with their open amounts)
-    once by the ledger writer, the past due recomputed from what the lock read, the fees
-    queued on that writer and written in one flush, the lines updated in one statement.
+    Set-based: the chunk's accounts locked once by the ledger writer (key order), the past
+    due and the fee recomputed after the lock by the proof list's own SQL (a payment since
+    drops the line), the fees queued on that writer and written in one flush, the lines
+    updated in one statement.
     """
     run = LateFeeRun.objects.get(pk=int(task.subject_id))
-    grace: GraceDays = {}
     size = task.chunk_size
     lines = list(
         run.lines.exclude(status=LineStatus.EXCLUDED)
         .order_by("pk")
-        .values_list(
-            "pk", "status", "account_id", "service_id", "account__account_class",
-            "bill_id", "bill__transaction_id", "bill__number",
-        )[number * size : (number + 1) * size]
-    )  # fmt: skip
-    todo = [row for row in lines if row[1] == LineStatus.PROPOSED]
-    bills = {row[5]: BillKey(row[5], row[2], row[6], str(row[7])) for row in todo}
+        .values_list("pk", "status", "account_id")[number * size : (number + 1) * size]
+    )
+    todo = [pk for pk, status, _account in lines if status == LineStatus.PROPOSED]
     writer = ledger.writer_for(acting_user)
-    writer.lock(sorted({row[2] for row in todo}))
-    held = {pk: writer.open_amounts(pk).by_service for pk in {row[2] for row in todo}}
-    past_due = past_due_of(list(bills.values()), held)
-    rules = active_rules()
+    writer.lock(sorted({account for _pk, status, account in lines if status == "proposed"}))
+    recomputed = sql.recompute_lines(line_ids=todo, params=sql_parameters(run, plans=[]))
+    services = {rule.fee_service_id: rule.fee_service for rule in active_rules().by_key.values()}
     charges: list[ledger.AccountCharges] = []
-    kept: list[tuple[int, Decimal, Decimal]] = []
-    rows: list[tuple[int, str, Decimal, Decimal, int | None, str | None]] = []
-    for pk, _status, account_id, service_id, account_class, bill_id, _txn, _number in todo:
-        now = past_due[bill_id].get(service_id, ZERO)
-        rule = rules.for_(service_id, account_class)
-        fee, reason = assess(rule, now, run, grace)
+    kept: list[tuple[int, Decimal, Decimal, str]] = []
+    rows: list[PostedRow] = []
+    for pk, account_id, bill_number, fee_service_id, now, fee, reason, how in recomputed:
         if not fee:
-            rows.append((pk, LineStatus.DROPPED, ZERO, now, None, reason))
+            rows.append((pk, LineStatus.DROPPED, ZERO, now, None, reason, ""))
             continue
-        assert rule is not None
         charges.append(ledger.AccountCharges(
-            account=account_id, charges=[(rule.fee_service, fee)],
-            memo=f"Late fee: bill {bills[bill_id].number} due {run.due_date:%b %-d, %Y}",
+            account=account_id, charges=[(services[fee_service_id], fee)],
+            memo=f"Late fee: bill {bill_number} due {run.due_date:%b %-d, %Y}",
             source=f"late fee run {run.pk}",
         ))  # fmt: skip
-        kept.append((pk, fee, now))
+        kept.append((pk, fee, now, how))
     queued = ledger.queue_charges(writer, charges, kind=TransactionKind.FEE)
     writer.flush()
-    for (pk, fee, now), q in zip(kept, queued, strict=True):
-        rows.append((pk, LineStatus.POSTED, fee, now, writer.transaction_of(q).pk, None))
+    for (pk, fee, now, how), q in zip(kept, queued, strict=True):
+        rows.append((pk, LineStatus.POSTED, fee, now, writer.transaction_of(q).pk, None, how))
     _write_lines(rows)
     return ChunkResult(done=len(lines))
 

@@ -18,6 +18,7 @@ from accounts import services as account_services
 from accounts.models import Account
 from billing_site.common import approvals, roles
 from billing_site.common.approvals import ApprovalFlow, clean_reason
+from billing_site.common.cards import refuse_card_numbers
 from billing_site.common.money import format_money
 from billing_site.common.roles import require_perm
 from ledger.selectors import current_business_date, payments_since
@@ -150,6 +151,7 @@ def plan_create(
         account=account, amount=amount, down_payment=down_payment, months=months, today=today
     )
     reason = " ".join(override_reason.split())
+    refuse_card_numbers(override_reason=reason)
     if problems and not reason:
         raise ValidationError(
             {

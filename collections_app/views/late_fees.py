@@ -21,7 +21,8 @@ from ..services import late_fees as services
 
 POST = "collections.late_fee_post"
 WAIVE = "collections.late_fee_waive"
-PROOF_HEADER = ["Account", "Customer", "Bill", "Service", "Past due", "Fee", "Status", "Why"]
+PROOF_HEADER = ["Account", "Customer", "Bill", "Service", "Past due", "Fee", "Status", "Why",
+                "How the fee was computed"]  # fmt: skip
 
 
 @permission_required(services.VIEW_PERM, raise_exception=True)
@@ -90,6 +91,7 @@ def _rows(run: LateFeeRun):
         yield [
             ln.account.number, ln.account.customer.display_name, ln.bill.number,
             ln.service.code, ln.past_due, ln.fee, ln.get_status_display(), ln.reason,
+            ln.computation,
         ]  # fmt: skip
 
 

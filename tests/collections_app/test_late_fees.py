@@ -183,3 +183,33 @@ def test_it_waives_up_to_the_limit_at_once_and_above_it_asks_a_second_person(
     assert account.balance.amount == D("1000.00")
     with pytest.raises(ValidationError):
         late_fees.late_fee_waive(line=line, amount=D("0.01"), reason="more", acting_user=bob)
+
+
+def test_it_shows_the_counter_the_late_fee_and_its_waiver(
+    business_day, alice, bob, carol, client, settings
+):
+    from django.urls import reverse
+
+    settings.COLLECTIONS_WAIVER_LIMIT = "10.00"
+    account = make_account(bob)
+    bill(bob, account, bill_date=date(2026, 10, 16), due_date=DUE, WATER="1000.00", SEWER="20")
+    client.force_login(alice)
+
+    def counter_sees() -> str:
+        page = client.get(reverse("payments:lookup"), {"row": 0, "account_0": account.number})
+        assert page.status_code == 200
+        return page.content.decode()
+
+    assert "Late fee" not in counter_sees()
+    run = posted(carol, calculated(bob))
+    assert "Late fee $20.00 charged on Nov 23, 2026" in counter_sees()  # 15.00 + 5.00
+    water, sewer = run.lines.filter(status="posted").order_by("service__payment_order")
+    late_fees.late_fee_waive(line=sewer, amount=D("5.00"), reason="Sewer", acting_user=bob)
+    assert "Late fee $20.00 charged on Nov 23, 2026 ($5.00 waived)" in counter_sees()
+    late_fees.late_fee_waive(line=water, amount=D("15.00"), reason="Hardship", acting_user=bob)
+    assert "(waiver of $15.00 waiting for approval)" in counter_sees()  # over the limit
+    from adjustments import services as adjustments
+
+    pending = water.waivers.get(status="pending")
+    adjustments.request_approve(adjustment_request=pending.adjustment_request, acting_user=carol)
+    assert "Late fee $20.00 charged on Nov 23, 2026 (waived)" in counter_sees()

@@ -94,10 +94,13 @@ def test_it_posts_late_fees_from_the_proof_list_once(business_day, bob, carol, a
     assert run.status == "review"
     proof = pdf_text(coordinator.get(f"/collections/late-fees/{run.pk}/?format=pdf"))
     assert "Late-fee proof list" in proof and accounts[0].number in proof
-    assert (
-        "Past due under $10.00"
-        in coordinator.get(f"/collections/late-fees/{run.pk}/?format=csv").content.decode()
-    )
+    assert "1.5% = $0.45" in proof  # how each fee was computed
+    csv = coordinator.get(f"/collections/late-fees/{run.pk}/?format=csv").content.decode()
+    assert "Past due under $10.00" in csv
+    assert "How the fee was computed" in csv
+    assert "1.5% = $0.45; raised to the minimum $5.00" in csv
+    page = coordinator.get(f"/collections/late-fees/{run.pk}/").content.decode()
+    assert "1.5% = $0.45; raised to the minimum $5.00" in page
     supervisor = client_for(carol)
     token = issue_token(user_id=carol.pk, purpose="collections.late_fee_post")
     for _ in range(2):  # a double click posts once

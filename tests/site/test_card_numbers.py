@@ -13,6 +13,7 @@ posts one into every field of every form over HTTP).
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 import pkgutil
 from collections.abc import Callable
@@ -57,7 +58,10 @@ from tests.payments.lockbox_files import HEADER
 D = Decimal
 CARD = "4111 1111 1111 1111"
 IN_TEXT = f"paid with {CARD.replace(' ', '-')} today"
-PROJECT_APPS = ("common", "accounts", "ledger", "adjustments", "payments", "front")
+PROJECT_APPS = (
+    "common", "accounts", "ledger", "adjustments", "payments", "front", "collections",
+    "service_orders",
+)  # fmt: skip
 pytestmark = pytest.mark.django_db
 
 
@@ -87,6 +91,30 @@ class World:
             accounts=[AccountPart(account=self.account, amount=D("10.00"))],
             tenders=[TenderIn(TenderKind.CHECK, D("10.00"), "1001")],
             acting_user=self.alice,
+        )
+
+    @cached_property
+    def technician(self) -> User:
+        from billing_site.common import roles
+        from tests.factories import make_user
+
+        return make_user("dave", roles.FIELD_TECHNICIAN)
+
+    @cached_property
+    def plan(self) -> Any:
+        from collections_app.services import plans
+
+        return plans.plan_create(
+            account=self.account, amount=D("100.00"), down_payment=D("20.00"), months=2,
+            first_due=dt.date(2026, 12, 23), acting_user=self.bob,
+        )  # fmt: skip
+
+    @cached_property
+    def order(self) -> Any:
+        from service_orders import services as orders
+
+        return orders.order_create(
+            account=self.account, kind="investigate", notes="Read it", acting_user=self.bob
         )
 
     @cached_property
@@ -296,12 +324,114 @@ PATHS: dict[str, Path] = {
     "refund_reject_reason": lambda w, f: refund_requests.refund_reject(
         refund=w.refund, acting_user=w.carol, reason=IN_TEXT
     ),
+    "credit_result": lambda w, f: collections_deposits().credit_result_record(
+        account=w.account, band="A", letter_of_credit=False, note=IN_TEXT, acting_user=w.bob
+    ),
+    "late_fee_waive": lambda w, f: collections_late_fees().late_fee_waive(
+        line=None,  # refused before the line is read
+        amount=D("1.00"),
+        reason=IN_TEXT,
+        acting_user=w.bob,
+    ),
+    "letter_send": lambda w, f: collections_letters().letter_send(
+        account=w.account, template=letter_template(), text=IN_TEXT, acting_user=w.bob
+    ),
+    "plan_override_reason": lambda w, f: collections_plans().plan_create(
+        account=w.account,
+        amount=D("100.00"),
+        down_payment=D("20.00"),
+        months=2,
+        first_due=dt.date(2026, 12, 23),
+        override_reason=IN_TEXT,
+        acting_user=w.bob,
+    ),
+    "plan_approve_note": lambda w, f: collections_plans().plan_override_approve(
+        plan=None,  # refused before the plan is read
+        note=IN_TEXT,
+        acting_user=w.carol,
+    ),
+    "plan_cancel": lambda w, f: collections_plans().plan_cancel(
+        plan=w.plan, reason=IN_TEXT, acting_user=w.bob
+    ),
+    "write_off": lambda w, f: collections_writeoffs().write_off_request(
+        account=w.account, reason=IN_TEXT, acting_user=w.carol
+    ),
+    "order_create": lambda w, f: service_orders().order_create(
+        account=w.account,
+        kind="investigate",
+        acting_user=w.bob,
+        **(
+            {"notes": IN_TEXT}
+            if f == "notes"
+            else {
+                "forwarding": {
+                    "line1": "1 A St",
+                    "city": "Quincy",
+                    "state": "FL",
+                    "zip": "32351",
+                    f: IN_TEXT,
+                }
+            }
+        ),
+    ),
+    "order_complete": lambda w, f: service_orders().order_complete(
+        order=None,  # refused before the order is read
+        result_code="done",
+        notes=IN_TEXT,
+        acting_user=w.technician,
+    ),
+    "order_cancel": lambda w, f: service_orders().order_cancel(
+        order=w.order, reason=IN_TEXT, acting_user=w.bob
+    ),
     "item_reject": lambda w, f: payment_services.item_reject(
         item=None,  # refused before the item is read
         reason=IN_TEXT,
         acting_user=w.bob,
     ),
 }
+
+
+def collections_deposits() -> Any:
+    from collections_app.services import deposits
+
+    return deposits
+
+
+def collections_late_fees() -> Any:
+    from collections_app.services import late_fees
+
+    return late_fees
+
+
+def collections_letters() -> Any:
+    from collections_app.services import letters
+
+    return letters
+
+
+def collections_plans() -> Any:
+    from collections_app.services import plans
+
+    return plans
+
+
+def collections_writeoffs() -> Any:
+    from collections_app.services import writeoffs
+
+    return writeoffs
+
+
+def service_orders() -> Any:
+    from service_orders import services
+
+    return services
+
+
+def letter_template() -> Any:
+    from collections_app.models import LetterTemplate
+
+    return LetterTemplate.objects.get(code="general")
+
 
 # Typed by people: "app.Model.field" -> (path, the field the path types into).
 CUSTOMER = ["first_name", "last_name", "organisation_name", "email", "phone", "alt_phone"]
@@ -348,6 +478,20 @@ TYPED: dict[str, tuple[str, str]] = {
     "payments.RemittanceItem.remitter": ("lockbox_row", "remitter"),
     "payments.RemittanceItem.resolution": ("item_reject", "reason"),
     "payments.ReturnedPayment.reason": ("return_reason", "reason"),
+    "collections.CreditResult.note": ("credit_result", "note"),
+    "collections.LateFeeWaiver.reason": ("late_fee_waive", "reason"),
+    "collections.Letter.body": ("letter_send", "text"),
+    "collections.PaymentPlan.override_reason": ("plan_override_reason", "override_reason"),
+    "collections.PaymentPlan.decision_note": ("plan_approve_note", "note"),
+    "collections.PaymentPlan.end_reason": ("plan_cancel", "reason"),
+    "collections.WriteOff.reason": ("write_off", "reason"),
+    "service_orders.ServiceOrder.notes": ("order_create", "notes"),
+    **{
+        f"service_orders.ServiceOrder.forwarding_{f}": ("order_create", f)
+        for f in ["line1", "city", "state", "zip"]
+    },
+    "service_orders.ServiceOrder.result_notes": ("order_complete", "notes"),
+    "service_orders.ServiceOrder.cancel_reason": ("order_cancel", "reason"),
 }
 # More paths into the same columns (the keyed stub, the other request kinds ...).
 ALSO: list[tuple[str, str]] = [
@@ -411,6 +555,31 @@ MACHINE: dict[str, str] = {
     "payments.RemittanceBatch.last_error": "the app's own message",
     "payments.RemittanceItem.row_key": "date/batch/sequence, digits checked by the parser",
     "payments.RemittanceItem.problem": "the app's own message (no typed text echoed)",
+    "collections.AgingRun.status": "a status in code",
+    "collections.AgingLine.account_class": "a copy of the account's class (a choice)",
+    "collections.LateFeeLine.reason": "the app's own message, or a flag's reason (checked)",
+    "collections.LateFeeLine.computation": "the fee rule's arithmetic, made by the app",
+    "collections.LetterTemplate.code": ADMIN,
+    "collections.LetterTemplate.name": ADMIN,
+    "collections.LetterTemplate.subject": ADMIN,
+    "collections.LetterTemplate.body": ADMIN,
+    "collections.Letter.subject": "the template's subject (admin, card-safe)",
+    "collections.Letter.recipient": "the customer's or owner's name (checked when typed)",
+    "collections.Letter.address": "the customer's or owner's address (checked when typed)",
+    "collections.NoticeStep.code": ADMIN,
+    "collections.NoticeStep.name": ADMIN,
+    "collections.NoticeLine.reason": "the app's own message, or a flag's reason (checked)",
+    "collections.NoticeLine.route": "a route code (admin, card-safe)",
+    "collections.SecurityDeposit.returned_how": "the app's own message with amounts",
+    "collections.PaymentPlan.rule_problems": "the app's own messages",
+    "collections.HistoricalPaymentPlan.history_change_reason": DERIVED,
+    "collections.WriteOff.decision_note": "left empty: approving a write-off takes no note",
+    "collections.HistoricalWriteOff.history_change_reason": DERIVED,
+    "service_orders.HistoricalServiceOrder.history_change_reason": DERIVED,
+    "service_orders.ServiceOrder.outcome": "the app's own message of what completing did",
+    "service_orders.OrderPhoto.sha256": "a SHA-256 digest",
+    "service_orders.OrderPhoto.extension": "from the type the file's bytes prove",
+    "service_orders.OrderPhoto.content_type": "a MIME type in code",
 }
 
 
@@ -489,6 +658,8 @@ def _project_form_classes() -> list[type[forms.BaseForm]]:
                 "ledger",
                 "front",
                 "billing_site",
+                "collections_app",
+                "service_orders",
             ):
                 found.append(cls)
     return found
