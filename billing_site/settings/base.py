@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "payments",
     "collections_app",
     "service_orders",
+    "work_queues",
     "front",
 ]
 
@@ -302,3 +303,7 @@ COLLECTIONS_DEPOSIT_MAX_LATE_FEES = env_int("COLLECTIONS_DEPOSIT_MAX_LATE_FEES",
 SERVICE_ORDER_PHOTO_MAX_BYTES = env_int(
     "SERVICE_ORDER_PHOTO_MAX_BYTES", 5 * 1024 * 1024, minimum=1024
 )
+
+# Work queues (docs/work_queues.md): a final account still owing this many days after its
+# final bill's due date gets a referral-review item.
+WORK_QUEUES_REFERRAL_DAYS = env_int("WORK_QUEUES_REFERRAL_DAYS", 30, minimum=1)
