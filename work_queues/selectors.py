@@ -13,12 +13,14 @@ from typing import Any
 from django.contrib.auth.models import Group, User
 from django.db.models import (
     Aggregate,
+    Case,
     Count,
     DurationField,
     F,
     Min,
     Q,
     QuerySet,
+    When,
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -199,6 +201,8 @@ def queues() -> QuerySet[Group]:
 
 
 class Median(Aggregate):
+    """PostgreSQL's median (``percentile_cont(0.5)``) of a duration."""
+
     function = "percentile_cont"
     template = "percentile_cont(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
     output_field = DurationField()
@@ -250,7 +254,12 @@ def _rows(group_by: Any, start: dt.date, end: dt.date) -> dict[Any, dict[str, An
             opened=Count("pk", filter=opened),
             done=Count("pk", filter=done),
             overdue=Count("pk", filter=late_done | still_late),
-            median=Median(F("closed_at") - F("created_at"), filter=done),
+            # percentile_cont skips NULLs: only the items done in the period count
+            median=Median(
+                Case(
+                    When(done, then=F("closed_at") - F("created_at")), output_field=DurationField()
+                )
+            ),
         )
         .order_by()
     )

@@ -27,7 +27,7 @@ from adjustments.models import AdjustmentRequest
 from adjustments.refund_models import Refund
 from billing.bills.register import exceptions as bill_exceptions
 from billing.choices import BillRunStatus, BillStatus, ExceptionStatus
-from billing.models import Bill, BillRun, ReadException
+from billing.models import Bill, BillRun, ReadException, ReadImport
 from billing_site.common.counter_day import counter_date
 from collections_app import plan_selectors
 from collections_app.choices import PlanStatus, WriteOffStatus
@@ -36,7 +36,13 @@ from collections_app.plan_rules import plan_rules
 from collections_app.services.deposits import refund_review
 from payments.choices import ItemStatus as RemitStatus
 from payments.choices import PaymentStatus
-from payments.models import Payment, PaymentLine, RemittanceItem, ReturnedPayment
+from payments.models import (
+    Payment,
+    PaymentLine,
+    RemittanceBatch,
+    RemittanceItem,
+    ReturnedPayment,
+)
 from service_orders.choices import ACTIVE_STATUSES, OrderKind
 from service_orders.models import ServiceOrder
 
@@ -268,6 +274,23 @@ def _bill_closed(b: Any) -> tuple[str, Any]:
     return "recalculated", None
 
 
+def _batch_rows(batch: Any, created: bool) -> list[str]:
+    """A lockbox batch moved on (its import task finished a stage): its rows, which the
+    import writes in bulk without signals, are looked at."""
+    if created:
+        return []
+    rows = RemittanceItem.objects.filter(batch_id=batch.pk, status=RemitStatus.EXCEPTION)
+    return [f"remittance_item:{pk}" for pk in rows.values_list("pk", flat=True)]
+
+
+def _import_rows(read_import: Any, created: bool) -> list[str]:
+    """A read import moved on: its exceptions (written in bulk) are looked at."""
+    if created:
+        return []
+    rows = ReadException.objects.filter(read_import_id=read_import.pk, status=ExceptionStatus.OPEN)
+    return [f"read_exception:{pk}" for pk in rows.values_list("pk", flat=True)]
+
+
 def _run_touched(run: Any, created: bool) -> list[str] | None:
     return [] if created else None  # a run moved on: its bills' items are looked at again
 
@@ -454,12 +477,14 @@ SOURCES: dict[str, Source] = {
                _closings_of("remittance_item", RemittanceItem.objects.select_related(
                    "resolved_by"), "payments", _resolved),
                {RemittanceItem: _own_key("remittance_item",
-                                         lambda i: i.status == RemitStatus.EXCEPTION)}),
+                                         lambda i: i.status == RemitStatus.EXCEPTION),
+                RemittanceBatch: _batch_rows}),
         Source("read_exception", _reads,
                _closings_of("read_exception", ReadException.objects.select_related(
                    "resolved_by"), "billing", _resolved),
                {ReadException: _own_key("read_exception",
-                                        lambda r: r.status == ExceptionStatus.OPEN)}),
+                                        lambda r: r.status == ExceptionStatus.OPEN),
+                ReadImport: _import_rows}),
         Source("bill_run_error", _bill_errors,
                _closings_of("bill", Bill.objects.select_related("run__post_started_by"),
                             "billing", _bill_closed),

@@ -23,13 +23,21 @@ def adjustment(account: Account, by: Any, amount: str = "10.00") -> AdjustmentRe
     )  # fmt: skip
 
 
-def lockbox_exceptions(by: Any, count: int, *, batch: int = 1) -> list[RemittanceItem]:
-    """A lockbox file of ``count`` rows naming no account: each waits for a person."""
+def lockbox_file_in(by: Any, count: int, *, batch: int = 1) -> Any:
+    """Import a lockbox file of ``count`` rows naming no account: each waits for a person
+    (the import runs after commit: call inside ``django_capture_on_commit_callbacks``)."""
+    from payments import tasks
+
     rows = [(f"9{n:07d}", "12.50") for n in range(count)]
     made = payments.lockbox_import(
         file_name=f"box-{batch}.csv", data=lockbox_file(rows, batch=batch), acting_user=by
     )
-    return list(RemittanceItem.objects.filter(batch=made, status="exception").order_by("pk"))
+    tasks.lockbox_post.enqueue(made.pk, by.pk)
+    return made
+
+
+def exceptions_of(batch: Any) -> list[RemittanceItem]:
+    return list(RemittanceItem.objects.filter(batch=batch, status="exception").order_by("pk"))
 
 
 def read_exceptions(by: Any, count: int, tag: str = "A") -> list[ReadException]:
