@@ -263,7 +263,7 @@ def _rows(group_by: Any, start: dt.date, end: dt.date) -> dict[Any, dict[str, An
         )
         .order_by()
     )
-    return {r["who"]: r for r in rows}
+    return {r["who"]: dict(r) for r in rows}
 
 
 def workload(*, start: dt.date, end: dt.date) -> Workload:

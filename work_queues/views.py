@@ -70,7 +70,7 @@ def _back(request: HttpRequest) -> str:
 
 
 @require_POST
-@permission_required(services.VIEW_PERM, raise_exception=True)
+@permission_required(services.FOLLOWUP_PERM, raise_exception=True)
 def take(request: HttpRequest, item_pk: int) -> HttpResponse:
     item = _item(request, item_pk)
 
@@ -83,7 +83,7 @@ def take(request: HttpRequest, item_pk: int) -> HttpResponse:
 
 
 @require_POST
-@permission_required(services.VIEW_PERM, raise_exception=True)
+@permission_required(services.FOLLOWUP_PERM, raise_exception=True)
 def done(request: HttpRequest, item_pk: int) -> HttpResponse:
     item = _item(request, item_pk)
     form = CloseForm(request.POST)
@@ -97,7 +97,7 @@ def done(request: HttpRequest, item_pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-@permission_required(services.VIEW_PERM, raise_exception=True)
+@permission_required(services.FOLLOWUP_PERM, raise_exception=True)
 def cancel(request: HttpRequest, item_pk: int) -> HttpResponse:
     """Cancel an item with a reason (a small page: the reason is required)."""
     item = _item(request, item_pk)

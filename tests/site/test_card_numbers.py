@@ -53,11 +53,12 @@ from payments.services import AccountPart, MiscPart, TenderIn
 from tests.factories import make_account, service
 from tests.payments.helpers import charge, open_drawer
 from tests.payments.lockbox_files import HEADER
+from work_queues import services as work_services
 
 D = Decimal
 CARD = "4111 1111 1111 1111"
 IN_TEXT = f"paid with {CARD.replace(' ', '-')} today"
-PROJECT_APPS = ("common", "accounts", "ledger", "adjustments", "payments", "front")
+PROJECT_APPS = ("common", "accounts", "ledger", "adjustments", "payments", "front", "work_queues")
 pytestmark = pytest.mark.django_db
 
 
@@ -301,6 +302,17 @@ PATHS: dict[str, Path] = {
         reason=IN_TEXT,
         acting_user=w.bob,
     ),
+    "followup": lambda w, f: work_services.followup_add(
+        account=w.account, why=IN_TEXT, due_on=None, acting_user=w.alice
+    ),
+    "work_item_cancel": lambda w, f: work_services.item_cancel(
+        item=None,  # refused before the item is read
+        reason=IN_TEXT,
+        acting_user=w.bob,
+    ),
+    "work_item_done": lambda w, f: work_services.item_done(
+        item=None, note=IN_TEXT, acting_user=w.alice
+    ),
 }
 
 # Typed by people: "app.Model.field" -> (path, the field the path types into).
@@ -348,6 +360,8 @@ TYPED: dict[str, tuple[str, str]] = {
     "payments.RemittanceItem.remitter": ("lockbox_row", "remitter"),
     "payments.RemittanceItem.resolution": ("item_reject", "reason"),
     "payments.ReturnedPayment.reason": ("return_reason", "reason"),
+    "work_queues.WorkItem.why": ("followup", "why"),  # system items: composed from checked texts
+    "work_queues.WorkItem.close_note": ("work_item_cancel", "reason"),
 }
 # More paths into the same columns (the keyed stub, the other request kinds ...).
 ALSO: list[tuple[str, str]] = [
@@ -358,6 +372,7 @@ ALSO: list[tuple[str, str]] = [
     ("stub", "account_text"),
     ("stub", "check_number"),
     ("drawer_close_checks", "checks"),
+    ("work_item_done", "note"),
 ]
 ADMIN = "reference data typed in the admin only, whose forms are card-safe"
 DERIVED = "composed by a service from texts it has already checked"
@@ -411,6 +426,10 @@ MACHINE: dict[str, str] = {
     "payments.RemittanceBatch.last_error": "the app's own message",
     "payments.RemittanceItem.row_key": "date/batch/sequence, digits checked by the parser",
     "payments.RemittanceItem.problem": "the app's own message (no typed text echoed)",
+    "work_queues.WorkItem.kind": "a kind in code",
+    "work_queues.WorkItem.source_key": "a model name and a primary key",
+    "work_queues.WorkItem.closed_in": "an app's name in code",
+    "work_queues.HistoricalWorkItem.history_change_reason": DERIVED,
 }
 
 
