@@ -52,9 +52,16 @@ def _deleted(sender: type, instance: Any, **kwargs: Any) -> None:
 
 def _day_opened(sender: type, instance: BusinessDay, created: bool = False, **kw: Any) -> None:
     if created and instance.opened_by_id and not kw.get("raw"):
-        from . import tasks
+        transaction.on_commit(lambda: _sweep(instance))
 
-        transaction.on_commit(lambda: tasks.sweep_start(day=instance))
+
+def _sweep(day: BusinessDay) -> None:
+    from . import tasks
+
+    try:
+        tasks.sweep_start(day=day)
+    except Exception:  # the day is open; the sweep is retried from its task page or cron
+        log.exception("work item sweep for %s", day.date)
 
 
 def connect() -> None:
