@@ -10,6 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +27,7 @@ from . import selectors, services
 from .forms import AssignForm, CancelForm, CloseForm, FollowupForm, WorkloadForm
 from .kinds import KINDS, label_of
 from .models import WorkItem
+from .rows import item_rows
 
 TAKE, DONE, CANCEL = "work_queues.take", "work_queues.done", "work_queues.cancel"
 ASSIGN, FOLLOWUP = "work_queues.assign", "work_queues.followup"
@@ -51,9 +53,13 @@ def decorate(items: list[WorkItem], user: Any, *, tokens: bool) -> list[WorkItem
 @permission_required(services.VIEW_PERM, raise_exception=True)
 def my_work(request: HttpRequest) -> HttpResponse:
     """My items and my roles' shared queues, by due date and priority."""
+    return render(request, "work_queues/my_work.html", _my_context(request))
+
+
+def _my_context(request: HttpRequest) -> dict[str, Any]:
     items = decorate(selectors.my_items(request.user), request.user, tokens=True)
-    context = {"items": items, "today": counter_date(), "shown": selectors.SHOWN}
-    return render(request, "work_queues/my_work.html", context)
+    rows = item_rows(items, csrf=get_token(request), path=request.path, mine=True)
+    return {"items": items, "rows": rows, "today": counter_date(), "shown": selectors.SHOWN}
 
 
 def _item(request: HttpRequest, item_pk: int) -> WorkItem:
@@ -125,9 +131,7 @@ def _refused(request: HttpRequest, sent: Any, form: Any = None) -> HttpResponse:
         errors = list(getattr(sent.error, "messages", [str(sent.error)]))
     for message in errors or ["That could not be done."]:
         messages.error(request, message)
-    items = decorate(selectors.my_items(request.user), request.user, tokens=True)
-    context = {"items": items, "today": counter_date(), "shown": selectors.SHOWN}
-    return render(request, "work_queues/my_work.html", context, status=400)
+    return render(request, "work_queues/my_work.html", _my_context(request), status=400)
 
 
 # -- follow-ups from the account page ---------------------------------------------------
@@ -202,8 +206,9 @@ def office(request: HttpRequest) -> HttpResponse:
     if sent.done:
         return sent.done
     ticked = set(form.cleaned_data.get("items", [])) if hasattr(form, "cleaned_data") else set()
+    rows = item_rows(items, csrf=get_token(request), path=request.path, pick=True, ticked=ticked)
     context = {
-        "items": items, "form": form, "token": sent.token, "filters": filters,
+        "items": items, "rows": rows, "form": form, "token": sent.token, "filters": filters,
         "by_person": selectors.open_by_person(), "by_kind": selectors.open_by_kind(),
         "kinds": [(code, k.label) for code, k in KINDS.items()], "people": people,
         "groups": groups, "ticked": ticked, "shown": selectors.SHOWN, **panels(),
