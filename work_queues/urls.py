@@ -8,9 +8,9 @@ app_name = "work_queues"
 
 urlpatterns = [
     path("", views.my_work, name="mine"),
-    path("items/<int:item_pk>/take/", views.take, name="take"),
-    path("items/<int:item_pk>/done/", views.done, name="done"),
-    path("items/<int:item_pk>/cancel/", views.cancel, name="cancel"),
+    path("items/<int:work_item_pk>/take/", views.take, name="take"),
+    path("items/<int:work_item_pk>/done/", views.done, name="done"),
+    path("items/<int:work_item_pk>/cancel/", views.cancel, name="cancel"),
     path("accounts/<int:pk>/follow-up/", views.followup_add, name="followup_add"),
     path("office/", views.office, name="office"),
     path("workload/", views.workload, name="workload"),

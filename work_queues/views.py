@@ -77,8 +77,8 @@ def _back(request: HttpRequest) -> str:
 
 @require_POST
 @permission_required(services.FOLLOWUP_PERM, raise_exception=True)
-def take(request: HttpRequest, item_pk: int) -> HttpResponse:
-    item = _item(request, item_pk)
+def take(request: HttpRequest, work_item_pk: int) -> HttpResponse:
+    item = _item(request, work_item_pk)
 
     def action() -> str:
         services.item_take(item=item, acting_user=request.user)
@@ -90,8 +90,8 @@ def take(request: HttpRequest, item_pk: int) -> HttpResponse:
 
 @require_POST
 @permission_required(services.FOLLOWUP_PERM, raise_exception=True)
-def done(request: HttpRequest, item_pk: int) -> HttpResponse:
-    item = _item(request, item_pk)
+def done(request: HttpRequest, work_item_pk: int) -> HttpResponse:
+    item = _item(request, work_item_pk)
     form = CloseForm(request.POST)
 
     def action() -> str:
@@ -104,9 +104,9 @@ def done(request: HttpRequest, item_pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @permission_required(services.FOLLOWUP_PERM, raise_exception=True)
-def cancel(request: HttpRequest, item_pk: int) -> HttpResponse:
+def cancel(request: HttpRequest, work_item_pk: int) -> HttpResponse:
     """Cancel an item with a reason (a small page: the reason is required)."""
-    item = _item(request, item_pk)
+    item = _item(request, work_item_pk)
     form = CancelForm(request.POST if request.method == "POST" else None)
 
     def action() -> str:

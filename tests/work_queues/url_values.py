@@ -12,4 +12,4 @@ def work_queue_url_values(bob, account) -> dict[str, int]:
         account=account, why="Call back about the leak", due_on=date(2026, 11, 24),
         acting_user=bob,
     )  # fmt: skip
-    return {"item_pk": item.pk}
+    return {"work_item_pk": item.pk}  # not item_pk: the batch rows use that name
