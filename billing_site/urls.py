@@ -27,6 +27,7 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("collections/", include("collections_app.urls")),
     path("service-orders/", include("service_orders.urls")),
+    path("work/", include("work_queues.urls")),
     path("tasks/", include("billing_site.common.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "payments",
     "collections_app",
     "service_orders",
+    "work_queues",
     "front",
 ]
 
@@ -308,3 +309,6 @@ COLLECTIONS_REFERRAL_DAYS = env_int("COLLECTIONS_REFERRAL_DAYS", 60, minimum=0)
 SERVICE_ORDER_PHOTO_MAX_BYTES = env_int(
     "SERVICE_ORDER_PHOTO_MAX_BYTES", 5 * 1024 * 1024, minimum=1024
 )
+
+# Work queues (docs/work_queues.md): a final account still owing this many days after its
+# final bill's due date gets a referral-review item.

@@ -35,6 +35,7 @@ from ledger.selectors import (
 )
 from payments.selectors import receipts_for_transactions
 from service_orders import selectors as service_order_selectors
+from work_queues.views import account_panel as work_panel
 
 NOTES_SHOWN = 200
 REFUNDS_SHOWN = 20
@@ -76,6 +77,7 @@ def account_page(request: HttpRequest, pk: int) -> HttpResponse:
         context.update(billing_selectors.account_panel(account.pk, account.premise_id))
     if request.user.has_perm("service_orders.view_serviceorder"):
         context["service_orders"] = service_order_selectors.open_orders_of_account(account.pk)
+    context.update(work_panel(request, account))
     return render(request, "front/account.html", context)
 
 

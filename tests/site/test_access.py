@@ -27,6 +27,7 @@ from tests.ledger.gl_helpers import gl_url_values
 from tests.payments.helpers import payments_url_values
 from tests.payments.url_values import batch_url_values
 from tests.service_orders.url_values import service_order_url_values
+from tests.work_queues.url_values import work_queue_url_values
 
 CLERK, COORD, SUP, TECH, AUDIT, ADMIN = (
     roles.CLERK,
@@ -193,6 +194,15 @@ ALLOWED: dict[str, set[str]] = {
     "service_orders:route_sheet": MAINTAINERS,
     "service_orders:counter_order": {CLERK, COORD, SUP},
     "service_orders:disconnect_orders": MAINTAINERS,  # POST-only
+    "work_queues:mine": {CLERK, COORD, SUP, AUDIT},
+    "work_queues:take": {CLERK, COORD, SUP},  # POST-only
+    "work_queues:done": {CLERK, COORD, SUP},  # POST-only
+    "work_queues:cancel": {CLERK, COORD, SUP},
+    "work_queues:followup_add": {CLERK, COORD, SUP},  # POST-only
+    "work_queues:office": MAINTAINERS,
+    "work_queues:workload": {COORD, SUP, AUDIT},
+    "work_queues:panel_queue_sizes": MAINTAINERS,
+    "work_queues:panel_done_this_week": MAINTAINERS,
 }
 PUBLIC = {"login"}
 # POST-only: sign-out (covered by the login tests) and "stay signed in"
@@ -243,6 +253,7 @@ def url_values(bob, carol, business_day) -> dict[str, int]:
         **collections,
         **refund_url_values(bob, carol),
         **service_order_url_values(bob, sub, collections["notice_pk"]),
+        **work_queue_url_values(bob, sub),
         **gl_url_values(carol),  # closes the open day: last
     }
 

@@ -54,13 +54,14 @@ from payments.services import AccountPart, MiscPart, TenderIn
 from tests.factories import make_account, service
 from tests.payments.helpers import charge, open_drawer
 from tests.payments.lockbox_files import HEADER
+from work_queues import services as work_services
 
 D = Decimal
 CARD = "4111 1111 1111 1111"
 IN_TEXT = f"paid with {CARD.replace(' ', '-')} today"
 PROJECT_APPS = (
     "common", "accounts", "ledger", "adjustments", "payments", "front", "collections",
-    "service_orders",
+    "service_orders", "work_queues",
 )  # fmt: skip
 pytestmark = pytest.mark.django_db
 
@@ -388,6 +389,17 @@ PATHS: dict[str, Path] = {
         reason=IN_TEXT,
         acting_user=w.bob,
     ),
+    "followup": lambda w, f: work_services.followup_add(
+        account=w.account, why=IN_TEXT, due_on=None, acting_user=w.alice
+    ),
+    "work_item_cancel": lambda w, f: work_services.item_cancel(
+        item=None,  # refused before the item is read
+        reason=IN_TEXT,
+        acting_user=w.bob,
+    ),
+    "work_item_done": lambda w, f: work_services.item_done(
+        item=None, note=IN_TEXT, acting_user=w.alice
+    ),
 }
 
 
@@ -492,6 +504,8 @@ TYPED: dict[str, tuple[str, str]] = {
     },
     "service_orders.ServiceOrder.result_notes": ("order_complete", "notes"),
     "service_orders.ServiceOrder.cancel_reason": ("order_cancel", "reason"),
+    "work_queues.WorkItem.why": ("followup", "why"),  # system items: composed from checked texts
+    "work_queues.WorkItem.close_note": ("work_item_cancel", "reason"),
 }
 # More paths into the same columns (the keyed stub, the other request kinds ...).
 ALSO: list[tuple[str, str]] = [
@@ -502,6 +516,7 @@ ALSO: list[tuple[str, str]] = [
     ("stub", "account_text"),
     ("stub", "check_number"),
     ("drawer_close_checks", "checks"),
+    ("work_item_done", "note"),
 ]
 ADMIN = "reference data typed in the admin only, whose forms are card-safe"
 DERIVED = "composed by a service from texts it has already checked"
@@ -580,6 +595,10 @@ MACHINE: dict[str, str] = {
     "service_orders.OrderPhoto.sha256": "a SHA-256 digest",
     "service_orders.OrderPhoto.extension": "from the type the file's bytes prove",
     "service_orders.OrderPhoto.content_type": "a MIME type in code",
+    "work_queues.WorkItem.kind": "a kind in code",
+    "work_queues.WorkItem.source_key": "a model name and a primary key",
+    "work_queues.WorkItem.closed_in": "an app's name in code",
+    "work_queues.HistoricalWorkItem.history_change_reason": DERIVED,
 }
 
 

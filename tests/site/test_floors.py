@@ -10,6 +10,8 @@ imported), and each import of a project package is checked against the floors:
 2. ``accounts`` imports only floor 1; ``ledger`` imports ``accounts`` and floor 1;
 3. ``billing`` < ``payments`` < ``adjustments`` < ``collections_app`` <
    ``service_orders``: each imports floors 1-2 and the apps before it;
+   3.5. ``work_queues`` gathers the pending work of every floor-3 app (nothing below
+   imports it);
 4. the top floor (``front`` and the rest of ``billing_site``: urls, wsgi,
    devdb) may import anything, and nothing below imports it.
 
@@ -38,6 +40,7 @@ RANK: dict[str, float] = {
     "adjustments": 3.2,
     "collections_app": 3.3,
     "service_orders": 3.4,
+    "work_queues": 3.5,
     "front": 4,
     TOP: 4,
 }

@@ -37,6 +37,7 @@ from tests.payments.helpers import payments_url_values
 from tests.payments.url_values import batch_url_values
 from tests.service_orders.url_values import service_order_url_values
 from tests.site.test_access import PUBLIC, SKIPPED, _fill, _routes
+from tests.work_queues.url_values import work_queue_url_values
 
 pytestmark = pytest.mark.django_db
 NOT_STATE = {"django_session"}
@@ -89,6 +90,7 @@ def demo() -> dict[str, Any]:
             **(collections := collections_url_values(coordinator, supervisor, owing)),
             **refund_url_values(coordinator, supervisor),
             **service_order_url_values(coordinator, owing, collections["notice_pk"]),
+            **work_queue_url_values(coordinator, owing),
             **gl_url_values(supervisor),  # closes the open day: last
         },
     }

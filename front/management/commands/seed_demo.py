@@ -48,6 +48,7 @@ from billing_site.common.numbering import next_number, with_check_digit
 from front import demo, demo_year
 from ledger.models import BusinessDay, JournalTransaction
 from ledger.selectors import open_business_day
+from work_queues import services as work_services
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,8 @@ class Command(BaseCommand):
                 if plan.key in seeder.accounts:
                     seeder.finish(plan, Account.objects.get(pk=seeder.accounts[plan.key].pk))
         progress("notes and flags added")
+        opened = demo_work_items(seeder.users, seeder.today)
+        progress(f"work items opened {opened:>6,}")
         stats = ", ".join(f"{what} {n:,}" for what, n in sorted(year.stats.items()))
         self.stdout.write(f"  the year: {stats}")
 
@@ -175,6 +178,22 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {spec.role:<18} {spec.username:<12} {name:<18} {notes[spec.username]}"
             )
+
+
+def demo_work_items(users: dict[str, User], today: Any) -> int:
+    """The office's to-do list from the year's real causes (exceptions, approvals waiting,
+    overdue orders), and two follow-ups people typed."""
+    result = work_services.work_items_sync(acting_user=users["coordinator"])
+    owing = list(Account.objects.filter(balance__gt=0).order_by("pk")[:2])
+    texts = [
+        (users["clerk"], "Call back Tuesday about the leak adjustment"),
+        (users["coordinator"], "Check the new owner's deposit letter went out"),
+    ]
+    for account, (user, why) in zip(owing, texts, strict=False):
+        work_services.followup_add(
+            account=account, why=why, due_on=today + timedelta(days=2), acting_user=user
+        )
+    return result.opened + len(owing)
 
 
 def ensure_users() -> tuple[dict[str, User], dict[str, str]]:
