@@ -10,7 +10,8 @@ from django.contrib.auth.models import User
 
 from billing_site.common.cards import CardSafeForm
 
-from .choices import OrderKind, ResultCode
+from .choices import ACTIVE_STATUSES, OrderKind, ResultCode
+from .models import ServiceOrder
 from .photos import max_bytes
 
 READING = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal(0), "required": False}
@@ -46,17 +47,38 @@ class CounterOrderForm(CardSafeForm):
 
 
 class AssignForm(CardSafeForm):
-    """Many orders to one technician (the board's checkboxes)."""
+    """Many orders to one technician (the board's checkboxes).
+
+    The ticked orders are checked against the open orders in one query when the form is
+    sent; the board no longer lists every order, so there are no choices to render."""
 
     technician = forms.ModelChoiceField(queryset=User.objects.none(), empty_label="Choose…")
-    orders = forms.TypedMultipleChoiceField(coerce=int, choices=[])
+    orders = forms.CharField(required=False)  # many values: read by ``ticked()``
 
-    def __init__(self, *args: Any, technicians: Any, order_ids: list[int], **kwargs: Any):
+    def __init__(self, *args: Any, technicians: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         field: Any = self.fields["technician"]
         field.queryset = technicians
-        self.fields["orders"].choices = [(pk, pk) for pk in order_ids]  # type: ignore[attr-defined]
-        self.fields["orders"].error_messages["required"] = "Tick the orders to assign."
+
+    def ticked(self) -> list[int]:
+        """The ticked order ids as typed (numbers only), kept on an error."""
+        return [int(v) for v in self.data.getlist("orders") if v.isdigit()][:5000]
+
+    def clean_orders(self) -> list[int]:
+        ids = self.ticked()
+        if not ids:
+            raise forms.ValidationError("Tick the orders to assign.")
+        found = set(
+            ServiceOrder.objects.filter(pk__in=ids, status__in=ACTIVE_STATUSES).values_list(
+                "pk", flat=True
+            )
+        )
+        if missing := [pk for pk in ids if pk not in found]:
+            raise forms.ValidationError(
+                f"{len(missing)} ticked order{'s are' if len(missing) > 1 else ' is'} no "
+                "longer open; reload the board."
+            )
+        return ids
 
 
 class CancelForm(CardSafeForm):
