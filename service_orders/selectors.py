@@ -54,7 +54,7 @@ class BoardGroup:
         return "none" if self.technician_id is None else str(self.technician_id)
 
 
-def _label(row: dict[str, Any]) -> str:
+def _label(row: Any) -> str:
     if row["technician_id"] is None:
         return "Unassigned"
     full = f"{row['technician__first_name']} {row['technician__last_name']}".strip()
@@ -118,8 +118,10 @@ def board_rows(
     """One technician's (``None``: unassigned) orders due, optionally of one route (``None``:
     no route; ``""``: every route), a page of them, as plain rows (one query)."""
     found = board_orders(today).filter(technician_id=technician_id)
-    if route_id != "":
-        found = found.filter(route_id=route_id)
+    if route_id is None:
+        found = found.filter(route__isnull=True)
+    elif route_id != "":
+        found = found.filter(route_id=int(route_id))
     return [_board_row(r, today) for r in found.values(*BOARD_FIELDS)[offset : offset + limit]]
 
 
