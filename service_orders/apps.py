@@ -7,3 +7,13 @@ class ServiceOrdersConfig(AppConfig):
     name = "service_orders"
     label = "service_orders"
     verbose_name = "Field service orders"
+
+    def ready(self) -> None:
+        from billing_site.common import account_alerts
+
+        from . import hooks
+
+        # Payments (below) shows the offer on the receipt; it asks the registry.
+        account_alerts.register_offer(
+            "service_orders.paid_disconnect", hooks.paid_disconnect_offers
+        )

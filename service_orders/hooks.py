@@ -1,0 +1,45 @@
+"""What service orders lend lower apps through their registries (filled in ``ready()``):
+the receipt's offer to cancel a pending disconnect once the account owes nothing
+(payments), the notice run's *Create disconnect orders* (collections) and the read
+exception's *Re-read order* (billing). The lower apps never import this module."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from billing_site.common.account_alerts import Offer
+
+from .choices import ACTIVE_STATUSES, OrderKind, Origin
+from .models import ServiceOrder
+
+CANCEL = "service_orders.cancel_serviceorder"
+CANCEL_COLLECTIONS = "service_orders.cancel_collections_order"
+
+
+def paid_disconnect_offers(accounts: Sequence[Any], user: Any, back: str) -> list[Offer]:
+    """For each account that owes nothing and has a pending disconnect: the offer to cancel
+    it, or (a clerk, collections ordered it) to ask a coordinator. One query."""
+    paid = {a.pk: a for a in accounts if a.balance.amount <= 0}
+    if not paid or not user.has_perm("service_orders.view_serviceorder"):
+        return []
+    pending = ServiceOrder.objects.filter(
+        account_id__in=paid, kind=OrderKind.DISCONNECT, status__in=ACTIVE_STATUSES
+    ).order_by("number")
+    return [_offer(order, paid[order.account_id], user, back) for order in pending]
+
+
+def _offer(order: ServiceOrder, account: Any, user: Any, back: str) -> Offer:
+    text = f"Account {account.number} owes nothing: disconnect order {order.number} is pending."
+    may = user.has_perm(CANCEL) and (
+        order.origin != Origin.COLLECTIONS or user.has_perm(CANCEL_COLLECTIONS)
+    )
+    if not may:
+        return Offer(f"cancel-disconnect-{order.pk}", f"{text} Ask a coordinator to cancel it.")
+    url = reverse("service_orders:cancel", args=[order.pk])
+    if back:
+        url = f"{url}?{urlencode({'next': back})}"
+    return Offer(f"cancel-disconnect-{order.pk}", text, url, "Cancel this disconnect")

@@ -1,0 +1,80 @@
+"""What service orders lend lower apps through registries: the receipt's offer to cancel a
+pending disconnect, the notice run's disconnect orders, the read exception's re-read."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from ledger import services as ledger_services
+from service_orders import services
+from service_orders.models import ServiceOrder
+from tests.factories import make_account, service
+from tests.payments.helpers import open_drawer, pay
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def _owing(bob, amount="64.25"):
+    account = make_account(bob)
+    ledger_services.post_charges(account=account, charges=[(service("WATER"), D(amount))],
+                                 memo="charge", acting_user=bob)  # fmt: skip
+    account.refresh_from_db()
+    return account
+
+
+def test_it_offers_on_the_receipt_to_cancel_a_disconnect_once_paid(bob, business_day):
+    account = _owing(bob)
+    order = services.order_create(account=account, kind="disconnect", acting_user=bob)
+    drawer = open_drawer(bob)
+    part = pay(bob, drawer, account, "20.00")
+    c = _client(bob)
+    page = c.get(reverse("payments:receipt", args=[part.pk]))
+    assert f'id="offer-cancel-disconnect-{order.pk}"'.encode() not in page.content
+    paid = pay(bob, drawer, account, "44.25")
+    receipt = reverse("payments:receipt", args=[paid.pk])
+    page = c.get(receipt)
+    assert f'id="offer-cancel-disconnect-{order.pk}-action"'.encode() in page.content
+    cancel = page.context["offers"][0].url
+    assert cancel.startswith(reverse("service_orders:cancel", args=[order.pk]))
+    token = c.get(cancel).context["token"]
+    done = c.post(cancel, {"token": token, "reason": "Paid in full at the counter"})
+    assert done.status_code == 302 and done["Location"] == receipt
+    assert ServiceOrder.objects.get(pk=order.pk).status == "cancelled"
+
+
+def test_it_tells_a_clerk_on_the_receipt_to_ask_a_coordinator(alice, bob, business_day):
+    account = _owing(bob)
+    (order,) = services.disconnect_orders_create(
+        account_ids=[account.pk], due_on=timezone.localdate(), acting_user=bob
+    )
+    paid = pay(alice, open_drawer(alice), account, "64.25")
+    page = _client(alice).get(reverse("payments:receipt", args=[paid.pk]))
+    assert f'id="offer-cancel-disconnect-{order.pk}"'.encode() in page.content
+    assert b"Ask a coordinator" in page.content
+    assert f'id="offer-cancel-disconnect-{order.pk}-action"'.encode() not in page.content
+
+
+def test_it_offers_the_cancel_on_the_pay_screen_after_an_htmx_payment(bob, business_day):
+    account = _owing(bob)
+    order = services.order_create(account=account, kind="disconnect", acting_user=bob)
+    open_drawer(bob)
+    c = _client(bob)
+    token = c.get(reverse("payments:take")).context["token"]
+    page = c.post(
+        reverse("payments:take"),
+        {"token": token, "account_0": account.number, "amount_0": "64.25", "cash_amount": "64.25"},
+        headers={"HX-Request": "true", "HX-Target": "pay-screen"},
+    )  # fmt: skip
+    assert page.status_code == 200, page.content[:2000]
+    assert f'id="offer-cancel-disconnect-{order.pk}-action"'.encode() in page.content
