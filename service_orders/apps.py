@@ -10,6 +10,7 @@ class ServiceOrdersConfig(AppConfig):
 
     def ready(self) -> None:
         from billing_site.common import account_alerts
+        from collections_app import hooks as collections_hooks
 
         from . import hooks
 
@@ -17,3 +18,5 @@ class ServiceOrdersConfig(AppConfig):
         account_alerts.register_offer(
             "service_orders.paid_disconnect", hooks.paid_disconnect_offers
         )
+        # Collections (below) shows the button on a sent disconnect list.
+        collections_hooks.register_disconnect_run_action(hooks.disconnect_run_action)

@@ -12,10 +12,16 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from billing_site.common.account_alerts import Offer
+from billing_site.common.idempotency import issue_token
+from collections_app.hooks import RunAction
+from collections_app.services.notices import disconnect_list
 
 from .choices import ACTIVE_STATUSES, OrderKind, Origin
 from .models import ServiceOrder
 
+ADD = "service_orders.add_serviceorder"
+DISPATCH = "service_orders.dispatch_serviceorder"
+FROM_LIST = "service_orders.from_disconnect_list"  # the endpoint's token purpose
 CANCEL = "service_orders.cancel_serviceorder"
 CANCEL_COLLECTIONS = "service_orders.cancel_collections_order"
 
@@ -43,3 +49,25 @@ def _offer(order: ServiceOrder, account: Any, user: Any, back: str) -> Offer:
     if back:
         url = f"{url}?{urlencode({'next': back})}"
     return Offer(f"cancel-disconnect-{order.pk}", text, url, "Cancel this disconnect")
+
+
+def disconnect_run_action(run: Any, user: Any) -> RunAction | None:
+    """The sent disconnect list's *Create disconnect orders*: how many orders its accounts
+    have, and which accounts get none and why (recomputed now: paid, plan, flag)."""
+    if not (user.has_perm(ADD) and user.has_perm(DISPATCH)):
+        return None
+    from .services import disconnect_plan  # services imports effects; keep ready() light
+
+    lines = disconnect_list(run)
+    plan = disconnect_plan([line.account_id for line in lines])
+    refused = [(plan.numbers[pk], why) for pk, why in sorted(plan.refused.items())]
+    summary = (
+        f"{len(lines)} account{'s' if len(lines) != 1 else ''} on the list: "
+        f"{len(plan.open_already)} with an open disconnect order, {len(plan.todo)} to order, "
+        f"{len(refused)} refused."
+    )
+    return RunAction(
+        url=reverse("service_orders:disconnect_orders", args=[run.pk]),
+        token=issue_token(user_id=user.pk, purpose=FROM_LIST), label="Create disconnect orders",
+        summary=summary, refused=refused, can_post=bool(plan.todo),
+    )  # fmt: skip

@@ -6,6 +6,7 @@ result; this lock is the second guard); the effect itself is in ``effects.py``."
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -139,13 +140,19 @@ def _check_account_for(kind: str, account: Account) -> None:
         raise ValidationError("The account already has an open order of this kind.")
 
 
-@transaction.atomic
-def disconnect_orders_create(
-    *, account_ids: Sequence[int], due_on: date, acting_user: User
-) -> list[ServiceOrder]:
-    """Disconnect orders for the accounts of a collections disconnect list (one query per
-    step, not per account): accounts refused (paid, on a plan, flagged) are left out."""
-    require_perm(acting_user, ADD)
+@dataclass(frozen=True)
+class DisconnectPlan:
+    """What a disconnect list would make: accounts to order, refused (why), already open."""
+
+    todo: list[Account]
+    refused: dict[int, str]
+    open_already: set[int]
+    numbers: dict[int, str]  # account id -> account number, for the messages
+
+
+def disconnect_plan(account_ids: Sequence[int]) -> DisconnectPlan:
+    """A read: which of ``account_ids`` get a disconnect order now, and why not the rest
+    (paid, on a plan, flagged; or an open disconnect already). Fixed number of queries."""
     accounts = list(Account.objects.filter(pk__in=account_ids).select_related("customer"))
     refused = effects.disconnect_refusals(accounts, on=timezone.localdate())
     open_already = set(
@@ -155,8 +162,33 @@ def disconnect_orders_create(
         ).values_list("account_id", flat=True)
     )  # fmt: skip
     todo = [a for a in accounts if a.pk not in refused and a.pk not in open_already]
+    numbers = {a.pk: a.number for a in accounts}
+    return DisconnectPlan(todo, refused, open_already, numbers)
+
+
+@transaction.atomic
+def disconnect_orders_create(
+    *, account_ids: Sequence[int], due_on: date, acting_user: User
+) -> list[ServiceOrder]:
+    """Disconnect orders for the accounts of a collections disconnect list (one query per
+    step, not per account): accounts refused (paid, on a plan, flagged) are left out."""
+    return disconnect_orders_from_list(
+        account_ids=account_ids, due_on=due_on, acting_user=acting_user
+    )[0]
+
+
+@transaction.atomic
+def disconnect_orders_from_list(
+    *, account_ids: Sequence[int], due_on: date, acting_user: User
+) -> tuple[list[ServiceOrder], DisconnectPlan]:
+    """The orders made and the plan they came from (its refusals and open orders)."""
+    require_perm(acting_user, ADD)
+    # Lock the accounts: two coordinators pressing the button at once make one order each.
+    list(Account.objects.select_for_update().filter(pk__in=account_ids).values_list("pk"))
+    plan = disconnect_plan(account_ids)
+    todo = plan.todo
     if not todo:
-        return []
+        return [], plan
     numbers = iter(next_numbers(SEQUENCE, len(todo), start=1001))
     meters = {i.premise_id: i.meter_id for i in MeterInstall.objects.filter(
         premise_id__in=[a.premise_id for a in todo], removed_on__isnull=True)}  # fmt: skip
@@ -166,7 +198,7 @@ def disconnect_orders_create(
     ServiceOrder.history.bulk_history_create(  # type: ignore[attr-defined]
         orders, default_user=acting_user, default_change_reason="ordered from disconnect list"
     )
-    return orders
+    return orders, plan
 
 
 def _disconnect_order(

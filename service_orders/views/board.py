@@ -4,11 +4,13 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -131,20 +133,25 @@ def route_sheet(request: HttpRequest, technician_pk: int) -> HttpResponse:
 @permission_required(services.DISPATCH, raise_exception=True)
 @permission_required(services.ADD, raise_exception=True)
 def disconnect_orders(request: HttpRequest, notice_pk: int) -> HttpResponse:
-    """Disconnect orders for the accounts of a sent disconnect step's list."""
+    """Disconnect orders for the accounts of a sent disconnect step's list; back to the
+    list, which shows how many orders there are and which accounts were refused and why."""
     run = get_object_or_404(NoticeRun.objects.select_related("step"), pk=notice_pk)
     if not (run.step.is_disconnect and run.status == "posted"):
         raise Http404("Not a sent disconnect list.")
     ids = [line.account_id for line in disconnect_list(run)]
-    made: list[ServiceOrder] = []
 
     def action() -> str:
-        made.extend(services.disconnect_orders_create(
-            account_ids=ids, due_on=timezone.localdate(), acting_user=request.user))  # fmt: skip
-        return reverse("service_orders:board")
+        made, plan = services.disconnect_orders_from_list(
+            account_ids=ids, due_on=timezone.localdate(), acting_user=request.user
+        )
+        refused = len(plan.refused)
+        messages.success(request, (
+            f"{len(made)} disconnect order{pluralize(len(made))} created; {refused} "
+            f"account{pluralize(refused)} refused; {len(plan.open_already)} already had one."
+        ))  # fmt: skip
+        return reverse("collections:notice_run", args=[run.pk])
 
-    sent = submit(request, purpose=FROM_LIST, action=action,
-                  success="Disconnect orders created from the list.")  # fmt: skip
+    sent = submit(request, purpose=FROM_LIST, action=action)
     if sent.done:
         return sent.done
     return render(request, "service_orders/refused.html", {"error": sent.error}, status=400)

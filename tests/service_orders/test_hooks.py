@@ -78,3 +78,58 @@ def test_it_offers_the_cancel_on_the_pay_screen_after_an_htmx_payment(bob, busin
     )  # fmt: skip
     assert page.status_code == 200, page.content[:2000]
     assert f'id="offer-cancel-disconnect-{order.pk}-action"'.encode() in page.content
+
+
+def _sent_disconnect_list(bob, accounts):
+    from datetime import date
+
+    from collections_app.models import NoticeLine, NoticeRun, NoticeStep
+    from tests.collections_app.helpers import bill
+
+    step = NoticeStep.objects.get(is_disconnect=True)
+    run = NoticeRun.objects.create(step=step, run_date=timezone.localdate(), status="posted",
+                                   created_by=bob)  # fmt: skip
+    for a in accounts:
+        b = bill(bob, a, bill_date=date(2026, 10, 1), due_date=date(2026, 10, 21), WATER="80.00")
+        NoticeLine.objects.create(run=run, account=a, bill=b, past_due=D("80.00"), included=True,
+                                  reason="Past due")  # fmt: skip
+    return run
+
+
+def test_it_creates_disconnect_orders_from_the_notice_run_page(bob, business_day):
+    from accounts import services as account_services
+
+    owing, medical, paid = (make_account(bob) for _ in range(3))
+    run = _sent_disconnect_list(bob, [owing, medical, paid])
+    account_services.flag_set(account=medical, kind="medical_need", reason="Oxygen",
+                              expires_on=timezone.localdate().replace(year=2030), acting_user=bob)  # fmt: skip
+    ledger_services.post_payment(account=paid, amount=D("80.00"), memo="p", acting_user=bob)
+    c = _client(bob)
+    url = reverse("collections:notice_run", args=[run.pk])
+    page = c.get(url)
+    html = page.content.decode()
+    assert 'id="create-disconnect-orders"' in html and "1 to order, 2 refused" in html
+    assert f"{medical.number}</span>: Medical need on file" in html
+    assert f"{paid.number}</span>: The account owes nothing." in html
+    action = page.context["run_actions"][0]
+    done = c.post(action.url, {"token": action.token}, follow=True)
+    assert done.redirect_chain[-1][0] == url
+    text = done.content.decode()
+    assert "1 disconnect order created; 2 accounts refused; 0 already had one." in text
+    assert list(ServiceOrder.objects.values_list("account_id", "origin")) == [
+        (owing.pk, "collections")
+    ]
+    again = c.post(action.url, {"token": action.token})  # a double click: the first result
+    assert again.status_code == 302 and ServiceOrder.objects.count() == 1
+    assert "1 with an open disconnect order, 0 to order" in c.get(url).content.decode()
+    assert 'id="create-disconnect-orders"' not in c.get(url).content.decode()
+
+
+def test_it_shows_no_disconnect_order_button_to_a_clerk(alice, bob, business_day):
+    run = _sent_disconnect_list(bob, [make_account(bob)])
+    c = _client(alice)
+    page = c.get(reverse("collections:notice_run", args=[run.pk]))
+    if page.status_code == 200:
+        assert b'id="create-disconnect-orders"' not in page.content
+    refused = c.post(reverse("service_orders:disconnect_orders", args=[run.pk]), {"token": "x"})
+    assert refused.status_code == 403 and not ServiceOrder.objects.exists()
