@@ -101,8 +101,10 @@ def test_it_creates_disconnect_orders_from_the_notice_run_page(bob, business_day
 
     owing, medical, paid = (make_account(bob) for _ in range(3))
     run = _sent_disconnect_list(bob, [owing, medical, paid])
-    account_services.flag_set(account=medical, kind="medical_need", reason="Oxygen",
-                              expires_on=timezone.localdate().replace(year=2030), acting_user=bob)  # fmt: skip
+    until = timezone.localdate().replace(year=2030)
+    account_services.flag_set(
+        account=medical, kind="medical_need", reason="Oxygen", expires_on=until, acting_user=bob
+    )
     ledger_services.post_payment(account=paid, amount=D("80.00"), memo="p", acting_user=bob)
     c = _client(bob)
     url = reverse("collections:notice_run", args=[run.pk])
