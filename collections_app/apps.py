@@ -21,3 +21,6 @@ class CollectionsConfig(AppConfig):
         # installment due (payments cannot import collections: it asks the registry).
         hooks.register_plans_in_good_standing(plan_selectors.plans_in_good_standing)
         account_alerts.register("collections.plans", plan_selectors.counter_alerts)
+        from .services import deposit_rule
+
+        account_alerts.register("collections.deposit_required", deposit_rule.counter_alerts)

@@ -38,6 +38,7 @@ from billing.services.agreements import meter_change
 from billing.services.one_time import post_one_time_charge
 from billing.services.reads import meter_read_record
 from collections_app import hooks as collections_hooks
+from collections_app.services.deposit_rule import deposit_rule_start
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 
@@ -88,7 +89,17 @@ def _start(order: ServiceOrder, user: User) -> Outcome:
         account=order.account, to=AccountStatus.ACTIVE, acting_user=user,
         reason=f"service started, order {order.number}",
     )  # fmt: skip
-    return f"Service started; account active. {note}".strip(), None
+    return f"Service started; account active. {note} {_deposit_rule(order, user)}".strip(), None
+
+
+def _deposit_rule(order: ServiceOrder, user: User) -> str:
+    """Collections' deposit rule, started with the service: how much is required."""
+    required = deposit_rule_start(
+        account=order.account, reason=f"service started, order {order.number}", acting_user=user
+    )
+    if required is None:
+        return "No deposit required."
+    return f"Deposit of ${required.amount} required."
 
 
 def _stop(order: ServiceOrder, user: User) -> Outcome:

@@ -2,7 +2,13 @@
 (steps, runs, what was recorded on each account) and letters, payment plans, deposits."""
 
 from .aging import AgingLine, AgingRun
-from .deposits import CreditResult, DepositInterest, DepositRule, SecurityDeposit
+from .deposits import (
+    CreditResult,
+    DepositInterest,
+    DepositRequired,
+    DepositRule,
+    SecurityDeposit,
+)
 from .late_fees import LateFeeLine, LateFeeRule, LateFeeRun, LateFeeWaiver
 from .letters import Letter, LetterTemplate
 from .notices import AccountStep, NoticeLine, NoticeRun, NoticeStep
@@ -15,6 +21,7 @@ __all__ = [
     "AgingRun",
     "CreditResult",
     "DepositInterest",
+    "DepositRequired",
     "DepositRule",
     "LateFeeLine",
     "LateFeeRule",

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from billing.models import Bill, Meter, MeterInstall, MeterRead, OneTimeCharge
+from collections_app.models import DepositRequired
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from service_orders import services
@@ -60,10 +61,16 @@ def test_it_starts_service_on_a_pending_account_with_an_initial_read(bob, dave, 
     MeterInstall.objects.create(meter=meter, premise_id=account.premise_id,
                                 installed_on=timezone.localdate() - timedelta(days=30))  # fmt: skip
     order = assigned(bob, dave, account, "start")
-    services.order_complete(order=order, acting_user=dave, result_code="done", reading=D("120"))
+    done = services.order_complete(
+        order=order, acting_user=dave, result_code="done", reading=D("120")
+    )
     account.refresh_from_db()
     assert account.status == "active"
     assert MeterRead.objects.get(meter=meter).kind == "initial"
+    # the deposit rule started: residential, no credit result on file -> $100 required
+    required = DepositRequired.objects.get(account=account)
+    assert required.amount == D("100.00") and required.recorded_by == dave
+    assert f"order {order.number}" in required.reason and "Deposit of $100.00" in done.outcome
 
 
 def test_it_refuses_a_disconnect_once_the_account_is_paid(bob, dave, business_day):

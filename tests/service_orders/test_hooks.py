@@ -135,3 +135,31 @@ def test_it_shows_no_disconnect_order_button_to_a_clerk(alice, bob, business_day
         assert b'id="create-disconnect-orders"' not in page.content
     refused = c.post(reverse("service_orders:disconnect_orders", args=[run.pk]), {"token": "x"})
     assert refused.status_code == 403 and not ServiceOrder.objects.exists()
+
+
+def test_it_shows_the_deposit_required_on_the_account_page_and_the_counter(alice, bob,
+                                                                           business_day):  # fmt: skip
+    from collections_app.services.deposit_rule import deposit_rule_start
+
+    account = make_account(bob)
+    required = deposit_rule_start(account=account, reason="service started, order 1001",
+                                  acting_user=bob)  # fmt: skip
+    assert required is not None and required.amount == D("100.00")
+    c = _client(alice)
+    page = c.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+    assert 'id="deposit-required"' in page and "$100.00</span> still to take" in page
+    lookup = c.get(reverse("payments:lookup"), {"q": account.number}).content.decode()
+    assert "Deposit required: $100.00 still to take" in lookup
+    ledger_services.deposit_take(account=account, amount=D("100.00"), memo="d", acting_user=bob)
+    lookup = c.get(reverse("payments:lookup"), {"q": account.number}).content.decode()
+    assert "Deposit required" not in lookup
+    assert ": held." in c.get(reverse("accounts:detail", args=[account.pk])).content.decode()
+
+
+def test_it_refuses_the_deposit_rule_to_a_technician(dave, bob, business_day):
+    from django.core.exceptions import PermissionDenied
+
+    from collections_app.services.deposit_rule import deposit_rule_start
+
+    with pytest.raises(PermissionDenied):
+        deposit_rule_start(account=make_account(bob), reason="x", acting_user=dave)
