@@ -137,8 +137,9 @@ def test_it_shows_no_disconnect_order_button_to_a_clerk(alice, bob, business_day
     assert refused.status_code == 403 and not ServiceOrder.objects.exists()
 
 
-def test_it_shows_the_deposit_required_on_the_account_page_and_the_counter(alice, bob,
-                                                                           business_day):  # fmt: skip
+def test_it_shows_the_deposit_required_on_the_account_page_and_the_counter(
+    alice, bob, business_day
+):
     from collections_app.services.deposit_rule import deposit_rule_start
 
     account = make_account(bob)
