@@ -9,6 +9,7 @@ class ServiceOrdersConfig(AppConfig):
     verbose_name = "Field service orders"
 
     def ready(self) -> None:
+        from billing import exception_actions
         from billing_site.common import account_alerts
         from collections_app import hooks as collections_hooks
 
@@ -20,3 +21,5 @@ class ServiceOrdersConfig(AppConfig):
         )
         # Collections (below) shows the button on a sent disconnect list.
         collections_hooks.register_disconnect_run_action(hooks.disconnect_run_action)
+        # Billing's read exceptions queue offers a re-read order per exception.
+        exception_actions.register(hooks.reread_actions)

@@ -36,7 +36,7 @@ from billing.choices import ReadKind
 from billing.models import MeterRead, MiscFee
 from billing.services.agreements import meter_change
 from billing.services.one_time import post_one_time_charge
-from billing.services.reads import meter_read_record
+from billing.services.reads import meter_read_record, read_exception_reread_done
 from collections_app import hooks as collections_hooks
 from collections_app.services.deposit_rule import deposit_rule_start
 from ledger import selectors as ledger_selectors
@@ -72,15 +72,21 @@ def disconnect_refusals(accounts: Sequence[Account], *, on: date) -> dict[int, s
 
 
 def _read(order: ServiceOrder, user: User, kind: str = ReadKind.ACTUAL) -> str:
+    return _read_stored(order, user, kind)[0]
+
+
+def _read_stored(
+    order: ServiceOrder, user: User, kind: str = ReadKind.ACTUAL
+) -> tuple[str, MeterRead | None]:
     if order.meter is None or order.reading is None:
-        return ""
+        return "", None
     stored = meter_read_record(
         meter=order.meter, read_date=timezone.localdate(), reading=order.reading, kind=kind,
         source=f"service order {order.number}", acting_user=user,
     )  # fmt: skip
     if isinstance(stored, MeterRead):
-        return f"Read {stored.reading} stored."
-    return f"Read {order.reading} sent to the read exceptions queue ({stored.message})."
+        return f"Read {stored.reading} stored.", stored
+    return f"Read {order.reading} sent to the read exceptions queue ({stored.message}).", None
 
 
 def _start(order: ServiceOrder, user: User) -> Outcome:
@@ -189,7 +195,15 @@ def _meter_change(order: ServiceOrder, user: User) -> Outcome:
 def _reread(order: ServiceOrder, user: User) -> Outcome:
     if order.reading is None:
         raise ValidationError({"reading": "Enter the reading."})
-    return _read(order, user), None
+    text, stored = _read_stored(order, user)
+    if order.read_exception is not None:
+        resolved = read_exception_reread_done(
+            exception=order.read_exception, read=stored, acting_user=user,
+            reason=f"re-read by service order {order.number}: {text}",
+        )  # fmt: skip
+        if resolved is not None:
+            text += f" Read exception {resolved.pk} resolved."
+    return text, None
 
 
 def _noted(order: ServiceOrder, user: User) -> Outcome:

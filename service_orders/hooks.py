@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from billing.exception_actions import ExceptionAction
 from billing_site.common.account_alerts import Offer
 from billing_site.common.idempotency import issue_token
 from collections_app.hooks import RunAction
@@ -22,6 +23,7 @@ from .models import ServiceOrder
 ADD = "service_orders.add_serviceorder"
 DISPATCH = "service_orders.dispatch_serviceorder"
 FROM_LIST = "service_orders.from_disconnect_list"  # the endpoint's token purpose
+FROM_EXCEPTION = "service_orders.from_read_exception"
 CANCEL = "service_orders.cancel_serviceorder"
 CANCEL_COLLECTIONS = "service_orders.cancel_collections_order"
 
@@ -71,3 +73,26 @@ def disconnect_run_action(run: Any, user: Any) -> RunAction | None:
         token=issue_token(user_id=user.pk, purpose=FROM_LIST), label="Create disconnect orders",
         summary=summary, refused=refused, can_post=bool(plan.todo),
     )  # fmt: skip
+
+
+def reread_actions(exceptions: Sequence[Any], user: Any) -> dict[int, ExceptionAction]:
+    """Each read exception's *Re-read order* button, or the order already out (one query)."""
+    if not exceptions or not user.has_perm(ADD):
+        return {}
+    out = {
+        o.read_exception_id: o
+        for o in ServiceOrder.objects.filter(
+            read_exception_id__in=[x.pk for x in exceptions], status__in=ACTIVE_STATUSES
+        )
+    }
+    token = issue_token(user_id=user.pk, purpose=FROM_EXCEPTION)
+    found: dict[int, ExceptionAction] = {}
+    for x in exceptions:
+        if (order := out.get(x.pk)) is not None:
+            found[x.pk] = ExceptionAction(
+                f"Re-read order {order.number} is out ({order.get_status_display().lower()})."
+            )
+        elif x.meter_id:
+            url = reverse("service_orders:reread_order", args=[x.pk])
+            found[x.pk] = ExceptionAction("Send a technician:", url, token, "Re-read order")
+    return found

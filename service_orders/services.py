@@ -39,6 +39,7 @@ EFFECT_PERMS = (
     "billing.post_billrun",
     "billing.change_serviceagreement",
     "billing.add_meterread",
+    "billing.resolve_readexception",
     "billing.add_meterinstall",
     "billing.change_meterinstall",
     "billing.add_onetimecharge",
@@ -101,6 +102,7 @@ def order_create(
     forwarding: dict[str, str] | None = None,
     new_meter: Meter | None = None,
     read_exception: ReadException | None = None,
+    meter: Meter | None = None,
 ) -> ServiceOrder:
     """A new open order for ``account``'s premise, numbered from the gap-free counter."""
     require_perm(acting_user, ADD)
@@ -112,7 +114,7 @@ def order_create(
     order = _new_order(
         account=account, kind=kind, acting_user=acting_user, requested_on=requested_on,
         due_on=due_on, priority=priority, notes=notes.strip(), origin=origin,
-        new_meter=new_meter, read_exception=read_exception, **fwd,
+        new_meter=new_meter, read_exception=read_exception, meter=meter, **fwd,
     )  # fmt: skip
     if kind in NEEDS_READING and order.meter is None and kind != OrderKind.START:
         raise ValidationError("No meter is installed at this premise.")
@@ -138,6 +140,42 @@ def _check_account_for(kind: str, account: Account) -> None:
         ).exists()
     ):
         raise ValidationError("The account already has an open order of this kind.")
+
+
+def _account_for_exception(exception: ReadException) -> Account | None:
+    if exception.account_id:
+        return Account.objects.get(pk=exception.account_id)
+    premise_id = exception.premise_id
+    if premise_id is None and exception.meter_id:
+        install = MeterInstall.objects.filter(meter_id=exception.meter_id, removed_on__isnull=True)
+        premise_id = install.values_list("premise_id", flat=True).first()
+    found = Account.objects.filter(premise_id=premise_id, status=AccountStatus.ACTIVE)
+    return found.order_by("pk").first() if premise_id else None
+
+
+@transaction.atomic
+def reread_order_from_exception(*, exception: ReadException, acting_user: User) -> ServiceOrder:
+    """A re-read order for a read that failed its checks; completing it sends the new
+    reading through the checks and resolves the exception (``effects._reread``)."""
+    require_perm(acting_user, ADD)
+    locked = ReadException.objects.select_for_update().get(pk=exception.pk)
+    if locked.status != "open":
+        raise ValidationError("This read exception is already resolved.")
+    if locked.meter_id is None:
+        raise ValidationError("No meter has this number: a re-read needs a known meter.")
+    out = ServiceOrder.objects.filter(
+        read_exception=locked, status__in=("open", "assigned", "in_progress")
+    ).first()
+    if out is not None:
+        raise ValidationError(f"Re-read order {out.number} is already out for this read.")
+    account = _account_for_exception(locked)
+    if account is None:
+        raise ValidationError("No active account at the meter's premise to order a re-read on.")
+    return order_create(
+        account=account, kind=OrderKind.REREAD, origin=Origin.READ_EXCEPTION,
+        read_exception=locked, acting_user=acting_user, meter=locked.meter,
+        notes=f"Re-read: {locked.get_rule_display()}: {locked.message}"[:500],
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

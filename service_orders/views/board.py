@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from billing.models import ReadException
 from billing_site.common.formflow import submit
 from billing_site.common.pdf import pdf_response, render_pdf
 from collections_app.models import NoticeRun
@@ -25,6 +26,7 @@ from ..models import ServiceOrder
 
 ASSIGN = "service_orders.assign"
 FROM_LIST = "service_orders.from_disconnect_list"
+FROM_EXCEPTION = "service_orders.from_read_exception"
 
 
 @require_http_methods(["GET", "POST"])
@@ -152,6 +154,23 @@ def disconnect_orders(request: HttpRequest, notice_pk: int) -> HttpResponse:
         return reverse("collections:notice_run", args=[run.pk])
 
     sent = submit(request, purpose=FROM_LIST, action=action)
+    if sent.done:
+        return sent.done
+    return render(request, "service_orders/refused.html", {"error": sent.error}, status=400)
+
+
+@require_POST
+@permission_required(services.ADD, raise_exception=True)
+def reread_order(request: HttpRequest, exception_pk: int) -> HttpResponse:
+    """A re-read order from the read exceptions queue; back to the queue."""
+    exception = get_object_or_404(ReadException, pk=exception_pk)
+
+    def action() -> str:
+        order = services.reread_order_from_exception(exception=exception, acting_user=request.user)
+        messages.success(request, f"Re-read order {order.number} created.")
+        return reverse("billing:exceptions")
+
+    sent = submit(request, purpose=FROM_EXCEPTION, action=action)
     if sent.done:
         return sent.done
     return render(request, "service_orders/refused.html", {"error": sent.error}, status=400)

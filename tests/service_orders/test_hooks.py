@@ -164,3 +164,51 @@ def test_it_refuses_the_deposit_rule_to_a_technician(dave, bob, business_day):
 
     with pytest.raises(PermissionDenied):
         deposit_rule_start(account=make_account(bob), reason="x", acting_user=dave)
+
+
+def _read_exception(bob):
+    from billing.services.reads import meter_read_record
+    from tests.billing.test_first_final_bills import account_meter
+
+    from .helpers import billed
+
+    account = billed(bob)
+    meter = account_meter(account)
+    last = meter.reads.order_by("-read_date", "-pk").first()
+    bad = meter_read_record(meter=meter, read_date=timezone.localdate(), acting_user=bob,
+                            reading=last.reading - 300)  # fmt: skip
+    assert bad.__class__.__name__ == "ReadException"
+    return account, meter, last, bad
+
+
+def test_it_orders_a_reread_from_a_read_exception_and_resolves_it(bob, dave, business_day):
+    account, meter, last, bad = _read_exception(bob)
+    c = _client(bob)
+    page = c.get(reverse("billing:exceptions"))
+    assert f'id="reread-order-{bad.pk}"'.encode() in page.content
+    (action,) = next(x for x in page.context["exceptions"] if x.pk == bad.pk).actions
+    done = c.post(action.url, {"token": action.token}, follow=True)
+    order = ServiceOrder.objects.get(read_exception=bad)
+    assert order.kind == "reread" and order.origin == "read_exception"
+    assert order.account_id == account.pk and order.meter_id == meter.pk
+    assert f"Re-read order {order.number} created." in done.content.decode()
+    assert f'id="reread-status-{bad.pk}"'.encode() in done.content  # no second button
+    again = c.post(action.url, {"token": action.token})  # a replay: the first result
+    assert again.status_code == 302 and ServiceOrder.objects.filter(read_exception=bad).count() == 1
+    (order,) = services.orders_assign(orders=[order], technician=dave, acting_user=bob)
+    order = services.order_start(order=order, acting_user=dave)
+    usual = last.reading + 24 * (timezone.localdate() - last.read_date).days  # 24 a day
+    done = services.order_complete(order=order, acting_user=dave, result_code="done",
+                                   reading=usual)  # fmt: skip
+    bad.refresh_from_db()
+    assert bad.status == "reread" and bad.read is not None, done.outcome
+    assert bad.read.reading == usual and bad.resolved_by == dave
+    assert f"Read exception {bad.pk} resolved." in done.outcome
+    assert f'data-exception="{bad.pk}"'.encode() not in c.get(reverse("billing:exceptions")).content
+
+
+def test_it_refuses_a_reread_order_to_a_technician(bob, dave, business_day):
+    _account, _meter, _last, bad = _read_exception(bob)
+    c = _client(dave)
+    refused = c.post(reverse("service_orders:reread_order", args=[bad.pk]), {"token": "x"})
+    assert refused.status_code == 403 and not ServiceOrder.objects.exists()
