@@ -5,6 +5,9 @@
 * stop: the forwarding address is set, the final read recorded and the final bill
   posted at once (``billing.bills.final.stop_service``), then the deposit held is
   applied to what the final bill leaves owing (``ledger.services.deposit_apply``);
+* transfer: a stop and a start at one premise on one date in one transaction: the
+  outgoing account's final read and final bill (and deposit), then the incoming account
+  active from that same read, and the deposit rule started for it;
 * disconnect: refused (recomputed the moment it is worked) while the account owes
   nothing, has a payment plan in good standing, or has a do-not-disconnect or
   medical-need flag in force; else a system note records the shut-off;
@@ -99,9 +102,13 @@ def _start(order: ServiceOrder, user: User) -> Outcome:
 
 
 def _deposit_rule(order: ServiceOrder, user: User) -> str:
+    return _deposit_rule_for(order.account, order, user)
+
+
+def _deposit_rule_for(account: Account, order: ServiceOrder, user: User) -> str:
     """Collections' deposit rule, started with the service: how much is required."""
     required = deposit_rule_start(
-        account=order.account, reason=f"service started, order {order.number}", acting_user=user
+        account=account, reason=f"service started, order {order.number}", acting_user=user
     )
     if required is None:
         return "No deposit required."
@@ -130,6 +137,26 @@ def _stop(order: ServiceOrder, user: User) -> Outcome:
         )  # fmt: skip
         outcome += f" Deposit ${held} applied."
     return outcome, None
+
+
+def _transfer(order: ServiceOrder, user: User) -> Outcome:
+    """The move-out's final read and final bill, then the move-in from that same read: the
+    meter's one read on the day is the outgoing account's final read and the incoming
+    account's initial read (a second read of the same reading would be a zero-use
+    exception), all in ``order_complete``'s transaction."""
+    incoming = order.incoming_account
+    if incoming is None:
+        raise ValidationError("The transfer names no incoming account.")
+    stopped, _ = _stop(order, user)
+    account_change_status(
+        account=incoming, to=AccountStatus.ACTIVE, acting_user=user,
+        reason=f"moved in, transfer order {order.number}",
+    )  # fmt: skip
+    deposit = _deposit_rule_for(incoming, order, user)
+    return (
+        f"Transfer: {order.account.number} out ({stopped}) {incoming.number} in, active from "
+        f"the same read {order.reading}. {deposit}"
+    ), None
 
 
 def _disconnect(order: ServiceOrder, user: User) -> Outcome:
@@ -216,6 +243,7 @@ def _noted(order: ServiceOrder, user: User) -> Outcome:
 EFFECTS: dict[str, Callable[[ServiceOrder, User], Outcome]] = {
     OrderKind.START: _start,
     OrderKind.STOP: _stop,
+    OrderKind.TRANSFER: _transfer,
     OrderKind.DISCONNECT: _disconnect,
     OrderKind.RECONNECT: _reconnect,
     OrderKind.METER_TEST: _meter_test,

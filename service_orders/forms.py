@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.models import User
 
+from accounts.models import Account
 from billing_site.common.cards import CardSafeForm
 
 from .choices import ACTIVE_STATUSES, OrderKind, ResultCode
@@ -44,6 +45,39 @@ class CounterOrderForm(CardSafeForm):
         if d.get("kind") != OrderKind.STOP:
             return {}
         return {k: d[f"forwarding_{k}"] for k in ("line1", "city", "state", "zip")}
+
+
+class TransferForm(CardSafeForm):
+    """A move-out and a move-in at one premise on one date (one order, one read)."""
+
+    incoming = forms.CharField(
+        label="Incoming account number", max_length=12,
+        help_text="The new customer's pending account at this premise (open it first).",
+    )  # fmt: skip
+    requested_on = forms.DateField(label="Transfer date", widget=forms.DateInput({"type": "date"}))
+    forwarding_line1 = forms.CharField(
+        label="Outgoing customer's forwarding address", max_length=200
+    )
+    forwarding_city = forms.CharField(label="City", max_length=100)
+    forwarding_state = forms.CharField(label="State", max_length=2)
+    forwarding_zip = forms.CharField(label="ZIP", required=False, max_length=10)
+    notes = forms.CharField(required=False, widget=forms.Textarea({"rows": 2}))
+
+    def __init__(self, *args: Any, premise_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.premise_id = premise_id
+
+    def clean_incoming(self) -> Account:
+        number = "".join(self.cleaned_data["incoming"].split())
+        found = Account.objects.filter(number=number).select_related("customer").first()
+        if found is None:
+            raise forms.ValidationError("No account has this number.")
+        if found.premise_id != self.premise_id:
+            raise forms.ValidationError("This account is at another premise.")
+        return found
+
+    def forwarding(self) -> dict[str, str]:
+        return {k: self.cleaned_data[f"forwarding_{k}"] for k in ("line1", "city", "state", "zip")}
 
 
 class AssignForm(CardSafeForm):

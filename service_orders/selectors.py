@@ -148,7 +148,7 @@ def my_day(user: User, today: date) -> list[ServiceOrder]:
     """A technician's orders for today (and overdue ones), in route order."""
     return list(
         ServiceOrder.objects.filter(technician=user, status__in=ACTIVE_STATUSES, due_on__lte=today)
-        .select_related("premise", "account", "meter", "route")
+        .select_related("premise", "account", "incoming_account", "meter", "route")
         .order_by("route__code", "route_sequence", "priority", "number")
     )
 
@@ -156,7 +156,8 @@ def my_day(user: User, today: date) -> list[ServiceOrder]:
 def orders_for_user(user: User) -> QuerySet[ServiceOrder]:
     """Orders a user may open: a technician only their own."""
     orders = ServiceOrder.objects.select_related(
-        "account__customer", "premise", "meter", "new_meter", "route", "technician",
+        "account__customer", "incoming_account__customer", "premise", "meter", "new_meter",
+        "route", "technician",
         "created_by", "completed_by", "cancelled_by",
     )  # fmt: skip
     if user.has_perm("service_orders.dispatch_serviceorder") or user.has_perm(
@@ -170,7 +171,10 @@ def orders_for_user(user: User) -> QuerySet[ServiceOrder]:
 
 def open_orders_of_account(account_id: int) -> list[ServiceOrder]:
     return list(
-        ServiceOrder.objects.filter(account_id=account_id, status__in=ACTIVE_STATUSES)
+        ServiceOrder.objects.filter(
+            Q(account_id=account_id) | Q(incoming_account_id=account_id),
+            status__in=ACTIVE_STATUSES,
+        )
         .select_related("technician")
         .order_by("due_on", "number")
     )
@@ -196,6 +200,6 @@ def route_sheet(user: User, day: date) -> list[ServiceOrder]:
     """A technician's orders for ``day`` in read-sequence order (the printed route sheet)."""
     return list(
         ServiceOrder.objects.filter(technician=user, status__in=ACTIVE_STATUSES, due_on__lte=day)
-        .select_related("account__customer", "premise", "meter", "route")
+        .select_related("account__customer", "incoming_account", "premise", "meter", "route")
         .order_by("route__code", "route_sequence", "number")
     )

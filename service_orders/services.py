@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.choices import AccountStatus
@@ -48,6 +48,7 @@ EFFECT_PERMS = (
     "ledger.post_transaction",
 )
 COUNTER_KINDS = (OrderKind.START, OrderKind.STOP)
+ACTIVE = ("open", "assigned", "in_progress")
 
 
 def _meter_at(premise_id: int) -> Meter | None:
@@ -103,6 +104,7 @@ def order_create(
     new_meter: Meter | None = None,
     read_exception: ReadException | None = None,
     meter: Meter | None = None,
+    incoming_account: Account | None = None,
 ) -> ServiceOrder:
     """A new open order for ``account``'s premise, numbered from the gap-free counter."""
     require_perm(acting_user, ADD)
@@ -114,7 +116,8 @@ def order_create(
     order = _new_order(
         account=account, kind=kind, acting_user=acting_user, requested_on=requested_on,
         due_on=due_on, priority=priority, notes=notes.strip(), origin=origin,
-        new_meter=new_meter, read_exception=read_exception, meter=meter, **fwd,
+        new_meter=new_meter, read_exception=read_exception, meter=meter,
+        incoming_account=incoming_account, **fwd,
     )  # fmt: skip
     if kind in NEEDS_READING and order.meter is None and kind != OrderKind.START:
         raise ValidationError("No meter is installed at this premise.")
@@ -125,20 +128,55 @@ def order_create(
     return _save(order, acting_user=acting_user, why=f"ordered: {order.get_kind_display()}")
 
 
+@transaction.atomic
+def transfer_create(
+    *,
+    outgoing: Account,
+    incoming: Account,
+    on: date,
+    forwarding: dict[str, str],
+    acting_user: User,
+    notes: str = "",
+) -> ServiceOrder:
+    """A move-out and a move-in at one premise on one date, as one order (one stop for the
+    technician): completing it reads the meter once, final-bills ``outgoing`` and starts
+    ``incoming`` from that same read, in one transaction (``effects._transfer``)."""
+    require_perm(acting_user, ADD)
+    if incoming.pk == outgoing.pk:
+        raise ValidationError({"incoming": "The incoming account must be another account."})
+    if incoming.premise_id != outgoing.premise_id:
+        raise ValidationError({"incoming": "The incoming account is at another premise."})
+    if incoming.status != AccountStatus.PENDING:
+        raise ValidationError({"incoming": "The incoming account must be pending (not started)."})
+    busy = ServiceOrder.objects.filter(
+        kind__in=(OrderKind.START, OrderKind.TRANSFER), status__in=ACTIVE,
+    ).filter(models.Q(account=incoming) | models.Q(incoming_account=incoming))  # fmt: skip
+    if busy.exists():
+        raise ValidationError({"incoming": "The incoming account already has an open order."})
+    order = order_create(
+        account=outgoing, kind=OrderKind.TRANSFER, requested_on=on, due_on=on, notes=notes,
+        origin=Origin.COUNTER, forwarding=forwarding, acting_user=acting_user,
+        incoming_account=incoming,
+    )  # fmt: skip
+    return order
+
+
 def _check_account_for(kind: str, account: Account) -> None:
     if account.status == AccountStatus.CLOSED:
         raise ValidationError("The account is closed.")
     if kind == OrderKind.START and account.status != AccountStatus.PENDING:
         raise ValidationError("Service can only be started on a pending account.")
-    if kind == OrderKind.STOP and account.status != AccountStatus.ACTIVE:
+    if kind in (OrderKind.STOP, OrderKind.TRANSFER) and account.status != AccountStatus.ACTIVE:
         raise ValidationError("Service can only be stopped on an active account.")
     one_at_a_time = kind in (OrderKind.START, OrderKind.STOP, OrderKind.DISCONNECT)
-    if (
-        one_at_a_time
-        and ServiceOrder.objects.filter(
-            account=account, kind=kind, status__in=("open", "assigned", "in_progress")
-        ).exists()
-    ):
+    kinds = (
+        (OrderKind.STOP, OrderKind.TRANSFER)
+        if kind in (OrderKind.STOP, OrderKind.TRANSFER)
+        else (kind,)
+    )
+    if (one_at_a_time or kind == OrderKind.TRANSFER) and ServiceOrder.objects.filter(
+        account=account, kind__in=kinds, status__in=("open", "assigned", "in_progress")
+    ).exists():
         raise ValidationError("The account already has an open order of this kind.")
 
 

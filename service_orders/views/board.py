@@ -95,7 +95,7 @@ def _open_group(
     page = min(page, pages)
     rows = selectors.board_rows(
         today, technician_id=group.technician_id, route_id=route,
-        offset=(page - 1) * selectors.BOARD_PAGE,
+        offset=(page - 1) * selectors.BOARD_PAGE, limit=selectors.BOARD_PAGE,
     )  # fmt: skip
     ticked = set(form.ticked()) if form.is_bound else set()
     on_page = {r.pk for r in rows}
