@@ -187,8 +187,10 @@ def _account_for_exception(exception: ReadException) -> Account | None:
     if premise_id is None and exception.meter_id:
         install = MeterInstall.objects.filter(meter_id=exception.meter_id, removed_on__isnull=True)
         premise_id = install.values_list("premise_id", flat=True).first()
+    if premise_id is None:
+        return None
     found = Account.objects.filter(premise_id=premise_id, status=AccountStatus.ACTIVE)
-    return found.order_by("pk").first() if premise_id else None
+    return found.order_by("pk").first()
 
 
 @transaction.atomic
