@@ -187,6 +187,8 @@ ALLOWED: dict[str, set[str]] = {
     "service_orders:route_sheet": MAINTAINERS,
     "service_orders:counter_order": {CLERK, COORD, SUP},
     "service_orders:disconnect_orders": MAINTAINERS,  # POST-only
+    "service_orders:transfer": {CLERK, COORD, SUP},
+    "service_orders:reread_order": {CLERK, COORD, SUP},  # POST-only
 }
 PUBLIC = {"login"}
 # POST-only: sign-out (covered by the login tests) and "stay signed in"
