@@ -287,6 +287,11 @@ def test_it_takes_a_transfer_at_the_counter_and_shows_one_stop_on_the_board(
     bad = c.post(url, {**data, "incoming": "999999999"})
     assert bad.status_code == 400 and b"No account has this number." in bad.content
     assert b'value="9 Elm St"' in bad.content  # what was typed stays
+    no_meter = c.post(url, data)
+    assert no_meter.status_code == 400 and b"No meter is installed" in no_meter.content
+    from tests.billing.helpers import metered_account
+
+    metered_account(bob, outgoing, number="M-MOVE")
     done = c.post(url, data)
     order = ServiceOrder.objects.get()
     assert done.status_code == 302 and order.kind == "transfer"
