@@ -16,7 +16,7 @@ from billing_site.common.roles import FIELD_TECHNICIAN
 from .choices import ACTIVE_STATUSES, OrderKind, OrderStatus, Priority
 from .models import ServiceOrder
 
-BOARD_PAGE = 100  # the rows of one technician (or route) shown at once
+BOARD_PAGE = 50  # the rows of one technician (or route) shown at once
 BOARD_FIELDS = (
     "pk", "number", "kind", "status", "priority", "due_on", "route_sequence",
     "account__number", "incoming_account__number", "premise__line1", "premise__line2",
