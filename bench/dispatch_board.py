@@ -3,8 +3,10 @@ over 20 technicians, against a bare query of the same rows.
 
 Data: 2,000 accounts (``bench.dataset``), one open order each due today, spread over 20
 field technicians (a tenth unassigned). Measured: ``GET /service-orders/`` through
-Django's test client (session, permissions, the selector, the template of every row),
-``RUNS`` times after a warm-up; the page's query count is also checked (fixed: it must
+Django's test client (session, permissions, the counts per technician and route for all
+2,000 orders, and the first page of the opened group's rows: a coordinator reads counts and
+opens one technician or route, the board does not draw 2,000 rows at once), ``RUNS`` times
+after a warm-up; the page's query count is also checked (fixed: it must
 not grow with the orders). Baseline: the bare SQL of the same rows and columns (the
 orders joined to accounts, premises, routes and users). Unit ms; target ratio <= 3.
 """
@@ -90,15 +92,25 @@ def prepare() -> Any:
 def measure(coordinator: Any) -> tuple[list[float], list[float], int]:
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     client = Client()
     client.force_login(coordinator)
     client.get("/service-orders/")  # warm-up: the session's role cache, templates
-    with CaptureQueriesContext(connection) as captured:
+    seen: list[str] = []
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    # An execute wrapper, not CaptureQueriesContext: the request's request_started signal
+    # resets the debug query log, which made the capture report 0 queries.
+    with connection.execute_wrapper(count):
         page = client.get("/service-orders/")
-    assert page.status_code == 200 and page.content.count(b'id="pick-') == ORDERS
+    from service_orders.selectors import BOARD_PAGE
+
+    assert page.status_code == 200 and f"{ORDERS} orders due".encode() in page.content
+    assert page.content.count(b'id="pick-') == min(BOARD_PAGE, ORDERS // 10)
     board, bare = [], []
     for _ in range(RUNS):
         started = time.perf_counter()
@@ -109,7 +121,7 @@ def measure(coordinator: Any) -> tuple[list[float], list[float], int]:
             cursor.execute(BARE, [timezone.localdate()])
             cursor.fetchall()
         bare.append((time.perf_counter() - started) * 1000)
-    return board, bare, len(captured.captured_queries)
+    return board, bare, len(seen)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from billing_site.common.formflow import show_errors
 from billing_site.common.idempotency import issue_token
 from billing_site.common.pdf import pdf_response, render_pdf
 
-from . import selectors
+from . import exception_actions, selectors
 from .choices import ImportStatus
 from .engine import Determinants, RateRefused
 from .forms import ExceptionForm, QuoteForm, RateFileForm, ReadImportForm
@@ -82,9 +82,16 @@ def _quote(data: dict[str, Any]) -> Any:
 @permission_required("billing.view_readexception", raise_exception=True)
 def exceptions(request: HttpRequest) -> HttpResponse:
     queue = list(selectors.open_exceptions()[:200])
-    return render(
-        request, "billing/exceptions.html", {"exceptions": queue, "form": ExceptionForm()}
-    )
+    context = {"exceptions": _with_actions(queue, request.user), "form": ExceptionForm()}
+    return render(request, "billing/exceptions.html", context)
+
+
+def _with_actions(queue: list[ReadException], user: Any) -> list[ReadException]:
+    """Each exception with what higher apps offer on it (a re-read order), as ``actions``."""
+    actions = exception_actions.actions_for(queue, user)
+    for x in queue:
+        x.actions = actions.get(x.pk, [])  # type: ignore[attr-defined]
+    return queue
 
 
 @require_POST
@@ -101,7 +108,7 @@ def exception_resolve(request: HttpRequest, exception_pk: int) -> HttpResponse:
         else:
             messages.success(request, f"Exception for meter {exception.meter_number} resolved.")
             return redirect("billing:exceptions")
-    queue = list(selectors.open_exceptions()[:200])
+    queue = _with_actions(list(selectors.open_exceptions()[:200]), request.user)
     context = {
         "exceptions": queue,
         "form": ExceptionForm(),

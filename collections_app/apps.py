@@ -30,3 +30,6 @@ class CollectionsConfig(AppConfig):
         from .services.deposits import deposit_after_final_bill
 
         billing_hooks.register_after_final_bill("collections.deposit", deposit_after_final_bill)
+        from .services import deposit_rule
+
+        account_alerts.register("collections.deposit_required", deposit_rule.counter_alerts)

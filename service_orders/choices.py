@@ -8,6 +8,7 @@ from django.db import models
 class OrderKind(models.TextChoices):
     START = "start", "Start service"
     STOP = "stop", "Stop service"
+    TRANSFER = "transfer", "Transfer (move-out and move-in)"
     DISCONNECT = "disconnect", "Disconnect for non-payment"
     RECONNECT = "reconnect", "Reconnect"
     METER_TEST = "meter_test", "Meter test"
@@ -21,6 +22,8 @@ class OrderKind(models.TextChoices):
 WHAT_TO_DO: dict[str, str] = {
     OrderKind.START: "Turn the service on and read the meter (initial read).",
     OrderKind.STOP: "Read the meter (final read); the final bill posts at once.",
+    OrderKind.TRANSFER: "Read the meter once: the final read of the outgoing customer and the "
+    "initial read of the incoming one (the service stays on).",
     OrderKind.DISCONNECT: "Shut off for non-payment, unless the account has been paid.",
     OrderKind.RECONNECT: "Turn the service back on and read the meter.",
     OrderKind.METER_TEST: "Test the meter at low, medium and high flow.",
@@ -34,6 +37,7 @@ WHAT_TO_DO: dict[str, str] = {
 NEEDS_READING = {
     OrderKind.START,
     OrderKind.STOP,
+    OrderKind.TRANSFER,
     OrderKind.RECONNECT,
     OrderKind.METER_CHANGE,
     OrderKind.REREAD,

@@ -5,6 +5,9 @@
 * stop: the forwarding address is set, the final read recorded and the final bill
   posted at once (``billing.bills.final.stop_service``), whose after-final-bill hook
   (collections) applies the deposit held to it and refunds the rest: not done here again;
+* transfer: a stop and a start at one premise on one date in one transaction: the
+  outgoing account's final read and final bill (its hook applies the deposit), then the
+  incoming account active from that same read, and the deposit rule started for it;
 * disconnect: refused (recomputed the moment it is worked) while the account owes
   nothing, has a payment plan in good standing, or has a do-not-disconnect or
   medical-need flag in force; else a system note records the shut-off;
@@ -36,8 +39,9 @@ from billing.choices import ReadKind
 from billing.models import MeterRead, MiscFee
 from billing.services.agreements import meter_change
 from billing.services.one_time import post_one_time_charge
-from billing.services.reads import meter_read_record
+from billing.services.reads import meter_read_record, read_exception_reread_done
 from collections_app import hooks as collections_hooks
+from collections_app.services.deposit_rule import deposit_rule_start
 from ledger import selectors as ledger_selectors
 
 from .choices import TOLERANCE_HIGH, TOLERANCE_LOW, OrderKind, ResultCode
@@ -70,15 +74,21 @@ def disconnect_refusals(accounts: Sequence[Account], *, on: date) -> dict[int, s
 
 
 def _read(order: ServiceOrder, user: User, kind: str = ReadKind.ACTUAL) -> str:
+    return _read_stored(order, user, kind)[0]
+
+
+def _read_stored(
+    order: ServiceOrder, user: User, kind: str = ReadKind.ACTUAL
+) -> tuple[str, MeterRead | None]:
     if order.meter is None or order.reading is None:
-        return ""
+        return "", None
     stored = meter_read_record(
         meter=order.meter, read_date=timezone.localdate(), reading=order.reading, kind=kind,
         source=f"service order {order.number}", acting_user=user,
     )  # fmt: skip
     if isinstance(stored, MeterRead):
-        return f"Read {stored.reading} stored."
-    return f"Read {order.reading} sent to the read exceptions queue ({stored.message})."
+        return f"Read {stored.reading} stored.", stored
+    return f"Read {order.reading} sent to the read exceptions queue ({stored.message}).", None
 
 
 def _start(order: ServiceOrder, user: User) -> Outcome:
@@ -87,7 +97,21 @@ def _start(order: ServiceOrder, user: User) -> Outcome:
         account=order.account, to=AccountStatus.ACTIVE, acting_user=user,
         reason=f"service started, order {order.number}",
     )  # fmt: skip
-    return f"Service started; account active. {note}".strip(), None
+    return f"Service started; account active. {note} {_deposit_rule(order, user)}".strip(), None
+
+
+def _deposit_rule(order: ServiceOrder, user: User) -> str:
+    return _deposit_rule_for(order.account, order, user)
+
+
+def _deposit_rule_for(account: Account, order: ServiceOrder, user: User) -> str:
+    """Collections' deposit rule, started with the service: how much is required."""
+    required = deposit_rule_start(
+        account=account, reason=f"service started, order {order.number}", acting_user=user
+    )
+    if required is None:
+        return "No deposit required."
+    return f"Deposit of ${required.amount} required."
 
 
 def _stop(order: ServiceOrder, user: User) -> Outcome:
@@ -108,6 +132,26 @@ def _stop(order: ServiceOrder, user: User) -> Outcome:
     if held > 0:  # the final bill's own hook applied it (collections), not this order
         outcome += f" Deposit ${held} applied to the final bill, any rest refunded."
     return outcome, None
+
+
+def _transfer(order: ServiceOrder, user: User) -> Outcome:
+    """The move-out's final read and final bill, then the move-in from that same read: the
+    meter's one read on the day is the outgoing account's final read and the incoming
+    account's initial read (a second read of the same reading would be a zero-use
+    exception), all in ``order_complete``'s transaction."""
+    incoming = order.incoming_account
+    if incoming is None:
+        raise ValidationError("The transfer names no incoming account.")
+    stopped, _ = _stop(order, user)
+    account_change_status(
+        account=incoming, to=AccountStatus.ACTIVE, acting_user=user,
+        reason=f"moved in, transfer order {order.number}",
+    )  # fmt: skip
+    deposit = _deposit_rule_for(incoming, order, user)
+    return (
+        f"Transfer: {order.account.number} out ({stopped}) {incoming.number} in, active from "
+        f"the same read {order.reading}. {deposit}"
+    ), None
 
 
 def _disconnect(order: ServiceOrder, user: User) -> Outcome:
@@ -173,7 +217,15 @@ def _meter_change(order: ServiceOrder, user: User) -> Outcome:
 def _reread(order: ServiceOrder, user: User) -> Outcome:
     if order.reading is None:
         raise ValidationError({"reading": "Enter the reading."})
-    return _read(order, user), None
+    text, stored = _read_stored(order, user)
+    if order.read_exception is not None:
+        resolved = read_exception_reread_done(
+            exception=order.read_exception, read=stored, acting_user=user,
+            reason=f"re-read by service order {order.number}: {text}",
+        )  # fmt: skip
+        if resolved is not None:
+            text += f" Read exception {resolved.pk} resolved."
+    return text, None
 
 
 def _noted(order: ServiceOrder, user: User) -> Outcome:
@@ -186,6 +238,7 @@ def _noted(order: ServiceOrder, user: User) -> Outcome:
 EFFECTS: dict[str, Callable[[ServiceOrder, User], Outcome]] = {
     OrderKind.START: _start,
     OrderKind.STOP: _stop,
+    OrderKind.TRANSFER: _transfer,
     OrderKind.DISCONNECT: _disconnect,
     OrderKind.RECONNECT: _reconnect,
     OrderKind.METER_TEST: _meter_test,

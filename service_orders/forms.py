@@ -8,9 +8,11 @@ from typing import Any
 from django import forms
 from django.contrib.auth.models import User
 
+from accounts.models import Account
 from billing_site.common.cards import CardSafeForm
 
-from .choices import OrderKind, ResultCode
+from .choices import ACTIVE_STATUSES, OrderKind, ResultCode
+from .models import ServiceOrder
 from .photos import max_bytes
 
 READING = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal(0), "required": False}
@@ -45,18 +47,72 @@ class CounterOrderForm(CardSafeForm):
         return {k: d[f"forwarding_{k}"] for k in ("line1", "city", "state", "zip")}
 
 
+class TransferForm(CardSafeForm):
+    """A move-out and a move-in at one premise on one date (one order, one read)."""
+
+    incoming = forms.CharField(
+        label="Incoming account number", max_length=12,
+        help_text="The new customer's pending account at this premise (open it first).",
+    )  # fmt: skip
+    requested_on = forms.DateField(label="Transfer date", widget=forms.DateInput({"type": "date"}))
+    forwarding_line1 = forms.CharField(
+        label="Outgoing customer's forwarding address", max_length=200
+    )
+    forwarding_city = forms.CharField(label="City", max_length=100)
+    forwarding_state = forms.CharField(label="State", max_length=2)
+    forwarding_zip = forms.CharField(label="ZIP", required=False, max_length=10)
+    notes = forms.CharField(required=False, widget=forms.Textarea({"rows": 2}))
+
+    def __init__(self, *args: Any, premise_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.premise_id = premise_id
+
+    def clean_incoming(self) -> Account:
+        number = "".join(self.cleaned_data["incoming"].split())
+        found = Account.objects.filter(number=number).select_related("customer").first()
+        if found is None:
+            raise forms.ValidationError("No account has this number.")
+        if found.premise_id != self.premise_id:
+            raise forms.ValidationError("This account is at another premise.")
+        return found
+
+    def forwarding(self) -> dict[str, str]:
+        return {k: self.cleaned_data[f"forwarding_{k}"] for k in ("line1", "city", "state", "zip")}
+
+
 class AssignForm(CardSafeForm):
-    """Many orders to one technician (the board's checkboxes)."""
+    """Many orders to one technician (the board's checkboxes).
+
+    The ticked orders are checked against the open orders in one query when the form is
+    sent; the board no longer lists every order, so there are no choices to render."""
 
     technician = forms.ModelChoiceField(queryset=User.objects.none(), empty_label="Choose…")
-    orders = forms.TypedMultipleChoiceField(coerce=int, choices=[])
+    orders = forms.CharField(required=False)  # many values: read by ``ticked()``
 
-    def __init__(self, *args: Any, technicians: Any, order_ids: list[int], **kwargs: Any):
+    def __init__(self, *args: Any, technicians: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         field: Any = self.fields["technician"]
         field.queryset = technicians
-        self.fields["orders"].choices = [(pk, pk) for pk in order_ids]  # type: ignore[attr-defined]
-        self.fields["orders"].error_messages["required"] = "Tick the orders to assign."
+
+    def ticked(self) -> list[int]:
+        """The ticked order ids as typed (numbers only), kept on an error."""
+        return [int(v) for v in self.data.getlist("orders") if v.isdigit()][:5000]
+
+    def clean_orders(self) -> list[int]:
+        ids = self.ticked()
+        if not ids:
+            raise forms.ValidationError("Tick the orders to assign.")
+        found = set(
+            ServiceOrder.objects.filter(pk__in=ids, status__in=ACTIVE_STATUSES).values_list(
+                "pk", flat=True
+            )
+        )
+        if missing := [pk for pk in ids if pk not in found]:
+            raise forms.ValidationError(
+                f"{len(missing)} ticked order{'s are' if len(missing) > 1 else ' is'} no "
+                "longer open; reload the board."
+            )
+        return ids
 
 
 class CancelForm(CardSafeForm):

@@ -50,6 +50,10 @@ class ServiceOrder(models.Model):
     forwarding_city = models.CharField(max_length=100, blank=True)
     forwarding_state = models.CharField(max_length=2, blank=True)
     forwarding_zip = models.CharField(max_length=10, blank=True)
+    # transfer: the account that moves in on the same date (``account`` moves out)
+    incoming_account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # meter change: the meter set in place of ``meter``
     new_meter = models.ForeignKey(
         "billing.Meter", on_delete=models.PROTECT, null=True, blank=True, related_name="+"

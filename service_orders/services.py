@@ -6,13 +6,14 @@ result; this lock is the second guard); the effect itself is in ``effects.py``."
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from accounts.choices import AccountStatus
@@ -38,6 +39,7 @@ EFFECT_PERMS = (
     "billing.post_billrun",
     "billing.change_serviceagreement",
     "billing.add_meterread",
+    "billing.resolve_readexception",
     "billing.add_meterinstall",
     "billing.change_meterinstall",
     "billing.add_onetimecharge",
@@ -46,6 +48,7 @@ EFFECT_PERMS = (
     "ledger.post_transaction",
 )
 COUNTER_KINDS = (OrderKind.START, OrderKind.STOP)
+ACTIVE = ("open", "assigned", "in_progress")
 
 
 def _meter_at(premise_id: int) -> Meter | None:
@@ -100,6 +103,8 @@ def order_create(
     forwarding: dict[str, str] | None = None,
     new_meter: Meter | None = None,
     read_exception: ReadException | None = None,
+    meter: Meter | None = None,
+    incoming_account: Account | None = None,
 ) -> ServiceOrder:
     """A new open order for ``account``'s premise, numbered from the gap-free counter."""
     require_perm(acting_user, ADD)
@@ -111,7 +116,8 @@ def order_create(
     order = _new_order(
         account=account, kind=kind, acting_user=acting_user, requested_on=requested_on,
         due_on=due_on, priority=priority, notes=notes.strip(), origin=origin,
-        new_meter=new_meter, read_exception=read_exception, **fwd,
+        new_meter=new_meter, read_exception=read_exception, meter=meter,
+        incoming_account=incoming_account, **fwd,
     )  # fmt: skip
     if kind in NEEDS_READING and order.meter is None and kind != OrderKind.START:
         raise ValidationError("No meter is installed at this premise.")
@@ -122,30 +128,109 @@ def order_create(
     return _save(order, acting_user=acting_user, why=f"ordered: {order.get_kind_display()}")
 
 
+@transaction.atomic
+def transfer_create(
+    *,
+    outgoing: Account,
+    incoming: Account,
+    on: date,
+    forwarding: dict[str, str],
+    acting_user: User,
+    notes: str = "",
+) -> ServiceOrder:
+    """A move-out and a move-in at one premise on one date, as one order (one stop for the
+    technician): completing it reads the meter once, final-bills ``outgoing`` and starts
+    ``incoming`` from that same read, in one transaction (``effects._transfer``)."""
+    require_perm(acting_user, ADD)
+    if incoming.pk == outgoing.pk:
+        raise ValidationError({"incoming": "The incoming account must be another account."})
+    if incoming.premise_id != outgoing.premise_id:
+        raise ValidationError({"incoming": "The incoming account is at another premise."})
+    if incoming.status != AccountStatus.PENDING:
+        raise ValidationError({"incoming": "The incoming account must be pending (not started)."})
+    busy = ServiceOrder.objects.filter(
+        kind__in=(OrderKind.START, OrderKind.TRANSFER), status__in=ACTIVE,
+    ).filter(models.Q(account=incoming) | models.Q(incoming_account=incoming))  # fmt: skip
+    if busy.exists():
+        raise ValidationError({"incoming": "The incoming account already has an open order."})
+    order = order_create(
+        account=outgoing, kind=OrderKind.TRANSFER, requested_on=on, due_on=on, notes=notes,
+        origin=Origin.COUNTER, forwarding=forwarding, acting_user=acting_user,
+        incoming_account=incoming,
+    )  # fmt: skip
+    return order
+
+
 def _check_account_for(kind: str, account: Account) -> None:
     if account.status == AccountStatus.CLOSED:
         raise ValidationError("The account is closed.")
     if kind == OrderKind.START and account.status != AccountStatus.PENDING:
         raise ValidationError("Service can only be started on a pending account.")
-    if kind == OrderKind.STOP and account.status != AccountStatus.ACTIVE:
+    if kind in (OrderKind.STOP, OrderKind.TRANSFER) and account.status != AccountStatus.ACTIVE:
         raise ValidationError("Service can only be stopped on an active account.")
     one_at_a_time = kind in (OrderKind.START, OrderKind.STOP, OrderKind.DISCONNECT)
-    if (
-        one_at_a_time
-        and ServiceOrder.objects.filter(
-            account=account, kind=kind, status__in=("open", "assigned", "in_progress")
-        ).exists()
-    ):
+    kinds = (
+        (OrderKind.STOP, OrderKind.TRANSFER)
+        if kind in (OrderKind.STOP, OrderKind.TRANSFER)
+        else (kind,)
+    )
+    if (one_at_a_time or kind == OrderKind.TRANSFER) and ServiceOrder.objects.filter(
+        account=account, kind__in=kinds, status__in=("open", "assigned", "in_progress")
+    ).exists():
         raise ValidationError("The account already has an open order of this kind.")
 
 
+def _account_for_exception(exception: ReadException) -> Account | None:
+    if exception.account_id:
+        return Account.objects.get(pk=exception.account_id)
+    premise_id = exception.premise_id
+    if premise_id is None and exception.meter_id:
+        install = MeterInstall.objects.filter(meter_id=exception.meter_id, removed_on__isnull=True)
+        premise_id = install.values_list("premise_id", flat=True).first()
+    if premise_id is None:
+        return None
+    found = Account.objects.filter(premise_id=premise_id, status=AccountStatus.ACTIVE)
+    return found.order_by("pk").first()
+
+
 @transaction.atomic
-def disconnect_orders_create(
-    *, account_ids: Sequence[int], due_on: date, acting_user: User
-) -> list[ServiceOrder]:
-    """Disconnect orders for the accounts of a collections disconnect list (one query per
-    step, not per account): accounts refused (paid, on a plan, flagged) are left out."""
+def reread_order_from_exception(*, exception: ReadException, acting_user: User) -> ServiceOrder:
+    """A re-read order for a read that failed its checks; completing it sends the new
+    reading through the checks and resolves the exception (``effects._reread``)."""
     require_perm(acting_user, ADD)
+    locked = ReadException.objects.select_for_update().get(pk=exception.pk)
+    if locked.status != "open":
+        raise ValidationError("This read exception is already resolved.")
+    if locked.meter_id is None:
+        raise ValidationError("No meter has this number: a re-read needs a known meter.")
+    out = ServiceOrder.objects.filter(
+        read_exception=locked, status__in=("open", "assigned", "in_progress")
+    ).first()
+    if out is not None:
+        raise ValidationError(f"Re-read order {out.number} is already out for this read.")
+    account = _account_for_exception(locked)
+    if account is None:
+        raise ValidationError("No active account at the meter's premise to order a re-read on.")
+    return order_create(
+        account=account, kind=OrderKind.REREAD, origin=Origin.READ_EXCEPTION,
+        read_exception=locked, acting_user=acting_user, meter=locked.meter,
+        notes=f"Re-read: {locked.get_rule_display()}: {locked.message}"[:500],
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class DisconnectPlan:
+    """What a disconnect list would make: accounts to order, refused (why), already open."""
+
+    todo: list[Account]
+    refused: dict[int, str]
+    open_already: set[int]
+    numbers: dict[int, str]  # account id -> account number, for the messages
+
+
+def disconnect_plan(account_ids: Sequence[int]) -> DisconnectPlan:
+    """A read: which of ``account_ids`` get a disconnect order now, and why not the rest
+    (paid, on a plan, flagged; or an open disconnect already). Fixed number of queries."""
     accounts = list(Account.objects.filter(pk__in=account_ids).select_related("customer"))
     refused = effects.disconnect_refusals(accounts, on=timezone.localdate())
     open_already = set(
@@ -155,8 +240,33 @@ def disconnect_orders_create(
         ).values_list("account_id", flat=True)
     )  # fmt: skip
     todo = [a for a in accounts if a.pk not in refused and a.pk not in open_already]
+    numbers = {a.pk: a.number for a in accounts}
+    return DisconnectPlan(todo, refused, open_already, numbers)
+
+
+@transaction.atomic
+def disconnect_orders_create(
+    *, account_ids: Sequence[int], due_on: date, acting_user: User
+) -> list[ServiceOrder]:
+    """Disconnect orders for the accounts of a collections disconnect list (one query per
+    step, not per account): accounts refused (paid, on a plan, flagged) are left out."""
+    return disconnect_orders_from_list(
+        account_ids=account_ids, due_on=due_on, acting_user=acting_user
+    )[0]
+
+
+@transaction.atomic
+def disconnect_orders_from_list(
+    *, account_ids: Sequence[int], due_on: date, acting_user: User
+) -> tuple[list[ServiceOrder], DisconnectPlan]:
+    """The orders made and the plan they came from (its refusals and open orders)."""
+    require_perm(acting_user, ADD)
+    # Lock the accounts: two coordinators pressing the button at once make one order each.
+    list(Account.objects.select_for_update().filter(pk__in=account_ids).values_list("pk"))
+    plan = disconnect_plan(account_ids)
+    todo = plan.todo
     if not todo:
-        return []
+        return [], plan
     numbers = iter(next_numbers(SEQUENCE, len(todo), start=1001))
     meters = {i.premise_id: i.meter_id for i in MeterInstall.objects.filter(
         premise_id__in=[a.premise_id for a in todo], removed_on__isnull=True)}  # fmt: skip
@@ -166,7 +276,7 @@ def disconnect_orders_create(
     ServiceOrder.history.bulk_history_create(  # type: ignore[attr-defined]
         orders, default_user=acting_user, default_change_reason="ordered from disconnect list"
     )
-    return orders
+    return orders, plan
 
 
 def _disconnect_order(

@@ -17,5 +17,7 @@ urlpatterns = [
     path("photos/<int:photo_pk>/", views.photo, name="photo"),
     path("route-sheet/<int:technician_pk>/", views.route_sheet, name="route_sheet"),
     path("accounts/<int:account_pk>/new/", views.counter_order, name="counter_order"),
+    path("accounts/<int:account_pk>/transfer/", views.transfer, name="transfer"),
     path("from-notices/<int:notice_pk>/", views.disconnect_orders, name="disconnect_orders"),
+    path("from-read-exception/<int:exception_pk>/", views.reread_order, name="reread_order"),
 ]

@@ -289,6 +289,21 @@ def read_exception_request_reread(
 
 
 @transaction.atomic
+def read_exception_reread_done(
+    *, exception: ReadException, read: MeterRead | None, reason: str, acting_user: User
+) -> ReadException | None:
+    """A re-read came back (a field order's reading, itself through the read checks): the
+    exception is resolved as re-read, naming the stored read (None: the new reading
+    failed the checks again and waits in the queue as its own exception). An exception a
+    coordinator resolved meanwhile is left as it is (returns None)."""
+    require_perm(acting_user, RESOLVE)
+    locked = ReadException.objects.select_for_update().get(pk=exception.pk)
+    if locked.status != ExceptionStatus.OPEN:
+        return None
+    return _resolve(locked, ExceptionStatus.REREAD, reason, acting_user, read)
+
+
+@transaction.atomic
 def meter_read_correct(
     *, read: MeterRead, reading: Decimal, reason: str, acting_user: User
 ) -> MeterRead:

@@ -3,7 +3,13 @@
 write-offs and collection-agency referrals."""
 
 from .aging import AgingLine, AgingRun
-from .deposits import CreditResult, DepositInterest, DepositRule, SecurityDeposit
+from .deposits import (
+    CreditResult,
+    DepositInterest,
+    DepositRequired,
+    DepositRule,
+    SecurityDeposit,
+)
 from .late_fees import LateFeeLine, LateFeeRule, LateFeeRun, LateFeeTier, LateFeeWaiver
 from .letters import Letter, LetterTemplate
 from .notices import AccountStep, NoticeLine, NoticeRun, NoticeStep
@@ -20,6 +26,7 @@ __all__ = [
     "AgingRun",
     "CreditResult",
     "DepositInterest",
+    "DepositRequired",
     "DepositRule",
     "LateFeeLine",
     "LateFeeRule",

@@ -93,3 +93,30 @@ class DepositInterest(models.Model):
 
     def __str__(self) -> str:
         return f"Interest {self.amount} for {self.account_id} to {self.period_end}"
+
+
+class DepositRequired(models.Model):
+    """The deposit rule's answer when service starts (a start-service order completed, or a
+    coordinator asking): how much the account must deposit and why. The newest row
+    counts; what is still to take is that amount less the deposit held (ledger)."""
+
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="deposits_required"
+    )
+    amount = models.DecimalField(**MONEY)
+    band = models.CharField(max_length=1, choices=CreditBand)
+    why = models.CharField(max_length=300)
+    reason = models.CharField(max_length=200, help_text="What started the rule")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="deposit_required_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"Deposit of {self.amount} required for {self.account_id}"

@@ -18,6 +18,7 @@ from billing_site.common.documents import document_bytes, document_store, stored
 from billing_site.common.formflow import show_errors, submit
 from billing_site.common.pdf import pdf_response, render_pdf
 
+from .. import hooks
 from ..forms import NoticeSendForm, NoticeStartForm
 from ..letters import LETTERS_TEMPLATE, STYLESHEET, letters_context
 from ..models import Letter, NoticeRun, NoticeStep
@@ -90,6 +91,8 @@ def notice_detail(request: HttpRequest, notice_pk: int) -> HttpResponse:
         "included": sum(1 for ln in lines if ln.included), "task": services.send_task(run),
         "combined": stored_document(kind=COMBINED, subject=run), "listing": listing,
     }  # fmt: skip
+    if run.status == "posted" and run.step.is_disconnect and fmt == "":
+        context["run_actions"] = hooks.disconnect_run_actions(run, request.user)
     if context["task"]:
         context["poll_url"] = reverse("common:task_progress", args=[context["task"].pk])
     if fmt == "pdf":

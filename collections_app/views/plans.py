@@ -4,6 +4,7 @@ its agreement letter, a supervisor's override decision and cancelling with a rea
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
@@ -13,6 +14,7 @@ from django.urls import reverse
 
 from accounts.models import Account
 from billing_site.common.formflow import Submitted, submit, token_for
+from billing_site.common.money import ZERO
 from ledger.selectors import open_business_day
 
 from .. import plan_selectors
@@ -55,11 +57,11 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 def plan_new(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(Account.objects.select_related("customer", "premise"), pk=pk)
     today = _today()
-    owed = max(account.balance.amount, 0)
+    owed = max(account.balance.amount, ZERO)  # a Decimal even when nothing is owed
     rules = plan_rules()
     initial = {
         "amount": owed,
-        "down_payment": (owed * rules["min_down_percent"] / 100).quantize(CENT),
+        "down_payment": (owed * Decimal(rules["min_down_percent"]) / 100).quantize(CENT),
         "months": min(6, rules["max_months"]),
         "first_due": add_months(today, 1),
     }

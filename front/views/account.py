@@ -27,6 +27,7 @@ from billing import selectors as billing_selectors
 from billing_site.common.idempotency import issue_token
 from collections_app import plan_selectors
 from collections_app import selectors as collections_selectors
+from collections_app.services import deposit_rule
 from ledger.selectors import (
     account_activity,
     deposit_held,
@@ -114,6 +115,7 @@ def money_for(account: Account) -> dict[str, Any]:
         "as_of": as_of,
         "by_service": open_by_service(account.pk),
         "deposit_held": deposit_held(account.pk),
+        "deposit_due": deposit_rule.deposit_due(account.pk),
         "aging": collections_selectors.account_aging(account.pk, as_of=as_of),
         "activity": _with_receipts(account_activity(account.pk)),
     }

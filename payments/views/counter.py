@@ -103,6 +103,7 @@ def _posted(request: HttpRequest, done: HttpResponse) -> HttpResponse:
         "token": issue_token(user_id=request.user.pk, purpose=TAKE),
         "lookups": [],
         "payment": payment,
+        "offers": _offers(request, payment, back=url),
     }
     response = render(request, "payments/partials/_pay_screen.html", context)
     response["HX-Push-Url"] = url
@@ -218,8 +219,18 @@ def receipt(request: HttpRequest, payment_pk: int) -> HttpResponse:
         "request_token": token_for(request, VOID_REQUEST),
         "token": token_for(request, VOID),
         "business_date": getattr(open_business_day(), "date", None),
+        "offers": _offers(request, payment, back=request.path),
     }
     return render(request, "payments/receipt.html", context)
+
+
+def _offers(request: HttpRequest, payment: Payment, *, back: str) -> list[account_alerts.Offer]:
+    """What a higher app offers after this payment (a pending disconnect to cancel once
+    the account owes nothing); nothing for a voided payment."""
+    if payment.status != "posted":
+        return []
+    accounts = [line.account for line in payment.lines.all() if line.account_id]
+    return account_alerts.offers_for(accounts, request.user, back=back)
 
 
 def _print_context(request: HttpRequest, pk: int) -> dict[str, object]:

@@ -25,6 +25,7 @@ from ledger.choices import TransactionKind
 from ledger.models import BusinessDay, JournalEntry, JournalTransaction
 from ledger.selectors import aging_many
 from payments.models import Payment, RemittanceBatch, RemittanceItem, ReturnedPayment
+from service_orders.models import ServiceOrder
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -67,6 +68,7 @@ def year_counts() -> dict[str, int]:
         "reads": MeterRead.objects.count(),
         "payments": Payment.objects.count(),
         "batch items": RemittanceItem.objects.count(),
+        "service orders": ServiceOrder.objects.count(),
     }
 
 
@@ -85,6 +87,11 @@ def test_it_lives_a_year_of_bill_runs_payments_and_closed_days_once() -> None:
         assert user is not None, spec.username
         assert list(user.groups.values_list("name", flat=True)) == [spec.role]
     assert_ledger_proves()
+    # the demo technician's day: assigned, one in progress, some done; more on the board
+    tech = User.objects.get(username="fieldtech")
+    statuses = set(ServiceOrder.objects.filter(technician=tech).values_list("status", flat=True))
+    assert {"assigned", "in_progress", "completed"} <= statuses
+    assert ServiceOrder.objects.filter(technician__isnull=True, status="open").exists()
 
     today = timezone.localdate()
     months = demo.service_months(today)

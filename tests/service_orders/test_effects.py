@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from billing.models import Bill, Meter, MeterInstall, MeterRead, OneTimeCharge
+from collections_app.models import DepositRequired
 from ledger import selectors as ledger_selectors
 from ledger import services as ledger_services
 from service_orders import services
@@ -60,10 +61,16 @@ def test_it_starts_service_on_a_pending_account_with_an_initial_read(bob, dave, 
     MeterInstall.objects.create(meter=meter, premise_id=account.premise_id,
                                 installed_on=timezone.localdate() - timedelta(days=30))  # fmt: skip
     order = assigned(bob, dave, account, "start")
-    services.order_complete(order=order, acting_user=dave, result_code="done", reading=D("120"))
+    done = services.order_complete(
+        order=order, acting_user=dave, result_code="done", reading=D("120")
+    )
     account.refresh_from_db()
     assert account.status == "active"
     assert MeterRead.objects.get(meter=meter).kind == "initial"
+    # the deposit rule started: residential, no credit result on file -> $100 required
+    required = DepositRequired.objects.get(account=account)
+    assert required.amount == D("100.00") and required.recorded_by == dave
+    assert f"order {order.number}" in required.reason and "Deposit of $100.00" in done.outcome
 
 
 def test_it_refuses_a_disconnect_once_the_account_is_paid(bob, dave, business_day):
@@ -206,3 +213,38 @@ def test_it_keeps_reassignments_in_history(bob, dave, business_day):
         .values_list("history_change_reason", "history_user__username")
     )  # fmt: skip
     assert reasons[-2:] == [("assigned to dave", "bob"), ("reassigned from dave to tina", "bob")]
+
+
+def test_it_transfers_a_premise_in_one_order_from_one_read(bob, dave, business_day):
+    outgoing = billed(bob)
+    incoming = make_account(bob, active=False, premise=outgoing.premise)
+    ledger_services.deposit_take(account=outgoing, amount=D("20.00"), memo="d", acting_user=bob)
+    fwd = {"line1": "9 Elm St", "city": "Salem", "state": "OR", "zip": "97301"}
+    order = services.transfer_create(outgoing=outgoing, incoming=incoming, forwarding=fwd,
+                                     on=timezone.localdate(), acting_user=bob)  # fmt: skip
+    assert order.kind == "transfer" and order.incoming_account_id == incoming.pk
+    (order,) = services.orders_assign(orders=[order], technician=dave, acting_user=bob)
+    order = services.order_start(order=order, acting_user=dave)
+    meter = account_meter(outgoing)
+    reading = meter.reads.order_by("-read_date").first().reading + 500
+    done = services.order_complete(order=order, acting_user=dave, result_code="done",
+                                   reading=reading)  # fmt: skip
+    outgoing.refresh_from_db()
+    incoming.refresh_from_db()
+    assert outgoing.status == "final" and outgoing.forwarding_city == "Salem"
+    assert incoming.status == "active"
+    assert Bill.objects.filter(account=outgoing, final_bill=True, status="posted").count() == 1
+    assert ledger_selectors.deposit_held(outgoing.pk) == 0
+    # one read on the day: the final read of the one, the initial read of the other
+    day_reads = MeterRead.objects.filter(meter=meter, read_date=timezone.localdate())
+    assert [r.reading for r in day_reads] == [reading]
+    assert f"{incoming.number} in, active from the same read {reading}" in done.outcome
+    assert DepositRequired.objects.filter(account=incoming).exists()
+    _ledger_ok()
+
+
+def test_it_refuses_a_transfer_to_an_account_at_another_premise(bob, business_day):
+    outgoing, elsewhere = make_account(bob), make_account(bob, active=False)
+    with pytest.raises(ValidationError, match="another premise"):
+        services.transfer_create(outgoing=outgoing, incoming=elsewhere, forwarding={},
+                                 on=timezone.localdate(), acting_user=bob)  # fmt: skip

@@ -271,3 +271,66 @@ def test_it_checks_a_reading_lower_than_the_last_read(bob, dave, business_day):
     page = _complete(_client(dave), order, reading="4000")
     assert page.status_code == 200 and b"lower than the last read" in page.content
     assert ServiceOrder.objects.get(pk=order.pk).status == "in_progress"
+
+
+def test_it_takes_a_transfer_at_the_counter_and_shows_one_stop_on_the_board(
+    alice, bob, dave, business_day
+):
+    outgoing = _owing(bob)
+    incoming = make_account(bob, active=False, premise=outgoing.premise)
+    c = _client(alice)
+    url = reverse("service_orders:transfer", args=[outgoing.pk])
+    token = c.get(url).context["token"]
+    data = {"token": token, "requested_on": timezone.localdate().isoformat(),
+            "incoming": incoming.number, "forwarding_line1": "9 Elm St",
+            "forwarding_city": "Salem", "forwarding_state": "OR"}  # fmt: skip
+    bad = c.post(url, {**data, "incoming": "999999999"})
+    assert bad.status_code == 400 and b"No account has this number." in bad.content
+    assert b'value="9 Elm St"' in bad.content  # what was typed stays
+    no_meter = c.post(url, data)
+    assert no_meter.status_code == 400 and b"No meter is installed" in no_meter.content
+    from tests.billing.helpers import metered_account
+
+    metered_account(bob, outgoing, number="M-MOVE")
+    done = c.post(url, data)
+    order = ServiceOrder.objects.get()
+    assert done.status_code == 302 and order.kind == "transfer"
+    assert (order.account_id, order.incoming_account_id) == (outgoing.pk, incoming.pk)
+    page = _client(bob).get(reverse("service_orders:board"))
+    (row,) = page.context["rows"]
+    assert row.account == f"{outgoing.number} → {incoming.number}"
+    assert row.kind == "Transfer (move-out and move-in)"
+    page = c.get(reverse("accounts:detail", args=[incoming.pk]))
+    assert order in page.context["service_orders"]
+
+
+def test_it_refuses_the_transfer_page_to_a_technician(bob, dave, business_day):
+    account = _owing(bob)
+    assert (
+        _client(dave).get(reverse("service_orders:transfer", args=[account.pk])).status_code == 403
+    )
+
+
+def test_it_opens_one_technicians_orders_and_pages_them(bob, dave, business_day, settings):
+    from service_orders import selectors
+
+    orders = [_order(bob, None) for _ in range(3)]
+    services.orders_assign(orders=orders[:2], technician=dave, acting_user=bob)
+    c = _client(bob)
+    page = c.get(reverse("service_orders:board"))
+    assert [g.label for g in page.context["groups"]] == ["Unassigned", "dave"]
+    assert [r.pk for r in page.context["rows"]] == [orders[2].pk]  # unassigned opened first
+    page = c.get(reverse("service_orders:board"), {"show": dave.pk})
+    assert sorted(r.pk for r in page.context["rows"]) == sorted(o.pk for o in orders[:2])
+    assert page.context["shown"].total == 2
+    selectors.BOARD_PAGE, before = 1, selectors.BOARD_PAGE
+    try:
+        page = c.get(reverse("service_orders:board"), {"show": dave.pk, "page": "2"})
+        assert page.context["pages"] == 2 and len(page.context["rows"]) == 1
+        assert page.context["previous_url"] and not page.context["next_url"]
+    finally:
+        selectors.BOARD_PAGE = before
+    ticked = c.post(reverse("service_orders:board"), {
+        "token": page.context["token"], "orders": [orders[0].pk], "show": "none"})  # fmt: skip
+    assert ticked.status_code == 200  # no technician chosen: the tick on another group stays
+    assert f'<input type="hidden" name="orders" value="{orders[0].pk}">'.encode() in ticked.content

@@ -203,6 +203,8 @@ ALLOWED: dict[str, set[str]] = {
     "work_queues:workload": {COORD, SUP, AUDIT},
     "work_queues:panel_queue_sizes": MAINTAINERS,
     "work_queues:panel_done_this_week": MAINTAINERS,
+    "service_orders:transfer": {CLERK, COORD, SUP},
+    "service_orders:reread_order": {CLERK, COORD, SUP},  # POST-only
 }
 PUBLIC = {"login"}
 # POST-only: sign-out (covered by the login tests) and "stay signed in"

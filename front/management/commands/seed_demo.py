@@ -45,7 +45,7 @@ from accounts.services import ACCOUNT_NUMBER_START, search_document_for
 from billing import demo as billing_demo
 from billing_site.common import roles
 from billing_site.common.numbering import next_number, with_check_digit
-from front import demo, demo_year
+from front import demo, demo_orders, demo_year
 from ledger.models import BusinessDay, JournalTransaction
 from ledger.selectors import open_business_day
 from work_queues import services as work_services
@@ -140,6 +140,10 @@ class Command(BaseCommand):
         progress("notes and flags added")
         opened = demo_work_items(seeder.users, seeder.today)
         progress(f"work items opened {opened:>6,}")
+        orders = demo_orders.seed_service_orders(
+            coordinator=seeder.coordinator, technician=seeder.users["fieldtech"]
+        )
+        progress(f"service orders {orders:>3}")
         stats = ", ".join(f"{what} {n:,}" for what, n in sorted(year.stats.items()))
         self.stdout.write(f"  the year: {stats}")
 
