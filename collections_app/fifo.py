@@ -44,56 +44,79 @@ def _tables() -> dict[str, str]:
     }
 
 
-def charge_parts_sql(where: str) -> str:
+def charge_parts_sql(where: str, *, many_dates: bool = False) -> str:
     """SELECT account_id, service_id, txn_id, charge_date, amount, open_part per charge
     (txn_id NULL: the part older than every charge on file). ``where`` filters entries
-    (alias e) and takes the %(as_of)s parameter besides its own."""
+    (alias e) and takes the %(as_of)s parameter besides its own.
+
+    ``many_dates``: the same for every date of the %(dates)s array at once (the
+    collections dashboard's month-ends): each entry counts toward every date on or after
+    its business date, every step is partitioned by that date too, and ``parts`` gets
+    an ``as_of`` column. One statement instead of one aging per date."""
     t = _tables()
+    if many_dates:
+        date_col, key, dates, upto = "d.as_of, ", "as_of, ", _DATES, "d.as_of"
+    else:
+        date_col, key, dates, upto = "", "", "", "%(as_of)s"
     return f"""
     WITH lines AS (
-      SELECT e.account_id, e.service_id, e.id AS entry_id, e.transaction_id AS txn_id,
+      SELECT {date_col}e.account_id, e.service_id, e.id AS entry_id, e.transaction_id AS txn_id,
              e.amount, t.kind, COALESCE(r.bill_date, t.business_date) AS charge_date
       FROM {t["entry"]} e
       JOIN {t["txn"]} t ON t.id = e.transaction_id
       LEFT JOIN {t["bill"]} b ON b.transaction_id = t.id
-      LEFT JOIN {t["run"]} r ON r.id = b.run_id
-      WHERE e.service_id IS NOT NULL AND t.business_date <= %(as_of)s AND ({where})
+      LEFT JOIN {t["run"]} r ON r.id = b.run_id{dates}
+      WHERE e.service_id IS NOT NULL AND t.business_date <= {upto} AND ({where})
     ),
     open AS (
-      SELECT account_id, service_id, SUM(amount) AS open_amount
-      FROM lines GROUP BY account_id, service_id HAVING SUM(amount) > 0
+      SELECT {key}account_id, service_id, SUM(amount) AS open_amount
+      FROM lines GROUP BY {key}account_id, service_id HAVING SUM(amount) > 0
     ),
     charges AS (
-      SELECT l.account_id, l.service_id, l.txn_id, l.charge_date, l.amount, o.open_amount,
+      SELECT {key.replace("as_of", "l.as_of")}l.account_id, l.service_id, l.txn_id, l.charge_date,
+             l.amount, o.open_amount,
              SUM(l.amount) OVER (
-               PARTITION BY l.account_id, l.service_id
+               PARTITION BY {key.replace("as_of", "l.as_of")}l.account_id, l.service_id
                ORDER BY l.charge_date DESC, l.entry_id DESC
              ) AS newer_and_this
-      FROM lines l JOIN open o USING (account_id, service_id)
+      FROM lines l JOIN open o USING ({key}account_id, service_id)
       WHERE l.amount > 0 AND l.kind NOT IN ('{NOT_CHARGES[0]}', '{NOT_CHARGES[1]}')
     ),
     parts AS (
-      SELECT account_id, service_id, txn_id, charge_date, amount,
+      SELECT {key}account_id, service_id, txn_id, charge_date, amount,
              LEAST(amount, open_amount - (newer_and_this - amount)) AS open_part
       FROM charges WHERE open_amount - (newer_and_this - amount) > 0
       UNION ALL
-      SELECT o.account_id, o.service_id, NULL, NULL, NULL,
+      SELECT {key.replace("as_of", "o.as_of")}o.account_id, o.service_id, NULL, NULL, NULL,
              o.open_amount - COALESCE(c.charged, 0)
       FROM open o LEFT JOIN (
-        SELECT account_id, service_id, SUM(amount) AS charged FROM charges
-        GROUP BY account_id, service_id
-      ) c USING (account_id, service_id)
+        SELECT {key}account_id, service_id, SUM(amount) AS charged FROM charges
+        GROUP BY {key}account_id, service_id
+      ) c USING ({key}account_id, service_id)
       WHERE o.open_amount > COALESCE(c.charged, 0)
     )
     """
 
 
-def bucket_sql(limits: list[int]) -> str:
-    """The bucket index of ``parts.charge_date`` (NULL date: the last, oldest bucket)."""
+_DATES = "\n      CROSS JOIN unnest(%(dates)s::date[]) AS d(as_of)"
+
+
+def bucket_sql(limits: list[int], *, as_of: str = "%(as_of)s::date") -> str:
+    """The bucket index of ``parts.charge_date`` (NULL date: the last, oldest bucket), aged
+    as of ``as_of`` (the parameter, or ``"as_of"``: the column of a many-dates ``parts``)."""
     thresholds = ",".join(str(int(limit) + 1) for limit in limits) or "100000"
     return (
         f"CASE WHEN charge_date IS NULL THEN {len(limits)} "
-        f"ELSE width_bucket(%(as_of)s::date - charge_date, ARRAY[{thresholds}]) END"
+        f"ELSE width_bucket({as_of} - charge_date, ARRAY[{thresholds}]) END"
+    )
+
+
+def buckets_at_dates_sql(limits: list[int]) -> str:
+    """SELECT as_of, bucket, amount: the open receivables (unapplied credit apart, as in an
+    aging) of every account in each bucket as of each date of %(dates)s, one statement."""
+    return charge_parts_sql("TRUE", many_dates=True) + (
+        f" SELECT as_of, {bucket_sql(limits, as_of='as_of')} AS bucket, SUM(open_part)"
+        " FROM parts GROUP BY 1, 2 ORDER BY 1, 2"
     )
 
 
