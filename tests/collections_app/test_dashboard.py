@@ -1,0 +1,154 @@
+"""The collections dashboard: receivables by bucket at each month-end equal the aging as of
+those dates (worked by hand, and against aging runs); plans, deposits, write-offs; roles;
+a fixed number of queries whatever the number of accounts."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from django.test import Client
+
+from collections_app import dashboard, selectors
+from ledger.models import BusinessDay
+from tests.factories import make_account
+
+from .helpers import bill, next_day, pay
+from .test_aging import aged
+
+pytestmark = pytest.mark.django_db
+
+Z = D(0)
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _four_months(bob, carol):
+    """Bills on Aug 1, Sep 1, Oct 1 (water, then sewer too), payments Sep 2 and Nov 2."""
+    BusinessDay.objects.create(date=date(2026, 8, 3))
+    account = make_account(bob)
+    bill(bob, account, bill_date=date(2026, 8, 1), due_date=date(2026, 8, 21), WATER="40.00")
+    next_day(carol, date(2026, 9, 2))
+    bill(bob, account, bill_date=date(2026, 9, 1), due_date=date(2026, 9, 21), WATER="45.00")
+    pay(bob, account, "30.00")
+    next_day(carol, date(2026, 10, 2))
+    bill(bob, account, bill_date=date(2026, 10, 1), due_date=date(2026, 10, 21), WATER="50.00",
+         SEWER="20.00")  # fmt: skip
+    next_day(carol, date(2026, 11, 2))
+    pay(bob, account, "60.00")
+    next_day(carol, date(2026, 12, 1))
+    return account
+
+
+def test_it_ages_receivables_at_each_month_end_by_hand(bob, carol):
+    _four_months(bob, carol)
+    ends = dashboard.month_ends(date(2026, 12, 1))
+    assert ends[0] == date(2025, 12, 31) and ends[-1] == date(2026, 11, 30) and len(ends) == 12
+    grid = dashboard.buckets_at(ends, [30, 60, 90, 120])
+    assert grid[date(2026, 7, 31)] == [Z] * 5
+    # Aug 31: 40 of Aug 1, 30 days old: current
+    assert grid[date(2026, 8, 31)] == [D("40.00"), Z, Z, Z, Z]
+    # Sep 30: water 55 open: 45 of Sep 1 (29 days), 10 of Aug 1 (60 days)
+    assert grid[date(2026, 9, 30)] == [D("45.00"), D("10.00"), Z, Z, Z]
+    # Oct 31: water 105 (50 of Oct 1: 30 days, 45 of Sep 1: 60, 10 of Aug 1: 91), sewer 20
+    assert grid[date(2026, 10, 31)] == [D("70.00"), D("45.00"), Z, D("10.00"), Z]
+    assert sum(grid[date(2026, 11, 30)], Z) == D("65.00")  # 135 billed... less 90 paid
+
+
+def test_it_equals_the_aging_report_as_of_each_month_end(bob, carol):
+    _four_months(bob, carol)
+    second = make_account(bob)
+    bill(bob, second, bill_date=date(2026, 6, 1), due_date=date(2026, 6, 21), TRASH="18.00")
+    ends = dashboard.month_ends(date(2026, 12, 1))
+    grid = dashboard.buckets_at(ends, [30, 60, 90, 120])
+    for as_of in (date(2026, 8, 31), date(2026, 9, 30), date(2026, 10, 31), date(2026, 11, 30)):
+        run = aged(bob, as_of)
+        rows = selectors.aging_table(run)
+        assert grid[as_of] == selectors.aging_totals(rows, 5), as_of
+        assert sum(grid[as_of], Z) == run.aging_total == run.receivable_gl_total
+
+
+def test_it_shows_the_chart_and_links_each_month_end_to_the_aging(bob, carol):
+    _four_months(bob, carol)
+    page = _client(carol).get("/collections/dashboard/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="chart-aging-months"' in html and 'role="img"' in html
+    assert "<title>current (0-30), Aug 26: $40.00</title>" in html
+    assert 'href="/collections/aging/?as_of=2026-10-31"' in html
+    form = _client(carol).get("/collections/aging/?as_of=2026-10-31").content.decode()
+    assert 'value="2026-10-31"' in form  # the aging form starts on that month-end
+
+
+def test_it_counts_plans_deposits_and_write_offs(business_day, bob, carol):
+    from collections_app.models import PaymentPlan, WriteOff
+
+    account = make_account(bob)
+    other = make_account(bob)
+    for acct, status, amount in ((account, "active", "300.00"), (other, "defaulted", "120.00")):
+        PaymentPlan.objects.create(
+            account=acct, status=status, amount=D(amount), down_payment=D(0), months=3,
+            start_date=business_day.date, first_due=business_day.date, requested_by=bob,
+        )  # fmt: skip
+    WriteOff.objects.create(account=other, amount=D("80.00"), reason="Uncollectible",
+                            status="posted", requested_by=carol, recovered=D("15.00"))  # fmt: skip
+    WriteOff.objects.create(account=account, amount=D("500.00"), reason="Large",
+                            status="pending", requested_by=carol)  # fmt: skip
+    from ledger import services as ledger
+
+    ledger.deposit_take(account=account, amount=D("150.00"), memo="Deposit", acting_user=bob)
+    page = _client(carol).get("/collections/dashboard/")
+    panels = {p.panel.key: p.data for p in page.context["panels"]}
+    assert panels["plans"]["rows"][0][2:] == (1, D("300.00"))
+    assert panels["plans"]["rows"][1][2:] == (1, D("120.00"))
+    assert (panels["deposits"]["count"], panels["deposits"]["total"]) == (1, D("150.00"))
+    offs = panels["write_offs"]
+    assert (offs["posted"], offs["amount"], offs["recovered"], offs["waiting"]) == (
+        1, D("80.00"), D("15.00"), 1,
+    )  # fmt: skip
+    html = page.content.decode()
+    assert 'href="/collections/plans/?show=defaulted" id="plans-defaulted">1<' in html
+    assert 'id="deposits-held">$150.00<' in html
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [("alice", 403), ("bob", 200), ("carol", 200), ("dave", 403),
+                        ("erin", 200), ("frank", 403)],
+)  # fmt: skip
+def test_it_lets_supervisors_coordinators_and_auditors_read_it(
+    business_day, alice, bob, carol, dave, erin, frank, who, status
+):
+    user = {"alice": alice, "bob": bob, "carol": carol, "dave": dave, "erin": erin,
+            "frank": frank}[who]  # fmt: skip
+    assert _client(user).get("/collections/dashboard/").status_code == status
+
+
+@pytest.mark.parametrize("n", [1, 8])
+def test_it_renders_in_a_fixed_number_of_queries(
+    business_day, bob, carol, n, django_assert_num_queries
+):
+    from collections_app.models import PaymentPlan
+
+    for i in range(n):
+        account = make_account(bob)
+        bill(bob, account, bill_date=date(2026, 9, 1), due_date=date(2026, 9, 21), WATER="40.00")
+        if i % 2:
+            pay(bob, account, "10.00")
+        PaymentPlan.objects.create(
+            account=account, status="active", amount=D("40.00"), down_payment=D(0), months=2,
+            start_date=business_day.date, first_due=business_day.date, requested_by=bob,
+        )  # fmt: skip
+    client = _client(carol)
+    client.get("/collections/dashboard/")
+    with django_assert_num_queries(QUERIES):
+        assert client.get("/collections/dashboard/").status_code == 200
+
+
+# session and user 2, business day 1, navigation badges 2, receivables 1, fees and
+# notices 2, plans 1, deposits 1, write-offs 1
+QUERIES = 11
