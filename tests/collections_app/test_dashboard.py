@@ -152,3 +152,40 @@ def test_it_renders_in_a_fixed_number_of_queries(
 # session and user 2, business day 1, navigation badges 2, receivables 1, fees and
 # notices 2, plans 1, deposits 1, write-offs 1
 QUERIES = 11
+
+
+def _plans(bob, business_day, n: int) -> None:
+    from collections_app.models import PaymentPlan, PlanInstallment
+
+    for i in range(n):
+        account = make_account(bob)
+        plan = PaymentPlan.objects.create(
+            account=account, status="active", amount=D("90.00"), down_payment=D(0), months=3,
+            start_date=business_day.date, first_due=business_day.date, requested_by=bob,
+        )  # fmt: skip
+        PlanInstallment.objects.bulk_create(
+            PlanInstallment(plan=plan, number=k + 1, due_date=date(2026, 12 - k, 1),
+                            amount=D("30.00"))
+            for k in range(3)
+        )  # fmt: skip
+        if i % 2:
+            bill(bob, account, bill_date=date(2026, 11, 1), due_date=date(2026, 11, 21),
+                 WATER="30.00")  # fmt: skip
+            pay(bob, account, "30.00")
+
+
+@pytest.mark.parametrize("n", [2, 60])
+def test_it_lists_plans_in_a_fixed_number_of_queries(
+    business_day, bob, n, django_assert_num_queries
+):
+    _plans(bob, business_day, n)
+    client = _client(bob)
+    client.get("/collections/plans/")
+    with django_assert_num_queries(PLAN_LIST_QUERIES):
+        page = client.get("/collections/plans/")
+    assert page.content.decode().count('href="/collections/plans/') >= min(n, 50)
+
+
+# session and user 2, business day 1, count 1, the page of plans 1,
+# their installments 1, what their accounts paid 1
+PLAN_LIST_QUERIES = 7
