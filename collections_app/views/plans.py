@@ -4,6 +4,7 @@ its agreement letter, a supervisor's override decision and cancelling with a rea
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
@@ -55,7 +56,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
 def plan_new(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(Account.objects.select_related("customer", "premise"), pk=pk)
     today = _today()
-    owed = max(account.balance.amount, 0)
+    owed = max(account.balance.amount, Decimal(0))  # an int 0 made the down payment a float
     rules = plan_rules()
     initial = {
         "amount": owed,
