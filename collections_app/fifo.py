@@ -44,61 +44,48 @@ def _tables() -> dict[str, str]:
     }
 
 
-def charge_parts_sql(where: str, *, many_dates: bool = False) -> str:
+def charge_parts_sql(where: str) -> str:
     """SELECT account_id, service_id, txn_id, charge_date, amount, open_part per charge
     (txn_id NULL: the part older than every charge on file). ``where`` filters entries
-    (alias e) and takes the %(as_of)s parameter besides its own.
-
-    ``many_dates``: the same for every date of the %(dates)s array at once (the
-    collections dashboard's month-ends): each entry counts toward every date on or after
-    its business date, every step is partitioned by that date too, and ``parts`` gets
-    an ``as_of`` column. One statement instead of one aging per date."""
+    (alias e) and takes the %(as_of)s parameter besides its own."""
     t = _tables()
-    if many_dates:
-        date_col, key, dates, upto = "d.as_of, ", "as_of, ", _DATES, "d.as_of"
-    else:
-        date_col, key, dates, upto = "", "", "", "%(as_of)s"
     return f"""
     WITH lines AS (
-      SELECT {date_col}e.account_id, e.service_id, e.id AS entry_id, e.transaction_id AS txn_id,
+      SELECT e.account_id, e.service_id, e.id AS entry_id, e.transaction_id AS txn_id,
              e.amount, t.kind, COALESCE(r.bill_date, t.business_date) AS charge_date
       FROM {t["entry"]} e
       JOIN {t["txn"]} t ON t.id = e.transaction_id
       LEFT JOIN {t["bill"]} b ON b.transaction_id = t.id
-      LEFT JOIN {t["run"]} r ON r.id = b.run_id{dates}
-      WHERE e.service_id IS NOT NULL AND t.business_date <= {upto} AND ({where})
+      LEFT JOIN {t["run"]} r ON r.id = b.run_id
+      WHERE e.service_id IS NOT NULL AND t.business_date <= %(as_of)s AND ({where})
     ),
     open AS (
-      SELECT {key}account_id, service_id, SUM(amount) AS open_amount
-      FROM lines GROUP BY {key}account_id, service_id HAVING SUM(amount) > 0
+      SELECT account_id, service_id, SUM(amount) AS open_amount
+      FROM lines GROUP BY account_id, service_id HAVING SUM(amount) > 0
     ),
     charges AS (
-      SELECT {key.replace("as_of", "l.as_of")}l.account_id, l.service_id, l.txn_id, l.charge_date,
-             l.amount, o.open_amount,
+      SELECT l.account_id, l.service_id, l.txn_id, l.charge_date, l.amount, o.open_amount,
              SUM(l.amount) OVER (
-               PARTITION BY {key.replace("as_of", "l.as_of")}l.account_id, l.service_id
+               PARTITION BY l.account_id, l.service_id
                ORDER BY l.charge_date DESC, l.entry_id DESC
              ) AS newer_and_this
-      FROM lines l JOIN open o USING ({key}account_id, service_id)
+      FROM lines l JOIN open o USING (account_id, service_id)
       WHERE l.amount > 0 AND l.kind NOT IN ('{NOT_CHARGES[0]}', '{NOT_CHARGES[1]}')
     ),
     parts AS (
-      SELECT {key}account_id, service_id, txn_id, charge_date, amount,
+      SELECT account_id, service_id, txn_id, charge_date, amount,
              LEAST(amount, open_amount - (newer_and_this - amount)) AS open_part
       FROM charges WHERE open_amount - (newer_and_this - amount) > 0
       UNION ALL
-      SELECT {key.replace("as_of", "o.as_of")}o.account_id, o.service_id, NULL, NULL, NULL,
+      SELECT o.account_id, o.service_id, NULL, NULL, NULL,
              o.open_amount - COALESCE(c.charged, 0)
       FROM open o LEFT JOIN (
-        SELECT {key}account_id, service_id, SUM(amount) AS charged FROM charges
-        GROUP BY {key}account_id, service_id
-      ) c USING ({key}account_id, service_id)
+        SELECT account_id, service_id, SUM(amount) AS charged FROM charges
+        GROUP BY account_id, service_id
+      ) c USING (account_id, service_id)
       WHERE o.open_amount > COALESCE(c.charged, 0)
     )
     """
-
-
-_DATES = "\n      CROSS JOIN unnest(%(dates)s::date[]) AS d(as_of)"
 
 
 def bucket_sql(limits: list[int], *, as_of: str = "%(as_of)s::date") -> str:
@@ -113,11 +100,64 @@ def bucket_sql(limits: list[int], *, as_of: str = "%(as_of)s::date") -> str:
 
 def buckets_at_dates_sql(limits: list[int]) -> str:
     """SELECT as_of, bucket, amount: the open receivables (unapplied credit apart, as in an
-    aging) of every account in each bucket as of each date of %(dates)s, one statement."""
-    return charge_parts_sql("TRUE", many_dates=True) + (
-        f" SELECT as_of, {bucket_sql(limits, as_of='as_of')} AS bucket, SUM(open_part)"
-        " FROM parts GROUP BY 1, 2 ORDER BY 1, 2"
+    aging) of every account in each bucket as of each date of %(dates)s (month-ends of
+    consecutive months, the collections dashboard's), in one statement.
+
+    The same rule as ``charge_parts_sql``, for every date at once: an entry counts toward
+    every month-end on or after its business date. The open amounts are summed from each
+    account and service's net per month (not from every entry once per month-end), and
+    only the charges are walked per month-end, newest first; about twice as fast as
+    running ``charge_parts_sql`` over every date, with the same result (tests compare it
+    with aging runs as of those dates)."""
+    t = _tables()
+    return f"""
+    WITH d AS (SELECT as_of FROM unnest(%(dates)s::date[]) AS u(as_of)),
+    lines AS (
+      SELECT e.account_id, e.service_id, e.id AS entry_id, e.amount, t.kind, t.business_date,
+             COALESCE(r.bill_date, t.business_date) AS charge_date
+      FROM {t["entry"]} e
+      JOIN {t["txn"]} t ON t.id = e.transaction_id
+      LEFT JOIN {t["bill"]} b ON b.transaction_id = t.id
+      LEFT JOIN {t["run"]} r ON r.id = b.run_id
+      WHERE e.service_id IS NOT NULL AND t.business_date <= (SELECT max(as_of) FROM d)
+    ),
+    net AS (
+      SELECT account_id, service_id, SUM(amount) AS amount,
+             GREATEST((SELECT min(as_of) FROM d),
+                      (date_trunc('month', business_date) + interval '1 month - 1 day')::date)
+               AS from_date
+      FROM lines GROUP BY account_id, service_id, from_date
+    ),
+    open AS (
+      SELECT d.as_of, n.account_id, n.service_id, SUM(n.amount) AS open_amount
+      FROM net n JOIN d ON d.as_of >= n.from_date
+      GROUP BY d.as_of, n.account_id, n.service_id HAVING SUM(n.amount) > 0
+    ),
+    charges AS (
+      SELECT d.as_of, l.account_id, l.service_id, l.charge_date, l.amount, o.open_amount,
+             SUM(l.amount) OVER (
+               PARTITION BY d.as_of, l.account_id, l.service_id
+               ORDER BY l.charge_date DESC, l.entry_id DESC
+             ) AS newer_and_this
+      FROM lines l JOIN d ON d.as_of >= l.business_date
+      JOIN open o ON o.as_of = d.as_of AND o.account_id = l.account_id
+                 AND o.service_id = l.service_id
+      WHERE l.amount > 0 AND l.kind NOT IN ('{NOT_CHARGES[0]}', '{NOT_CHARGES[1]}')
+    ),
+    parts AS (
+      SELECT as_of, charge_date, LEAST(amount, open_amount - (newer_and_this - amount)) AS open_part
+      FROM charges WHERE open_amount - (newer_and_this - amount) > 0
+      UNION ALL
+      SELECT o.as_of, NULL, o.open_amount - COALESCE(c.charged, 0)
+      FROM open o LEFT JOIN (
+        SELECT as_of, account_id, service_id, SUM(amount) AS charged FROM charges
+        GROUP BY as_of, account_id, service_id
+      ) c USING (as_of, account_id, service_id)
+      WHERE o.open_amount > COALESCE(c.charged, 0)
     )
+    SELECT as_of, {bucket_sql(limits, as_of="as_of")} AS bucket, SUM(open_part)
+    FROM parts GROUP BY 1, 2 ORDER BY 1, 2
+    """
 
 
 @dataclass(frozen=True)
