@@ -7,12 +7,12 @@ accessible without the picture: the SVG has ``role="img"`` and an ``aria-label``
 every bar and point a ``<title>`` ("Cash, 10:00: $120.00"), and the template
 (``common/partials/_chart.html``) prints the same numbers in a table below it.
 
-Worked geometry (a 640 x 240 chart, plot area from x = 56 to 632, y = 12 to 204):
-values 30 and 45 in two categories, one series. The axis top is the "nice" number
-at or above the largest value (1, 2, 2.5 or 5 times a power of ten, in four ticks:
-45 -> 60, ticks 0, 15, 30, 45, 60); each category has a slot of 576 / 2 = 288 and its
-bar takes ``fill`` (0.7) of it, centred: the first bar x = 56 + 288 * 0.15 = 99.2,
-width 201.6, height 192 * 30 / 60 = 96, y = 204 - 96 = 108.
+Worked geometry (a 640 x 240 chart, plot area from x = 64 to 632, y = 12 to 204):
+values 30 and 45 in two categories, one series. The axis top is four "nice" ticks
+(each 1, 2, 2.5 or 5 times a power of ten) at or above the largest value: 45 / 4 = 11.25
+-> ticks of 20, top 80 (0, 20, 40, 60, 80). Each category has a slot of 568 / 2 = 284
+and its bar takes ``fill`` (0.7) of it, centred: the first bar x = 64 + 284 * 0.15 =
+106.6, width 198.8, height 192 * 30 / 80 = 72, y = 204 - 72 = 132.
 
 The bill's usage chart (``billing.usage_chart``) uses :func:`band` and
 :func:`bar_height` for its bars, so both draw bars the same way.
