@@ -4,9 +4,10 @@ operations dashboard counts.
 Panels (``billing_site.common.panels``), each a fixed number of queries whatever the
 number of accounts:
 
-* receivables by aging bucket at each of the last 12 month-ends: one statement over the
-  journal (``fifo.buckets_at_dates_sql``: the aging's own first-in-first-out rule, every
-  date at once), so each month-end's figures equal an aging run as of that day;
+* receivables by aging bucket at each of the last 12 month-ends: a closed month-end's
+  buckets are read from the rows kept for it (``services.month_end_aging``, computed once
+  by the aging's own first-in-first-out rule, so they equal an aging run as of that day);
+  only a month-end not closed yet is computed live;
 * late fees posted and notices sent per month (two GROUP BYs);
 * payment plans by status, deposits held, write-offs and recoveries (one aggregate each).
 
@@ -16,28 +17,30 @@ line appended to ``PANELS`` (see ``docs/dashboards.md``).
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.http import HttpRequest
+from django.urls import reverse
 
 from billing_site.common.charts import Chart, Series, bar_chart, count_label
 from billing_site.common.money import ZERO
 from billing_site.common.panels import Panel
 from ledger.selectors import deposits_held_total
 
-from . import fifo
 from .choices import LineStatus, PlanStatus, RunStatus, WriteOffStatus
 from .models import LateFeeLine, NoticeLine, NoticeRun, PaymentPlan, WriteOff
 from .models.aging import bucket_labels
+from .services import month_end_aging
 from .services.aging import default_limits
+from .services.month_end_aging import month_ends
 
 VIEW_PERM = "collections.view_collections_dashboard"
 MONTHS = 12
+buckets_at = month_end_aging.buckets_at
 
 # -- queues counted by the operations dashboard ---------------------------------------
 
@@ -57,43 +60,42 @@ def notice_runs_in_review() -> QuerySet[NoticeRun]:
 # -- month-ends ---------------------------------------------------------------------
 
 
-def month_ends(today: date, count: int = MONTHS) -> list[date]:
-    """The last ``count`` month-ends before ``today``, oldest first."""
-    ends, day = [], today.replace(day=1) - timedelta(days=1)
-    for _ in range(count):
-        ends.append(day)
-        day = day.replace(day=1) - timedelta(days=1)
-    return ends[::-1]
-
-
 def month_starts(today: date, count: int = MONTHS) -> list[date]:
     """The first days of the ``count`` months ending with ``today``'s, oldest first."""
     index = today.year * 12 + today.month - 1
     return [date(i // 12, i % 12 + 1, 1) for i in range(index - count + 1, index + 1)]
 
 
-def buckets_at(dates: list[date], limits: list[int]) -> dict[date, list[Decimal]]:
-    """Open receivables per bucket as of each date: one statement over the journal."""
-    grid = {d: [ZERO] * (len(limits) + 1) for d in dates}
-    with connection.cursor() as cursor:
-        cursor.execute(fifo.buckets_at_dates_sql(limits), {"dates": dates})
-        for as_of, bucket, amount in cursor.fetchall():
-            grid[as_of][bucket] += amount
-    return grid
-
-
 def receivables(request: HttpRequest, today: date) -> dict[str, Any]:
+    """Closed month-ends from their kept rows (one query); a month-end not closed yet is
+    computed live (one statement, for those dates only); a closed one not kept yet is shown
+    "not yet computed" (computing it live would be the slow part: the button or
+    ``manage.py compute_month_end_aging`` keeps it)."""
     limits = default_limits()
     ends = month_ends(today)
-    grid = buckets_at(ends, limits)
+    grid = month_end_aging.stored_buckets(ends, limits)
+    through = month_end_aging.closed_through()
+    still_open = [d for d in ends if d not in grid and (through is None or d > through)]
+    grid.update(month_end_aging.buckets_at(still_open, limits))
+    missing = [d for d in ends if d not in grid]
     labels = bucket_labels(limits)
     chart = bar_chart(
         id="chart-aging-months", title="Receivables by age at each month-end",
         categories=[f"{d:%b %y}" for d in ends], stacked=True,
-        series=[Series(label, [grid[d][n] for d in ends]) for n, label in enumerate(labels)],
+        series=[
+            Series(label, [grid[d][n] if d in grid else ZERO for d in ends])
+            for n, label in enumerate(labels)
+        ],
     )  # fmt: skip
-    rows = [(d, grid[d], sum(grid[d], ZERO)) for d in ends]
-    return {"chart": chart, "labels": labels, "rows": rows}
+    rows = [(d, grid.get(d), sum(grid[d], ZERO) if d in grid else None) for d in ends]
+    user = request.user
+    can_compute = bool(missing) and user.has_perm(month_end_aging.COMPUTE_PERM)
+    task = month_end_aging.month_end_aging_task(user) if can_compute else None  # type: ignore[arg-type]
+    return {
+        "chart": chart, "labels": labels, "rows": rows, "missing": missing,
+        "can_compute": can_compute, "task": task,
+        "poll_url": reverse("common:task_progress", args=[task.pk]) if task else "",
+    }  # fmt: skip
 
 
 # -- late fees and notices ------------------------------------------------------------

@@ -14,6 +14,11 @@ app_name = "collections"
 
 urlpatterns = [
     path("dashboard/", dashboard_views.collections_dashboard, name="dashboard"),
+    path(
+        "dashboard/month-ends/",
+        dashboard_views.compute_month_ends,
+        name="dashboard_compute_month_ends",
+    ),
     path("aging/", views.aging_list, name="aging_list"),
     path("aging/<int:aging_pk>/", views.aging_detail, name="aging"),
     path("aging/<int:aging_pk>/cell/", views.aging_cell, name="aging_cell"),

@@ -1,7 +1,7 @@
 """Collections models: kept agings, late-fee rules and runs, the delinquency timeline
 (steps, runs, what was recorded on each account) and letters, payment plans, deposits."""
 
-from .aging import AgingLine, AgingRun
+from .aging import AgingLine, AgingRun, MonthEndAging
 from .deposits import CreditResult, DepositInterest, DepositRule, SecurityDeposit
 from .late_fees import LateFeeLine, LateFeeRule, LateFeeRun, LateFeeWaiver
 from .letters import Letter, LetterTemplate
@@ -22,6 +22,7 @@ __all__ = [
     "LateFeeWaiver",
     "Letter",
     "LetterTemplate",
+    "MonthEndAging",
     "NoticeLine",
     "NoticeRun",
     "NoticeStep",

@@ -6,11 +6,17 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal as D
+from io import StringIO
 
 import pytest
+from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
 from django.test import Client
 
+from billing_site.common.tasks import run_long_task
 from collections_app import dashboard, selectors
+from collections_app.models import MonthEndAging
+from collections_app.services import month_end_aging
 from ledger.models import BusinessDay
 from tests.factories import make_account
 
@@ -75,14 +81,62 @@ def test_it_equals_the_aging_report_as_of_each_month_end(bob, carol):
 
 def test_it_shows_the_chart_and_links_each_month_end_to_the_aging(bob, carol):
     _four_months(bob, carol)
+    before = _client(carol).get("/collections/dashboard/").content.decode()
+    assert "not yet computed" in before and 'id="compute-month-ends"' in before
+    assert not MonthEndAging.objects.exists()  # a GET stores nothing
+    answer = _client(carol).post("/collections/dashboard/month-ends/")
+    assert answer.status_code == 302
+    task = month_end_aging.month_end_aging_task(carol)
+    assert task is not None and task.total == 12
+    run_long_task(task=task)  # what the worker does once the POST has committed
+    assert MonthEndAging.objects.values("month_end").distinct().count() == 12
     page = _client(carol).get("/collections/dashboard/")
     assert page.status_code == 200
     html = page.content.decode()
+    assert "not yet computed" not in html and 'id="compute-month-ends"' not in html
     assert 'id="chart-aging-months"' in html and 'role="img"' in html
     assert "<title>current (0-30), Aug 26: $40.00</title>" in html
     assert 'href="/collections/aging/?as_of=2026-10-31"' in html
     form = _client(carol).get("/collections/aging/?as_of=2026-10-31").content.decode()
     assert 'value="2026-10-31"' in form  # the aging form starts on that month-end
+
+
+def test_it_stores_closed_month_ends_equal_to_the_aging_report(bob, carol):
+    _four_months(bob, carol)
+    second = make_account(bob)
+    bill(bob, second, bill_date=date(2026, 6, 1), due_date=date(2026, 6, 21), TRASH="18.00")
+    ends = dashboard.month_ends(date(2026, 12, 1))
+    call_command("compute_month_end_aging", "--user", "carol", stdout=StringIO())
+    limits = [30, 60, 90, 120]
+    stored = month_end_aging.stored_buckets(ends, limits)
+    assert sorted(stored) == ends
+    for as_of in (date(2026, 8, 31), date(2026, 9, 30), date(2026, 10, 31), date(2026, 11, 30)):
+        run = aged(bob, as_of)
+        assert stored[as_of] == selectors.aging_totals(selectors.aging_table(run), 5), as_of
+    # a rerun computes nothing again; the page reads the kept rows
+    assert (
+        month_end_aging.month_end_aging_store(month_ends=ends, limits=limits, acting_user=carol)
+        == []
+    )
+    page = _client(carol).get("/collections/dashboard/")
+    rows = {d: amounts for d, amounts, _ in page.context["panels"][0].data["rows"]}
+    assert rows == stored
+
+
+def test_it_leaves_an_open_month_end_live_and_unstored(bob, carol):
+    _four_months(bob, carol)  # the open day is Dec 1: Nov 30 is closed
+    assert month_end_aging.closed_through() == date(2026, 11, 30)
+    assert month_end_aging.missing_month_ends([date(2026, 12, 31)], [30]) == []
+
+
+def test_it_refuses_the_compute_button_to_a_coordinator_and_a_get(business_day, bob, carol):
+    assert _client(bob).post("/collections/dashboard/month-ends/").status_code == 403
+    assert _client(carol).get("/collections/dashboard/month-ends/").status_code == 405
+    assert not MonthEndAging.objects.exists()
+    with pytest.raises(PermissionDenied):
+        month_end_aging.month_end_aging_store(
+            month_ends=[date(2025, 1, 31)], limits=[30], acting_user=bob
+        )
 
 
 def test_it_counts_plans_deposits_and_write_offs(business_day, bob, carol):
@@ -149,9 +203,10 @@ def test_it_renders_in_a_fixed_number_of_queries(
         assert client.get("/collections/dashboard/").status_code == 200
 
 
-# session and user 2, business day 1, navigation badges 2, receivables 1, fees and
-# notices 2, plans 1, deposits 1, write-offs 1
-QUERIES = 11
+# session and user 2, business day 1, navigation badges 2, receivables 3 (the kept
+# month-ends, the open day, the supervisor's month-end task while some are missing), fees
+# and notices 2, plans 1, deposits 1, write-offs 1
+QUERIES = 13
 
 
 def _plans(bob, business_day, n: int) -> None:

@@ -160,6 +160,7 @@ ALLOWED: dict[str, set[str]] = {
     "collections:notice_letters": {COORD, SUP, AUDIT},
     "collections:plans": {COORD, SUP, AUDIT},
     "collections:dashboard": {COORD, SUP, AUDIT},
+    "collections:dashboard_compute_month_ends": {SUP},  # POST-only
     "collections:plan": {COORD, SUP, AUDIT},
     "collections:plan_new": {COORD, SUP},
     "collections:deposit": {CLERK, COORD, SUP, AUDIT},
