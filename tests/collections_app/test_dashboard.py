@@ -249,3 +249,18 @@ def test_it_lists_plans_in_a_fixed_number_of_queries(
 # session and user 2, business day 1, count 1, the page of plans 1,
 # their installments 1, what their accounts paid 1
 PLAN_LIST_QUERIES = 7
+
+
+def test_it_prints_each_plan_row_with_its_paid_and_next_due(business_day, bob, erin):
+    _plans(bob, business_day, 2)  # the second plan's account paid its first $30.00
+    html = _client(erin).get("/collections/plans/").content.decode()
+    from collections_app.models import PaymentPlan
+
+    first, second = PaymentPlan.objects.order_by("pk").select_related("account__customer")
+    row = html[html.index(f'<a href="/collections/plans/{second.pk}/">') :].split("</tr>")[0]
+    assert f"<td>{second.account.number}</td>" in row
+    assert f"<td>{second.account.customer.display_name}</td>" in row
+    assert "<td>Active</td>" in row and '<td class="num">$90.00</td>' in row
+    assert '<td class="num">$30.00</td><td>Nov 1, 2026</td><td class="num">$30.00</td>' in row
+    row = html[html.index(f'<a href="/collections/plans/{first.pk}/">') :].split("</tr>")[0]
+    assert '<td class="num">$0.00</td><td>Dec 1, 2026</td><td class="num">$30.00</td>' in row
