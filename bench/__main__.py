@@ -18,7 +18,7 @@ import time
 from bench.common import ROOT
 
 FIRST = ("ledger_posting", "account_search")
-HELPERS = {"common", "dataset"}
+HELPERS = {"common", "dataset", "journal"}
 
 
 def benchmarks() -> list[str]:

@@ -13,10 +13,11 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import Account
 
-from .choices import BillStatus, ExceptionStatus, OneTimeChargeStatus, UsageBasis
+from .choices import BillRunStatus, BillStatus, ExceptionStatus, OneTimeChargeStatus, UsageBasis
 from .engine import Block, ComponentSpec, Determinants, Quote, VersionSpec, period_of, quote
 from .models import (
     Bill,
+    BillRun,
     Meter,
     MeterInstall,
     MeterRead,
@@ -243,6 +244,11 @@ def open_exceptions() -> QuerySet[ReadException]:
     return ReadException.objects.filter(status=ExceptionStatus.OPEN).select_related(
         "meter", "account", "read_import"
     )
+
+
+def bill_runs_in_review() -> QuerySet[BillRun]:
+    """Bill runs calculated and waiting for a person to review and post them."""
+    return BillRun.objects.filter(status=BillRunStatus.REVIEW).order_by("calculated_at")
 
 
 def exceptions_for_accounts(account_ids: Iterable[int]) -> QuerySet[ReadException]:

@@ -11,7 +11,10 @@ The chart is an SVG drawn on the server (no JavaScript, nothing fetched): one sl
 per month, bars scaled to the largest month, this bill's month in black, an estimated
 month outlined dashed, and under each bar its month and use as SVG text (real text in
 the PDF, so the numbers can be read back; SVG text rather than an HTML table under
-the chart: the table cost about 35 ms of layout per bill).
+the chart: the table cost about 35 ms of layout per bill). The bars' geometry is the
+shared one of ``billing_site.common.charts`` (``band``, ``bar_height``); the bill keeps its
+own template (``billing/pdf/_usage_chart.html``) because its print look (black current
+month, dashed estimates, millimetre size, mono font) is not the screen charts' look.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Q
+
+from billing_site.common.charts import band, bar_height
 
 from .choices import BillStatus
 from .models import Bill, BillLine
@@ -88,20 +93,20 @@ def usage_history(bill: Bill) -> list[UsageMonth]:
 
 
 def chart_bars(history: list[UsageMonth]) -> list[Bar]:
-    """Geometry of the chart's bars (SVG user units), one slot per month."""
+    """Geometry of the chart's bars (SVG user units), one slot per month, drawn with the
+    shared chart geometry (``billing_site.common.charts``: slot, bar width, height)."""
     top = max((m.usage for m in history if m.usage is not None), default=Decimal(0))
-    slot = WIDTH / len(history)
     bars = []
     for i, month in enumerate(history):
-        share = float(month.usage / top) if month.usage and top else 0.0
-        height = round((BASE - BAR_TOP) * share, 1)
+        x, width, middle = band(i, len(history), WIDTH)
+        height = bar_height(month.usage, top, BASE - BAR_TOP)
         bars.append(
             Bar(
-                x=round(i * slot + slot * 0.15, 1),
+                x=x,
                 y=round(BASE - height, 1),
-                width=round(slot * 0.7, 1),
+                width=width,
                 height=height,
-                middle=round(i * slot + slot / 2, 1),
+                middle=middle,
                 month=month.month,
                 usage=month.usage,
                 current=month.current,

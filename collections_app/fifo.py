@@ -88,13 +88,76 @@ def charge_parts_sql(where: str) -> str:
     """
 
 
-def bucket_sql(limits: list[int]) -> str:
-    """The bucket index of ``parts.charge_date`` (NULL date: the last, oldest bucket)."""
+def bucket_sql(limits: list[int], *, as_of: str = "%(as_of)s::date") -> str:
+    """The bucket index of ``parts.charge_date`` (NULL date: the last, oldest bucket), aged
+    as of ``as_of`` (the parameter, or ``"as_of"``: the column of a many-dates ``parts``)."""
     thresholds = ",".join(str(int(limit) + 1) for limit in limits) or "100000"
     return (
         f"CASE WHEN charge_date IS NULL THEN {len(limits)} "
-        f"ELSE width_bucket(%(as_of)s::date - charge_date, ARRAY[{thresholds}]) END"
+        f"ELSE width_bucket({as_of} - charge_date, ARRAY[{thresholds}]) END"
     )
+
+
+def buckets_at_dates_sql(limits: list[int]) -> str:
+    """SELECT as_of, bucket, amount: the open receivables (unapplied credit apart, as in an
+    aging) of every account in each bucket as of each date of %(dates)s (month-ends of
+    consecutive months, the collections dashboard's), in one statement.
+
+    The same rule as ``charge_parts_sql``, for every date at once: an entry counts toward
+    every month-end on or after its business date. The open amounts are summed from each
+    account and service's net per month (not from every entry once per month-end), and
+    only the charges are walked per month-end, newest first; about twice as fast as
+    running ``charge_parts_sql`` over every date, with the same result (tests compare it
+    with aging runs as of those dates)."""
+    t = _tables()
+    return f"""
+    WITH d AS (SELECT as_of FROM unnest(%(dates)s::date[]) AS u(as_of)),
+    lines AS (
+      SELECT e.account_id, e.service_id, e.id AS entry_id, e.amount, t.kind, t.business_date,
+             COALESCE(r.bill_date, t.business_date) AS charge_date
+      FROM {t["entry"]} e
+      JOIN {t["txn"]} t ON t.id = e.transaction_id
+      LEFT JOIN {t["bill"]} b ON b.transaction_id = t.id
+      LEFT JOIN {t["run"]} r ON r.id = b.run_id
+      WHERE e.service_id IS NOT NULL AND t.business_date <= (SELECT max(as_of) FROM d)
+    ),
+    net AS (
+      SELECT account_id, service_id, SUM(amount) AS amount,
+             GREATEST((SELECT min(as_of) FROM d),
+                      (date_trunc('month', business_date) + interval '1 month - 1 day')::date)
+               AS from_date
+      FROM lines GROUP BY account_id, service_id, from_date
+    ),
+    open AS (
+      SELECT d.as_of, n.account_id, n.service_id, SUM(n.amount) AS open_amount
+      FROM net n JOIN d ON d.as_of >= n.from_date
+      GROUP BY d.as_of, n.account_id, n.service_id HAVING SUM(n.amount) > 0
+    ),
+    charges AS (
+      SELECT d.as_of, l.account_id, l.service_id, l.charge_date, l.amount, o.open_amount,
+             SUM(l.amount) OVER (
+               PARTITION BY d.as_of, l.account_id, l.service_id
+               ORDER BY l.charge_date DESC, l.entry_id DESC
+             ) AS newer_and_this
+      FROM lines l JOIN d ON d.as_of >= l.business_date
+      JOIN open o ON o.as_of = d.as_of AND o.account_id = l.account_id
+                 AND o.service_id = l.service_id
+      WHERE l.amount > 0 AND l.kind NOT IN ('{NOT_CHARGES[0]}', '{NOT_CHARGES[1]}')
+    ),
+    parts AS (
+      SELECT as_of, charge_date, LEAST(amount, open_amount - (newer_and_this - amount)) AS open_part
+      FROM charges WHERE open_amount - (newer_and_this - amount) > 0
+      UNION ALL
+      SELECT o.as_of, NULL, o.open_amount - COALESCE(c.charged, 0)
+      FROM open o LEFT JOIN (
+        SELECT as_of, account_id, service_id, SUM(amount) AS charged FROM charges
+        GROUP BY as_of, account_id, service_id
+      ) c USING (as_of, account_id, service_id)
+      WHERE o.open_amount > COALESCE(c.charged, 0)
+    )
+    SELECT as_of, {bucket_sql(limits, as_of="as_of")} AS bucket, SUM(open_part)
+    FROM parts GROUP BY 1, 2 ORDER BY 1, 2
+    """
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, QuerySet
+from django.urls import reverse
 
+from accounts.choices import CustomerKind
 from billing_site.common.money import format_money
 from ledger.selectors import open_business_day, payments_since
 
@@ -18,6 +21,8 @@ from . import plan_rules
 from .choices import PlanStatus
 from .models import PaymentPlan, PlanInstallment
 
+COUNTED = (PlanStatus.ACTIVE, PlanStatus.COMPLETED, PlanStatus.DEFAULTED)
+LIST_PAGE_SIZE = 50
 LISTS = {
     "active": "Active",
     "due_week": "Due this week",
@@ -43,11 +48,7 @@ class PlanRow:
 def plan_rows(plans: Iterable[PaymentPlan]) -> list[PlanRow]:
     """Plans (with ``installments`` prefetched) with their progress: one query of payments."""
     plans = list(plans)
-    counted = [
-        p
-        for p in plans
-        if p.status in (PlanStatus.ACTIVE, PlanStatus.COMPLETED, PlanStatus.DEFAULTED)
-    ]
+    counted = [p for p in plans if p.status in COUNTED]
     paid = payments_since({p.account_id: p.start_date for p in counted})
     rows = []
     for plan in plans:
@@ -65,7 +66,11 @@ def plan_rows(plans: Iterable[PaymentPlan]) -> list[PlanRow]:
 
 def plans_listed(which: str, *, today: dt.date) -> QuerySet[PaymentPlan]:
     plans = PaymentPlan.objects.select_related("account__customer", "requested_by")
-    plans = plans.prefetch_related("installments").order_by("-pk")
+    return _listed(plans.prefetch_related("installments"), which, today=today)
+
+
+def _listed(plans: QuerySet[PaymentPlan], which: str, *, today: dt.date) -> QuerySet[PaymentPlan]:
+    plans = plans.order_by("-pk")
     if which == "active":
         return plans.filter(status=PlanStatus.ACTIVE)
     if which == "due_week":
@@ -78,6 +83,57 @@ def plans_listed(which: str, *, today: dt.date) -> QuerySet[PaymentPlan]:
     if which == "pending":
         return plans.filter(status=PlanStatus.PENDING)
     return plans
+
+
+LIST_FIELDS = (
+    "pk", "account_id", "status", "amount", "start_date", "account__number",
+    "account__customer__kind", "account__customer__organisation_name",
+    "account__customer__last_name", "account__customer__first_name",
+)  # fmt: skip
+
+
+def plan_list_page(which: str, *, today: dt.date, page_number: str | None) -> tuple[Page, list]:
+    """One page of ``which`` list as ready-to-print rows (plain values, formatted here, so
+    the template does no per-row work): the count, the page's plans with their accounts and
+    customers, their installments and what their accounts paid: four queries."""
+    plans = _listed(PaymentPlan.objects.all(), which, today=today).values(*LIST_FIELDS)
+    page = Paginator(plans, LIST_PAGE_SIZE).get_page(page_number)
+    found = list(page.object_list)
+    ids = [p["pk"] for p in found]
+    installments: dict[int, list[tuple[dt.date, Decimal]]] = {i: [] for i in ids}
+    for plan_id, due_date, amount in (
+        PlanInstallment.objects.filter(plan_id__in=ids)
+        .order_by("plan_id", "number")
+        .values_list("plan_id", "due_date", "amount")
+    ):
+        installments[plan_id].append((due_date, amount))
+    paid = payments_since(
+        {p["account_id"]: p["start_date"] for p in found if p["status"] in COUNTED}
+    )
+    link = reverse("collections:plan", args=[0])[:-2]  # "/collections/plans/"
+    rows = []
+    for p in found:
+        got = paid.get(p["account_id"], Decimal(0)) if p["status"] in COUNTED else Decimal(0)
+        left, next_due, owed = got, None, Decimal(0)
+        for due_date, amount in installments[p["pk"]]:
+            part = min(max(left, Decimal(0)), amount)
+            left -= part
+            if part < amount:
+                next_due, owed = due_date, amount - part
+                break
+        if p["account__customer__kind"] == CustomerKind.ORGANISATION:
+            name = p["account__customer__organisation_name"]
+        else:
+            first, last = p["account__customer__first_name"], p["account__customer__last_name"]
+            name = f"{last}, {first}".strip(", ")
+        rows.append({
+            "url": f"{link}{p['pk']}/", "pk": p["pk"], "number": p["account__number"],
+            "customer": name, "status": PlanStatus(p["status"]).label,
+            "amount": format_money(p["amount"]), "paid": format_money(got),
+            "next_due": f"{next_due:%b} {next_due.day}, {next_due.year}" if next_due else "",
+            "next_owed": format_money(owed) if next_due else "",
+        })  # fmt: skip
+    return page, rows
 
 
 def plans_of(account_id: int) -> list[PlanRow]:

@@ -9,7 +9,7 @@ from django.tasks import task
 from billing_site.common.models import LongTask
 from billing_site.common.tasks import register_long_task, run_long_task
 
-from .services import aging, late_fees, notices
+from .services import aging, late_fees, month_end_aging, notices
 
 register_long_task(aging.AGING_TASK, chunk=aging.aging_chunk, finish=aging.aging_finish)
 
@@ -31,3 +31,5 @@ register_long_task(
 register_long_task(
     notices.SEND_TASK, chunk=notices.notice_send_chunk, finish=notices.notice_send_finish
 )
+
+register_long_task(month_end_aging.TASK, chunk=month_end_aging.month_end_aging_chunk)

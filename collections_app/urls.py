@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from . import views
+from .views import dashboard as dashboard_views
 from .views import deposits as deposit_views
 from .views import late_fees as late_fee_views
 from .views import notices as notice_views
@@ -13,6 +14,12 @@ from .views import writeoffs as write_off_views
 app_name = "collections"
 
 urlpatterns = [
+    path("dashboard/", dashboard_views.collections_dashboard, name="dashboard"),
+    path(
+        "dashboard/month-ends/",
+        dashboard_views.compute_month_ends,
+        name="dashboard_compute_month_ends",
+    ),
     path("aging/", views.aging_list, name="aging_list"),
     path("aging/<int:aging_pk>/", views.aging_detail, name="aging"),
     path("aging/<int:aging_pk>/cell/", views.aging_cell, name="aging_cell"),

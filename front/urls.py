@@ -21,5 +21,6 @@ accounts_urls: tuple[list[URLPattern | URLResolver], str] = (
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("dashboard/", views.operations_dashboard, name="dashboard"),
     path("role-changes/", views.role_changes, name="role_changes"),
 ]

@@ -8,7 +8,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Sum
+from django.db.models import Count, Exists, OuterRef, Sum
 
 from billing_site.common.money import ZERO
 
@@ -103,6 +103,12 @@ def deposits_held(account_ids: list[int]) -> dict[int, Decimal]:
         DepositHeld.objects.filter(account_id__in=account_ids).values_list("account_id", "amount")
     )
     return {pk: held.get(pk, ZERO) for pk in account_ids}
+
+
+def deposits_held_total() -> tuple[int, Decimal]:
+    """How many accounts have a deposit held, and the total held (one aggregate)."""
+    found = DepositHeld.objects.filter(amount__gt=0).aggregate(n=Count("pk"), total=Sum("amount"))
+    return found["n"], found["total"] or ZERO
 
 
 def deposit_held(account_id: int) -> Decimal:

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import ExtractHour
 from django.shortcuts import get_object_or_404
 
 from accounts.choices import FlagKind
@@ -394,3 +395,67 @@ def open_exceptions_for_closeout(business_date: date) -> list[Any]:
         .select_related("batch")
         .order_by("batch__number", "line_number")[:100]
     )
+
+
+# -- the operations dashboard ------------------------------------------------------
+
+
+def tenders_by_hour(business_date: date) -> list[tuple[int, str, Decimal]]:
+    """(hour, tender kind, amount) of the day's counter receipts (voids left out), by the
+    hour (local time) each was taken, cash less the change handed back: two GROUP BYs."""
+    counted = {"payment__business_date": business_date, "payment__status__in": _COUNTED}
+    tenders = (
+        Tender.objects.filter(**counted)
+        .annotate(hour=ExtractHour("payment__taken_at"))
+        .values_list("hour", "kind")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    sums = {(hour, kind): total for hour, kind, total in tenders}
+    change = (
+        Payment.objects.filter(business_date=business_date, status__in=_COUNTED)
+        .annotate(hour=ExtractHour("taken_at"))
+        .values_list("hour")
+        .annotate(change=Sum("change_due"))
+        .order_by()
+    )
+    for hour, given in change:
+        if given:
+            sums[(hour, TenderKind.CASH)] = sums.get((hour, TenderKind.CASH), ZERO) - given
+    return sorted((hour, kind, total) for (hour, kind), total in sums.items() if total)
+
+
+def remittances_of_day(business_date: date) -> dict[str, tuple[int, Decimal]]:
+    """Mail and lockbox payments posted on the day: batch kind -> (items, amount)."""
+    rows = (
+        RemittanceItem.objects.filter(status=ItemStatus.POSTED, business_date=business_date)
+        .values_list("batch__kind")
+        .annotate(count=Count("id"), total=Sum("amount"))
+        .order_by()
+    )
+    return {kind: (count, total) for kind, count, total in rows}
+
+
+def open_drawers() -> list[tuple[Drawer, Expected]]:
+    """Drawers open now (any day), with their clerks and what each should hold: 3 queries."""
+    drawers = list(
+        Drawer.objects.filter(status=DrawerStatus.OPEN)
+        .select_related("clerk")
+        .order_by("opened_at")
+    )
+    expected = expected_by_drawer(drawers)
+    return [(d, expected[d.pk]) for d in drawers]
+
+
+def lockbox_exceptions() -> QuerySet[RemittanceItem]:
+    """Lockbox and mail rows waiting for a person, oldest batch first."""
+    return (
+        RemittanceItem.objects.filter(status=ItemStatus.EXCEPTION)
+        .select_related("batch")
+        .order_by("batch__created_at", "line_number")
+    )
+
+
+def batches_being_keyed() -> QuerySet[RemittanceBatch]:
+    """Mail batches still open for keying (no task: a person types them)."""
+    return RemittanceBatch.objects.filter(kind=BatchKind.MAIL, status=BatchStatus.OPEN)

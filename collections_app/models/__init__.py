@@ -2,7 +2,7 @@
 (steps, runs, what was recorded on each account) and letters, payment plans, deposits,
 write-offs and collection-agency referrals."""
 
-from .aging import AgingLine, AgingRun
+from .aging import AgingLine, AgingRun, MonthEndAging
 from .deposits import (
     CreditResult,
     DepositInterest,
@@ -35,6 +35,7 @@ __all__ = [
     "LateFeeWaiver",
     "Letter",
     "LetterTemplate",
+    "MonthEndAging",
     "NoticeLine",
     "NoticeRun",
     "NoticeStep",

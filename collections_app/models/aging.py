@@ -84,3 +84,33 @@ class AgingLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id} {self.account_id} {self.service_id} {self.bucket}: {self.amount}"
+
+
+class MonthEndAging(models.Model):
+    """Receivables in one bucket at a closed month-end, kept so the dashboard reads them.
+
+    A month-end's figures never change once its business day is closed (the journal is
+    immutable and no later posting is dated on or before it), so they are computed once
+    (``services.month_end_aging``) per set of bucket ``limits`` and stored, one row per
+    bucket, zero included (a month-end with its rows is computed; one without is not).
+    """
+
+    month_end = models.DateField()
+    limits = ArrayField(models.PositiveSmallIntegerField(), size=8)
+    bucket = models.PositiveSmallIntegerField()
+    amount = models.DecimalField(**AMOUNT)
+    computed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    computed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["month_end", "bucket"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month_end", "limits", "bucket"], name="month_end_aging_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month_end} bucket {self.bucket}: {self.amount}"

@@ -29,7 +29,10 @@ VIEW = aging_services.VIEW_PERM
 
 @permission_required(VIEW, raise_exception=True)
 def aging_list(request: HttpRequest) -> HttpResponse:
-    form = AgingStartForm(request.POST or None, initial={"as_of": _last_month_end()})
+    # ?as_of= (a month-end of the dashboard) fills in the date to run an aging of.
+    asked = AsOfForm(request.GET) if "as_of" in request.GET else None
+    as_of = asked.cleaned_data["as_of"] if asked and asked.is_valid() else _last_month_end()
+    form = AgingStartForm(request.POST or None, initial={"as_of": as_of})
     if request.method == "POST":
         if not request.user.has_perm(aging_services.RUN_PERM):
             return HttpResponse(status=403)

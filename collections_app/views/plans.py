@@ -7,7 +7,6 @@ import datetime as dt
 from decimal import Decimal
 
 from django.contrib.auth.decorators import permission_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -42,10 +41,11 @@ def _today() -> dt.date:
 def plan_list(request: HttpRequest) -> HttpResponse:
     which = request.GET.get("show", "active")
     which = which if which in plan_selectors.LISTS else "active"
-    plans = plan_selectors.plans_listed(which, today=_today())
-    page = Paginator(plans, PAGE_SIZE).get_page(request.GET.get("page"))
+    page, rows = plan_selectors.plan_list_page(
+        which, today=_today(), page_number=request.GET.get("page")
+    )
     context = {
-        "rows": plan_selectors.plan_rows(page.object_list),
+        "rows": rows,
         "page": page,
         "which": which,
         "lists": plan_selectors.LISTS,

@@ -45,6 +45,7 @@ MAINTAINERS = {COORD, SUP}
 ALLOWED: dict[str, set[str]] = {
     "home": EVERYONE,
     "role_changes": {AUDIT, ADMIN},
+    "dashboard": {COORD, SUP, AUDIT},
     "accounts:search": READERS,
     "accounts:detail": READERS,
     "accounts:open": MAINTAINERS,
@@ -159,6 +160,8 @@ ALLOWED: dict[str, set[str]] = {
     "collections:notice_print": MAINTAINERS,  # POST-only
     "collections:notice_letters": {COORD, SUP, AUDIT},
     "collections:plans": {COORD, SUP, AUDIT},
+    "collections:dashboard": {COORD, SUP, AUDIT},
+    "collections:dashboard_compute_month_ends": {SUP},  # POST-only
     "collections:plan": {COORD, SUP, AUDIT},
     "collections:plan_new": {COORD, SUP},
     "collections:deposit": {CLERK, COORD, SUP, AUDIT},
