@@ -126,7 +126,6 @@ class Command(BaseCommand):
             admin=seeder.users["admin"], coordinator=seeder.coordinator,
             service_dates=seeder.service_dates(),
         )  # fmt: skip
-        demo_year.budget_hook(account_ids=seeder.all_ids(), coordinator=seeder.coordinator)
         year = demo_year.DemoYear(
             plans=seeder.plans_by_id(), users=seeder.users, seed=seeder.seed,
             today=seeder.today, progress=progress,
