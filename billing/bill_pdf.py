@@ -32,6 +32,7 @@ from billing_site.common.documents import (
 )
 from billing_site.common.pdf import PdfJob, render_job
 
+from . import bill_listing
 from .bill_messages import bill_messages
 from .choices import BillStatus
 from .models import Bill, MeterRead
@@ -64,7 +65,7 @@ def bill_context(*, bill_pk: int) -> dict[str, Any]:
     line = scanline(account_number=bill.account.number, amount_due=due, due_date=bill.due_date)
     history = usage_history(bill)
     messages = bill_messages(account_ids=[bill.account_id], bill_date=bill.run.bill_date)
-    return {
+    context = {
         "bill": bill, "lines": lines, "reads": reads, "account": bill.account,
         "customer": bill.account.customer, "premise": bill.account.premise,
         "draft": bill.status != BillStatus.POSTED,
@@ -77,6 +78,11 @@ def bill_context(*, bill_pk: int) -> dict[str, Any]:
         "city_name": settings.BILLING_CITY_NAME,
         "city_contact": settings.BILLING_CITY_CONTACT,
     }  # fmt: skip
+    context["listing"] = {
+        "stub": bill_listing.stub(context), "facts": bill_listing.facts(context),
+        "reads": bill_listing.reads(context), "charges": bill_listing.charges(context),
+    }  # fmt: skip
+    return context
 
 
 def bill_job(bill: Bill) -> PdfJob:

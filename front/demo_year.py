@@ -1,8 +1,11 @@
 """The demo year: twelve months of a city's billing office, lived day by day.
 
-``seed_demo`` opens the accounts, then :class:`DemoYear` walks every business day
+``seed_demo`` opens the accounts, then :class:`DemoYear` walks the business days
 from the first bill date of the year to today, through the services a city's staff
-use, never around them:
+use, never around them. Only the days on which something happens (reads, runs,
+payments, returns, second visits) are opened and closed; the closeout of one opens
+the next of them (``closeout_run(next_date=...)``), the days between never open:
+each lived day costs about twenty PostgreSQL round trips of fixed work.
 
 * **Reads**: on each cycle's read day (or the next business day) the route's reads
   are imported with seasonal use (``billing.demo.cycle_reads``). About one meter in
@@ -21,12 +24,15 @@ use, never around them:
   clerk's drawer, opened with a float and counted at the end of the day.
 * **Returned checks**: a few checks come back from the bank a week later
   (``payment_return``, with the returned-payment fee).
-* **Closing**: every day the clerk counts the drawer and the supervisor runs the
-  closeout, which closes the day and opens the next business day. Each day's GL
+* **Closing**: every lived day the clerk counts the drawer and the supervisor runs
+  the closeout, which closes the day and opens the next day with something to do. Each day's GL
   distribution shows only that day's postings.
 
-Budget billing is not seeded (it is being built elsewhere): ``budget_hook`` is
-where its enrolments will go, called once the accounts have service.
+* **Budget billing** (``billing.budget``): right after each cycle's third bill run
+  (three bills to average), the coordinator enrols a few long-standing residential
+  customers who pay on time (``BUDGET_SHARE``, at least one a cycle) with the true-up in
+  the month of the cycle's last bill of the year. They pay the level amount each month;
+  the true-up bill asks what was carried, and they pay it in full.
 
 Resumable: a closed day is never done again; on an interrupted day each step checks
 what it already did (reads stored, run posted, batch imported, drawer closed).
@@ -48,10 +54,11 @@ from django.db import transaction
 from accounts import services as account_services
 from accounts.choices import AccountStatus
 from accounts.models import Account
+from billing import budget
 from billing import demo as billing_demo
 from billing.bills import corrections, runs
 from billing.choices import BillRunStatus, BillStatus, CancelReason
-from billing.models import Bill, BillingCycle, BillRun, RouteStop
+from billing.models import Bill, BillingCycle, BillRun, BudgetPlan, RouteStop
 from billing_site.common.models import LongTask
 from billing_site.common.tasks import run_long_task
 from front import demo
@@ -67,6 +74,8 @@ ZERO = Decimal("0.00")
 FLOAT = {"d20": 5, "d10": 5, "d5": 8, "d1": 20, "c25": 40, "c10": 50, "c5": 40, "c1": 100}
 ESTIMATED_MONTHS = (2, 6, 9)  # months of the year in which a few meters are missed
 RETURN_MONTHS = (3, 8)  # months in which a cycle's first check payment bounces
+BUDGET_AFTER = 2  # service month after whose bills a few accounts enrol in budget billing
+BUDGET_SHARE = 40  # one enrolled account in this many of a cycle's candidates
 
 
 @dataclass(frozen=True)
@@ -162,12 +171,24 @@ class DemoYear:
             self.agenda.runs[cm.bill_date].append(cm)
         day = self.open_first_day()
         self.replay_before(day.date)
+        month = day.date.month
         while day.date < self.today:
             self.live(day.date)
             day = self.close(day)
-            if day.date.day <= 7 and day.date.weekday() == 0:
+            if day.date.month != month:
+                month = day.date.month
                 self.progress(f"business day {day.date}")
         self.live(day.date)  # today stays open: the office's day
+
+    def next_day(self, after: date) -> date:
+        """The next business day with something to do (reads, runs, payments, returns,
+        second visits), else today's: the days between are never opened. Whatever a
+        day plans falls on a later day, so no skipped day could have held anything."""
+        last = business_on_or_after(self.today)
+        agenda = self.agenda
+        planned = (agenda.reads, agenda.runs, agenda.payments, agenda.late_reads, agenda.returns)
+        later = [d for days in planned for d, todo in days.items() if todo and after < d < last]
+        return min(later, default=last)
 
     def replay_before(self, on: date) -> None:
         """A resumed run: plan again what the days already closed left for later days
@@ -210,7 +231,7 @@ class DemoYear:
         with transaction.atomic():
             for drawer in Drawer.objects.filter(business_date=day.date, status=DrawerStatus.OPEN):
                 self.count_and_close(drawer)
-            closeout.closeout_run(acting_user=self.supervisor)
+            closeout.closeout_run(acting_user=self.supervisor, next_date=self.next_day(day.date))
         opened = open_business_day()
         assert opened is not None
         return opened
@@ -267,17 +288,50 @@ class DemoYear:
                 run=run, confirmed_total=total, exclude_errors=True, acting_user=self.coordinator
             )
         self.finish_task(run, runs.POST_TASK)
+        if cm.index == BUDGET_AFTER:
+            self.enrol_budget(cm)
         for account_id in self.plan_bills(cm, run):
             self.move_out(account_id)
+
+    def enrol_budget(self, cm: CycleMonth) -> None:
+        """A few of the cycle's steady payers go on budget billing (see the docstring)."""
+        later = [m for m in self.months if m.cycle == cm.cycle and m.index > BUDGET_AFTER + 3]
+        if not later:
+            return  # no true-up would fall in the year
+        true_up = max(later, key=lambda m: m.index).bill_date.month
+        if not self.cycle_of:
+            self.cycle_of = dict(RouteStop.objects.values_list("account_id", "route__cycle_id"))
+        steady = sorted(
+            pk
+            for pk, plan in self.plans.items()
+            if self.cycle_of.get(pk) == cm.cycle.pk and plan.habit in ("prompt", "autopay")
+            and plan.account_class == "residential" and plan.end_status == AccountStatus.ACTIVE
+            and all(plan.bills) and plan.master is None and not plan.is_master
+        )  # fmt: skip
+        rng = random.Random(f"{self.seed}-{cm.cycle.code}-budget")
+        chosen = rng.sample(steady, min(len(steady), max(1, len(steady) // BUDGET_SHARE)))
+        enrolled = set(
+            BudgetPlan.objects.filter(account_id__in=chosen).values_list("account_id", flat=True)
+        )
+        for account in Account.objects.filter(pk__in=set(chosen) - enrolled).order_by("pk"):
+            if budget.budget_refusals(account):
+                continue  # not eligible after all (owes from an earlier bill)
+            budget.budget_enrol(
+                account=account, true_up_month=true_up, acting_user=self.coordinator
+            )
+            self.stats["budget"] += 1
 
     def plan_bills(self, cm: CycleMonth, run: BillRun) -> list[int]:
         """Plan the payments of the run's bills; returns the accounts of its final bills."""
         posted = list(run.bills.filter(status=BillStatus.POSTED).values_list(
-            "account_id", "new_charges", "amount_due", "due_date", "final_bill"))  # fmt: skip
+            "account_id", "new_charges", "amount_due", "due_date", "final_bill",
+            "budget_amount"))  # fmt: skip
         self.stats["bills"] += len(posted)
-        for account_id, new, due, due_date, _final in posted:
+        for account_id, new, due, due_date, _final, level in posted:
+            if level is not None:  # budget-billed: the plan's amount is what they pay
+                new = due = level
             self.plan_payment(cm, run.bill_date, account_id, new, due, due_date)
-        return [account_id for account_id, *_rest, final in posted if final]
+        return [account_id for account_id, _n, _d, _dd, final, _l in posted if final]
 
     def finish_task(self, run: BillRun, kind: str) -> None:
         task = runs.bill_run_long_task(run, kind)
@@ -482,14 +536,3 @@ def demo_open_day(on: date, supervisor: User) -> BusinessDay:
     from ledger import services as ledger_services
 
     return ledger_services.business_day_open(on=on, acting_user=supervisor)
-
-
-def budget_hook(*, account_ids: list[int], coordinator: User) -> None:
-    """Where budget-billing enrolments of the demo go once budget billing exists.
-
-    Budget billing is being built separately (issue 12); until it lands the demo
-    enrols nobody. Call its enrolment service here for a few long-standing
-    residential accounts, before the year is lived, so their bills show the budget
-    amount and a true-up month.
-    """
-    del account_ids, coordinator

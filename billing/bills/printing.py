@@ -15,11 +15,15 @@ shop and the bill-print export file for a mailing vendor.
   next worker renders only the others, so no bill is laid out twice and a reprint is
   always the stored bytes. A bill cancelled after posting is not printed (an item
   error says so).
-* When the last chunk is done, ``bill_run_print_finish`` joins the stored PDFs, in
-  bill order, into one PDF for the print shop and writes the export CSV
-  (``billing.bills.print_export``) with each bill's pages in that PDF; both are stored
-  documents of the run, downloadable from the run's page. The run records who printed
-  it and when.
+* The chunk also joins its bills' PDFs into the chunk's *part* of the print shop's
+  combined PDF (``billing.bills.print_join``), stored in the chunk's transaction: the
+  combined PDF grows chunk by chunk, each part made once, and the task's progress
+  covers the joining too.
+* When the last chunk is done, ``bill_run_print_finish`` streams the parts, in bill
+  order, into one PDF for the print shop (one part in memory at a time) and writes the
+  export CSV (``billing.bills.print_export``) with each bill's pages in that PDF; both
+  are stored documents of the run, downloadable from the run's page. The run records
+  who printed it and when.
 
 A printed run is not printed again (its documents are what the print shop gets). A
 failed or stuck print is retried from where it stopped by starting it again.
@@ -27,17 +31,20 @@ failed or stuck print is retried from where it stopped by starting it again.
 
 from __future__ import annotations
 
-import io
-
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from pypdf import PdfReader, PdfWriter
 
-from billing_site.common.documents import document_bytes, document_store, stored_document
+from billing_site.common.documents import (
+    document_bytes,
+    document_store,
+    document_store_file,
+    stored_document,
+)
 from billing_site.common.models import Document, LongTask, LongTaskStatus
 from billing_site.common.roles import require_perm
 from billing_site.common.tasks import ChunkResult, ItemError, long_task_for, start_long_task
@@ -46,13 +53,14 @@ from ..bill_pdf import KIND as BILL_KIND
 from ..bill_pdf import bill_documents
 from ..choices import BillRunStatus, BillStatus
 from ..models import Bill, BillRun
-from . import print_export
+from . import print_export, print_join
 
 PRINT = "billing.post_billrun"  # the roles that post a run print it
 PRINT_TASK = "billing.bill_run_print"
 PRINT_CHUNK = 40  # a few seconds of rendering on two cores: well within the lease
 COMBINED_KIND = "billing.bill_run_print"
 EXPORT_KIND = "billing.bill_run_export"
+PART_KIND = "billing.bill_run_print_part"  # a chunk's part of the combined PDF
 
 
 @transaction.atomic
@@ -126,6 +134,7 @@ def bill_run_print_chunk(*, task: LongTask, number: int, acting_user: User) -> C
     missing = [b.number for b in posted if str(b.pk) not in stored]
     if missing:  # prepare did not finish them: fail, and a retry lays them out
         raise RuntimeError(f"Bills {missing} have no stored PDF yet.")
+    ensure_part(task=task, number=number, acting_user=acting_user, bills=posted)
     errors = [
         ItemError(f"bill {b.number}", "Cancelled after posting: not printed.")
         for b in bills
@@ -143,30 +152,78 @@ def _bill_documents(bills: list[Bill]) -> QuerySet[Document]:
     )
 
 
+def ensure_part(
+    *, task: LongTask, number: int, acting_user: User, bills: list[Bill] | None = None
+) -> tuple[int, bytes]:
+    """Chunk ``number``'s part of the combined PDF (first object, bytes), made and stored
+    now if it is not stored yet (then after the parts before it, made first if missing:
+    a print begun before parts existed)."""
+    run = BillRun.objects.get(pk=int(task.subject_id))
+    found = stored_document(kind=PART_KIND, subject=run, variant=_part_variant(number))
+    if found is not None:
+        return 0, document_bytes(found)
+    first = print_join.FIRST_OBJECT
+    if number > 0:
+        _first, before = ensure_part(task=task, number=number - 1, acting_user=acting_user)
+        first = print_join.read_part(before)[0].next_object
+    if bills is None:
+        bills = [b for b in _chunk_bills(task, number) if b.status == BillStatus.POSTED]
+    documents = {d.subject_id: d for d in _bill_documents(bills)}
+    data = print_join.part_bytes(
+        pdfs=((b.pk, document_bytes(documents[str(b.pk)])) for b in bills), first_object=first
+    )
+    document_store(
+        kind=PART_KIND, subject=run, variant=_part_variant(number), data=data,
+        acting_user=acting_user, content_type="application/octet-stream",
+    )  # fmt: skip
+    return first, data
+
+
+def _part_variant(number: int) -> str:
+    return f"chunk-{number:06d}"
+
+
 def bill_run_print_finish(*, task: LongTask, acting_user: User) -> None:
-    """The combined PDF and the export file, stored as the run's documents."""
+    """The combined PDF (the parts streamed together) and the export file, stored."""
     run = BillRun.objects.select_for_update().get(pk=int(task.subject_id))
     bills = list(printable(run).filter(status=BillStatus.POSTED))
-    documents = {d.subject_id: d for d in _bill_documents(bills)}
-    writer = PdfWriter()
-    pages: dict[int, tuple[int, int]] = {}
-    for bill in bills:
-        reader = PdfReader(io.BytesIO(document_bytes(documents[str(bill.pk)])))
-        pages[bill.pk] = (len(writer.pages) + 1, len(reader.pages))
-        writer.append(reader)
-    combined = io.BytesIO()
-    writer.write(combined)
-    if stored_document(kind=COMBINED_KIND, subject=run) is None:
-        document_store(
-            kind=COMBINED_KIND, subject=run, data=combined.getvalue(), acting_user=acting_user
-        )
+    parts = (
+        ensure_part(task=task, number=n, acting_user=acting_user)[1]
+        for n in range(task.chunk_count)
+    )
+    joined = print_join.join_parts(parts)
+    with joined.file:
+        if stored_document(kind=COMBINED_KIND, subject=run) is None:
+            document_store_file(
+                kind=COMBINED_KIND, subject=run, file=joined.file, digest=joined.sha256,
+                size=joined.size, acting_user=acting_user,
+            )  # fmt: skip
     if stored_document(kind=EXPORT_KIND, subject=run) is None:
         document_store(
             kind=EXPORT_KIND, subject=run, acting_user=acting_user, content_type="text/csv",
-            data=print_export.export_csv(run=run, bills=bills, pages=pages),
+            data=print_export.export_csv(run=run, bills=bills, pages=joined.pages),
         )  # fmt: skip
+    _drop_parts(run)
     run.printed_at = timezone.now()
     run.save(update_fields=["printed_at"])
+
+
+def _drop_parts(run: BillRun) -> None:
+    """The parts hold the combined PDF's bytes again: remove them once it is stored."""
+    parts = Document.objects.filter(
+        kind=PART_KIND,
+        subject_type=ContentType.objects.get_for_model(BillRun),
+        subject_id=str(run.pk),
+    )
+    names = list(parts.values_list("file", flat=True))
+    parts.delete()
+
+    def remove_files() -> None:
+        kept = set(Document.objects.filter(file__in=names).values_list("file", flat=True))
+        for name in set(names) - kept:  # the same bytes may be another run's part too
+            default_storage.delete(name)
+
+    transaction.on_commit(remove_files)
 
 
 def print_documents(run: BillRun) -> tuple[Document | None, Document | None]:

@@ -25,10 +25,11 @@ import mimetypes
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import IO
 
 from django.contrib.auth.models import User
 from django.contrib.contenttypes.models import ContentType
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, models, transaction
 from django.db.models import F
@@ -103,11 +104,29 @@ def document_store(
     content_type: str = "application/pdf",
 ) -> Document:
     """Keep ``data`` as the document of (kind, subject, variant); the first stored one wins."""
-    digest = sha256(data)
+    return document_store_file(
+        kind=kind, subject=subject, file=ContentFile(data), digest=sha256(data),
+        size=len(data), acting_user=acting_user, variant=variant, content_type=content_type,
+    )  # fmt: skip
+
+
+def document_store_file(
+    *,
+    kind: str,
+    subject: models.Model,
+    file: IO[bytes] | File,
+    digest: str,
+    size: int,
+    acting_user: User,
+    variant: str = "",
+    content_type: str = "application/pdf",
+) -> Document:
+    """``document_store`` for bytes already in a file (``digest``: their SHA-256), copied
+    to the storage in pieces: a document too big to hold in memory (a combined PDF)."""
     extension = mimetypes.guess_extension(content_type) or ".bin"
     name = f"documents/{digest[:2]}/{digest}{extension}"
     if not default_storage.exists(name):
-        name = default_storage.save(name, ContentFile(data))
+        name = default_storage.save(name, file if isinstance(file, File) else File(file))
     try:
         with transaction.atomic():
             return Document.objects.create(
@@ -116,7 +135,7 @@ def document_store(
                 subject_id=str(subject.pk),
                 variant=variant,
                 sha256=digest,
-                size=len(data),
+                size=size,
                 file=name,
                 content_type=content_type,
                 created_by=acting_user,

@@ -62,8 +62,12 @@ class SlipTotals:
 
 
 @transaction.atomic
-def closeout_run(*, acting_user: User) -> Closeout:
-    """Close the open business day and open the next one."""
+def closeout_run(*, acting_user: User, next_date: date | None = None) -> Closeout:
+    """Close the open business day and open the next one.
+
+    ``next_date`` (a later business date) opens that day instead of the calendar's
+    next business date: the demo year skips the days on which nothing happens.
+    """
     require_perm(
         acting_user, "payments.run_closeout", "ledger.post_transaction", "ledger.close_business_day"
     )
@@ -83,8 +87,11 @@ def closeout_run(*, acting_user: User) -> Closeout:
         )
     if any(d.clerk_id == acting_user.pk for d in drawers):
         raise refuse(None, "You counted a drawer today: another supervisor must run the closeout.")
+    following = next_date or next_business_date(day.date)
+    if following <= day.date:
+        raise refuse(None, f"The next business day must be after {day.date}.")
     closeout = Closeout.objects.create(
-        business_date=day.date, closed_by=acting_user, next_date=next_business_date(day.date)
+        business_date=day.date, closed_by=acting_user, next_date=following
     )
     _make_deposits(closeout, drawers)
     business_day_close(day=day, acting_user=acting_user, next_date=closeout.next_date)

@@ -188,3 +188,65 @@ def test_it_serves_the_downloads_to_coordinators_only(client, alice, bob, erin, 
         assert client.post(f"/billing/runs/{run.pk}/print/").status_code == 403
     (row, _total) = csv.DictReader(io.StringIO(export.content.decode()))
     assert D(row["amount_due"]) == D("49.70")
+
+
+def test_it_joins_the_combined_pdf_chunk_by_chunk_and_resumes_without_redoing_a_part(
+    bob, business_day, monkeypatch
+):
+    from billing.bills import print_join
+    from billing.bills.corrections import bill_cancel
+    from billing_site.common.tasks import run_long_task
+
+    made = accounts(bob, 5)
+    run = posted(bob, calculated(bob))
+    bill_cancel(bill=run.bills.order_by("pk")[2], reason="misread", acting_user=bob)
+    monkeypatch.setattr(printing, "PRINT_CHUNK", 2)  # chunks: bills 1-2, 3 (cancelled)-4, 5
+
+    class Killed(BaseException):
+        """kill -9 while the third chunk's part is being joined."""
+
+    real_part = print_join.part_bytes
+    joined: list[int] = []
+
+    def dies_on_third(**kwargs):
+        if kwargs["first_object"] > print_join.FIRST_OBJECT and len(joined) == 2:
+            raise Killed
+        joined.append(kwargs["first_object"])
+        return real_part(**kwargs)
+
+    monkeypatch.setattr(print_join, "part_bytes", dies_on_third)
+    task = _printed(bob, run)
+    assert task.status == "running" and task.done == 4  # two chunks recorded, with parts
+    parts = Document.objects.filter(kind=printing.PART_KIND, subject_id=str(run.pk))
+    assert sorted(parts.values_list("variant", flat=True)) == ["chunk-000000", "chunk-000001"]
+    first, second = (print_join.read_part(documents_module.document_bytes(p))[0] for p in parts)
+    assert [len(first.bills), len(second.bills)] == [2, 1]  # the cancelled bill is not in it
+    assert second.first_object == first.next_object  # the file grows part after part
+
+    joined.clear()
+    joined.extend([0, 0, 0])  # from now on no more deaths; count the parts made
+    LongTask.objects.filter(pk=task.pk).update(lease_expires_at="2000-01-01T00:00:00Z")
+    task = run_long_task(task=LongTask.objects.get(pk=task.pk))
+    assert task.status == "done" and task.done == 5
+    assert joined == [0, 0, 0, second.next_object]  # only the third chunk's part was made
+    assert not parts.all().exists()  # dropped once the combined PDF is stored
+
+    combined, _export = printing.print_documents(run)
+    assert combined is not None
+    reader = PdfReader(io.BytesIO(documents_module.document_bytes(combined)), strict=True)
+    printed = [a for n, a in enumerate(made) if n != 2]
+    assert len(reader.pages) == 4
+    for page, account in zip(reader.pages, printed, strict=True):
+        assert account.number in page.extract_text()  # each bill's page, in bill order
+        assert page.mediabox.width == pytest.approx(612)  # letter, as the bill itself
+    rows = _csv(run)[:-1]
+    assert [r["account_number"] for r in rows] == [a.number for a in printed]
+    assert [(r["pdf_first_page"], r["pdf_pages"]) for r in rows] == [
+        ("1", "1"),
+        ("2", "1"),
+        ("3", "1"),
+        ("4", "1"),
+    ]
+    for row in rows:  # the export's page range holds that bill
+        text = reader.pages[int(row["pdf_first_page"]) - 1].extract_text()
+        assert row["account_number"] in text and row["due_date"][:4] in text

@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.choices import AccountClass, AccountStatus
 from accounts.models import Account, AccountFlag, AccountNote, Customer, Premise
 from billing.choices import BillRunStatus, BillStatus
-from billing.models import Bill, BillRun, MeterRead
+from billing.models import Bill, BillRun, BudgetPlan, MeterRead
 from front import demo, demo_year
 from front.management.commands import seed_demo
 from ledger.choices import TransactionKind
@@ -124,6 +124,13 @@ def test_it_lives_a_year_of_bill_runs_payments_and_closed_days_once() -> None:
     assert Bill.objects.filter(status=BillStatus.CANCELLED, estimated=True).exists()
     assert Bill.objects.filter(rebill_of__isnull=False, estimated=False).exists()
     assert Bill.objects.filter(status=BillStatus.POSTED, final_bill=True).exists()
+    # a few steady payers on budget billing, living through their true-up
+    plans = BudgetPlan.objects.filter(status="active")
+    assert 1 <= plans.count() <= 8
+    level = Bill.objects.filter(account__in=plans.values("account"), budget_amount__isnull=False)
+    assert level.count() >= 5 * plans.count()  # every bill since enrolment shows the amount
+    assert level.exclude(budget_carried=0).exists()  # the difference was carried
+    assert BudgetPlan.history.filter(history_change_reason__startswith="True-up").exists()
     # the aging has real amounts past 30, 60 and 90 days
     ids = list(Account.objects.values_list("pk", flat=True))
     totals = {label: Decimal(0) for label in ("current", "31-60", "61-90", "over 90")}

@@ -208,3 +208,17 @@ def test_a_shortage_goes_with_the_cash_and_a_missing_check_with_the_checks(
         "Utility receipts": (D("0.00"), D("70.00")),  # only the check in the bag
         "Miscellaneous revenue - General Fund": (D("20.00"), D("0.00")),  # 25.00 less 5.00
     }
+
+
+def test_it_closes_out_to_a_later_day_given_and_refuses_one_not_later(carol, business_day) -> None:
+    from datetime import timedelta
+
+    with pytest.raises(ValidationError, match="must be after"):
+        services.closeout_run(acting_user=carol, next_date=business_day.date)
+    later = business_day.date + timedelta(days=9)
+    closeout = services.closeout_run(acting_user=carol, next_date=later)
+    assert closeout.next_date == later
+    assert BusinessDay.objects.get(status="open").date == later
+    assert not BusinessDay.objects.filter(
+        date__gt=business_day.date, date__lt=later
+    ).exists()  # the days between never opened
