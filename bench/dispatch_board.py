@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from bench.common import Result, log, percentile, recreate_database, setup_django
+from bench.common import Result, counted_queries, log, percentile, recreate_database, setup_django
 
 DATABASE = "billing_bench_dispatch"
 ORDERS = 2000
@@ -97,15 +97,7 @@ def measure(coordinator: Any) -> tuple[list[float], list[float], int]:
     client = Client()
     client.force_login(coordinator)
     client.get("/service-orders/")  # warm-up: the session's role cache, templates
-    seen: list[str] = []
-
-    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        seen.append(sql)
-        return execute(sql, params, many, context)
-
-    # An execute wrapper, not CaptureQueriesContext: the request's request_started signal
-    # resets the debug query log, which made the capture report 0 queries.
-    with connection.execute_wrapper(count):
+    with counted_queries() as seen:
         page = client.get("/service-orders/")
     from service_orders.selectors import BOARD_PAGE
 

@@ -18,7 +18,7 @@ import time
 from datetime import timedelta
 from typing import Any
 
-from bench.common import Result, log, percentile, recreate_database, setup_django
+from bench.common import Result, counted_queries, log, percentile, recreate_database, setup_django
 
 DATABASE = "billing_bench_my_work"
 ACCOUNTS = int(os.environ.get("BENCH_MY_WORK_ACCOUNTS", "2000"))
@@ -105,14 +105,13 @@ def prepare() -> Any:
 def measure(user: Any) -> tuple[list[float], list[float], int]:
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from work_queues.kinds import kinds_for
 
     client = Client()
     client.force_login(user)
     client.get("/work/")  # warm-up: the session's role cache, templates
-    with CaptureQueriesContext(connection) as captured:
+    with counted_queries() as captured:
         page = client.get("/work/")
     shown = page.content.count(b"data-item=")
     assert page.status_code == 200 and shown == MINE + IN_QUEUE, shown
@@ -127,7 +126,7 @@ def measure(user: Any) -> tuple[list[float], list[float], int]:
             cursor.execute(BARE, [user.pk, ["Coordinator"], kinds])
             cursor.fetchall()
         bare.append((time.perf_counter() - started) * 1000)
-    return times, bare, len(captured.captured_queries)
+    return times, bare, len(captured)
 
 
 if __name__ == "__main__":

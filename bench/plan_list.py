@@ -17,7 +17,7 @@ import os
 import time
 from typing import Any
 
-from bench.common import Result, log, percentile
+from bench.common import Result, counted_queries, log, percentile
 
 ACCOUNTS = int(os.environ.get("BENCH_COLLECTIONS_ACCOUNTS", "100000"))
 RUNS = 30
@@ -48,12 +48,11 @@ def main() -> Result:
 def measure(user: Any) -> tuple[list[float], list[float], int]:
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     client = Client()
     client.force_login(user)
     client.get("/collections/plans/")
-    with CaptureQueriesContext(connection) as captured:
+    with counted_queries() as captured:
         answer = client.get("/collections/plans/")
     assert answer.status_code == 200 and answer.content.count(b'href="/collections/plans/') >= 50
     page, bare = [], []
@@ -66,7 +65,7 @@ def measure(user: Any) -> tuple[list[float], list[float], int]:
             cursor.execute(BARE)
             cursor.fetchall()
         bare.append((time.perf_counter() - started) * 1000)
-    return page, bare, len(captured.captured_queries)
+    return page, bare, len(captured)
 
 
 if __name__ == "__main__":

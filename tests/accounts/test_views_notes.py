@@ -112,6 +112,8 @@ def test_a_double_click_adds_the_note_once(client, alice, account):
 def test_the_note_box_on_the_account_page_carries_a_token(client, alice, account):
     client.force_login(alice)
     page = reverse("accounts:detail", args=[account.pk])
-    response = client.post(url(account), with_token(client, page, {"kind": "note", "text": "Hi"}))
+    response = client.post(
+        url(account), with_token(client, page, {"kind": "note", "text": "Hi"}, action=url(account))
+    )
     assert response.status_code == 302
     assert AccountNote.objects.count() == 1
