@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from tests.factories import make_account, make_user
 from work_queues.choices import ItemStatus
 from work_queues.models import WorkItem
+from work_queues.selectors import PER_PAGE
 from work_queues.services import work_items_sync
 
 from .helpers import adjustment, exceptions_of, lockbox_file_in
@@ -206,7 +207,10 @@ def test_it_spends_the_same_queries_on_10_and_200_items(
     _items_for(alice, bob, 190)
     with django_assert_num_queries(len(ten.captured_queries)):
         body = c.get(reverse(page)).content.decode()
-    assert body.count('data-kind="followup"') >= 200
+    assert body.count('<tr data-item="') == PER_PAGE  # the first page of 200
+    with django_assert_num_queries(len(ten.captured_queries)):
+        last = c.get(reverse(page), {"page": 200 // PER_PAGE}).content.decode()
+    assert last.count('<tr data-item="') == PER_PAGE and 'rel="next"' not in last
 
 
 def test_it_reports_workload_as_pdf_and_csv(bob, carol) -> None:
