@@ -31,7 +31,17 @@ from .choices import OPEN_STATUSES, ItemStatus
 from .kinds import KINDS, kinds_for, label_of
 from .models import WorkItem
 
-SHOWN = 500
+PER_PAGE = 50
+
+# The columns a list row needs, read with values(): no model objects per row.
+ROW_FIELDS = (
+    "pk", "kind", "source_key", "why", "priority", "due_on", "status", "account_id",
+    "assigned_user_id", "assigned_group_id", "account__number", "account__customer__kind",
+    "account__customer__first_name", "account__customer__last_name",
+    "account__customer__organisation_name", "assigned_user__username",
+    "assigned_user__first_name", "assigned_user__last_name", "assigned_group__name",
+)  # fmt: skip
+ORDER = (F("due_on").asc(nulls_last=True), "priority", "pk")
 
 
 def _role_names(user: Any) -> list[str]:
@@ -40,12 +50,6 @@ def _role_names(user: Any) -> list[str]:
         names = list(user.groups.values_list("name", flat=True))
         user._role_names = names
     return list(names)
-
-
-def _listed(qs: QuerySet[WorkItem]) -> QuerySet[WorkItem]:
-    return qs.select_related(
-        "account__customer", "assigned_user", "assigned_group", "created_by"
-    ).order_by(F("due_on").asc(nulls_last=True), "priority", "pk")
 
 
 def mine(user: Any) -> QuerySet[WorkItem]:
@@ -57,8 +61,80 @@ def mine(user: Any) -> QuerySet[WorkItem]:
     )
 
 
-def my_items(user: Any, *, limit: int = SHOWN) -> list[WorkItem]:
-    return list(_listed(mine(user))[:limit])
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: its number, how many pages, and its rows (dicts)."""
+
+    number: int
+    pages: int
+    total: int
+    rows: list[dict[str, Any]]
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.pages
+
+    @property
+    def previous_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def first_shown(self) -> int:
+        return (self.number - 1) * PER_PAGE + 1 if self.rows else 0
+
+    @property
+    def last_shown(self) -> int:
+        return (self.number - 1) * PER_PAGE + len(self.rows)
+
+
+def page_of(qs: QuerySet[WorkItem], *, total: int, number: int) -> Page:
+    """Rows ``PER_PAGE`` at a time (LIMIT/OFFSET on the list's order), as dicts."""
+    pages = max(1, -(-total // PER_PAGE))
+    number = min(max(1, number), pages)
+    start = (number - 1) * PER_PAGE
+    rows = list(qs.order_by(*ORDER).values(*ROW_FIELDS)[start : start + PER_PAGE])
+    return Page(number, pages, total, rows)
+
+
+@dataclass(frozen=True)
+class MyCounts:
+    total: int
+    overdue: int
+    due_today: int
+    by_kind: list[Tally]
+
+
+def my_counts(user: Any) -> MyCounts:
+    """My open items per kind, with the overdue and due-today ones: one query."""
+    today = counter_date()
+    rows = list(
+        mine(user)
+        .values("kind")
+        .annotate(
+            n=Count("pk"),
+            late=Count("pk", filter=Q(due_on__lt=today)),
+            now=Count("pk", filter=Q(due_on=today)),
+        )
+        .order_by("kind")
+    )
+    return MyCounts(
+        total=sum(r["n"] for r in rows),
+        overdue=sum(r["late"] for r in rows),
+        due_today=sum(r["now"] for r in rows),
+        by_kind=[Tally(label_of(r["kind"]), r["n"], r["late"], r["kind"]) for r in rows],
+    )
+
+
+def my_page(user: Any, *, number: int, total: int) -> Page:
+    return page_of(mine(user), total=total, number=number)
 
 
 def my_count(user: Any) -> int:
@@ -73,7 +149,12 @@ class OfficeFilter:
     overdue: bool = False
 
 
-def office_items(filters: OfficeFilter, *, limit: int = SHOWN) -> list[WorkItem]:
+def office_page(filters: OfficeFilter, *, number: int) -> Page:
+    qs = _office(filters)
+    return page_of(qs, total=qs.count(), number=number)
+
+
+def _office(filters: OfficeFilter) -> QuerySet[WorkItem]:
     qs = WorkItem.objects.filter(status__in=OPEN_STATUSES)
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
@@ -83,7 +164,7 @@ def office_items(filters: OfficeFilter, *, limit: int = SHOWN) -> list[WorkItem]
         qs = qs.filter(assigned_group_id=filters.queue)
     if filters.overdue:
         qs = qs.filter(due_on__lt=counter_date())
-    return list(_listed(qs)[:limit])
+    return qs
 
 
 @dataclass(frozen=True)

@@ -27,26 +27,24 @@ from . import selectors, services
 from .forms import AssignForm, CancelForm, CloseForm, FollowupForm, WorkloadForm
 from .kinds import KINDS, label_of
 from .models import WorkItem
-from .rows import item_rows
+from .rows import Forms, item_rows
 
 TAKE, DONE, CANCEL = "work_queues.take", "work_queues.done", "work_queues.cancel"
 ASSIGN, FOLLOWUP = "work_queues.assign", "work_queues.followup"
 
 
 def decorate(items: list[WorkItem], user: Any, *, tokens: bool) -> list[WorkItem]:
-    """Each row's kind label, page, overdue mark and (for My work) its forms' tokens."""
+    """Each item's kind label, page, overdue mark and (``tokens``) its "Mark done" form's
+    token: one for the list, bound to the item when it is claimed."""
     today = counter_date()
+    done_token = issue_token(user_id=user.pk, purpose=DONE) if tokens else ""
     for item in items:
         kind = KINDS.get(item.kind)
         item.label = label_of(item.kind)  # type: ignore[attr-defined]
         item.page = kind.url(item.source_key or "", item.account_id) if kind else ""  # type: ignore[attr-defined]
         item.overdue = item.due_on is not None and item.due_on < today  # type: ignore[attr-defined]
         item.closable = bool(kind and kind.manual_close)  # type: ignore[attr-defined]
-        if tokens:
-            item.take_token = (
-                issue_token(user_id=user.pk, purpose=TAKE) if item.assigned_group_id else ""
-            )  # type: ignore[attr-defined]
-            item.done_token = issue_token(user_id=user.pk, purpose=DONE) if item.closable else ""  # type: ignore[attr-defined]
+        item.done_token = done_token if item.closable else ""  # type: ignore[attr-defined]
     return items
 
 
@@ -56,10 +54,29 @@ def my_work(request: HttpRequest) -> HttpResponse:
     return render(request, "work_queues/my_work.html", _my_context(request))
 
 
+def _page_number(request: HttpRequest) -> int:
+    value = request.GET.get("page", "")
+    return int(value) if value.isdigit() and len(value) < 7 else 1
+
+
 def _my_context(request: HttpRequest) -> dict[str, Any]:
-    items = decorate(selectors.my_items(request.user), request.user, tokens=True)
-    rows = item_rows(items, csrf=get_token(request), path=request.path, mine=True)
-    return {"items": items, "rows": rows, "today": counter_date(), "shown": selectors.SHOWN}
+    """Counts (per kind, overdue, due today) and one page of my items. The forms of the
+    page's rows share one one-time token per purpose: a submission claims it bound to its
+    item (``formflow.sent_digest``), so a double submit acts once, and the page it
+    redirects to carries new ones."""
+    user: Any = request.user
+    counts = selectors.my_counts(user)
+    request._my_work_count = counts.total  # type: ignore[attr-defined]  # the navigation's
+    page = selectors.my_page(user, number=_page_number(request), total=counts.total)
+    forms = Forms(
+        csrf=get_token(request),
+        take_token=issue_token(user_id=user.pk, purpose=TAKE),
+        done_token=issue_token(user_id=user.pk, purpose=DONE),
+        next_path=reverse("work_queues:mine") + (f"?page={page.number}" if page.number > 1 else ""),
+    )
+    today = counter_date()
+    rows = item_rows(page.rows, today=today, forms=forms)
+    return {"counts": counts, "page": page, "rows": rows, "items": page.rows, "today": today}
 
 
 def _item(request: HttpRequest, item_pk: int) -> WorkItem:
@@ -185,11 +202,11 @@ def _filters(request: HttpRequest) -> selectors.OfficeFilter:
 def office(request: HttpRequest) -> HttpResponse:
     """The office's open work by person and by kind; tick many and assign them at once."""
     filters = _filters(request)
-    items = decorate(selectors.office_items(filters), request.user, tokens=False)
+    page = selectors.office_page(filters, number=_page_number(request))
     people, groups = list(selectors.assignable_people()), list(selectors.queues())
     form = AssignForm(
         request.POST if request.method == "POST" else None,
-        people=people, groups=groups, item_ids=[i.pk for i in items],
+        people=people, groups=groups, item_ids=[r["pk"] for r in page.rows],
     )  # fmt: skip
 
     def action() -> str:
@@ -206,14 +223,22 @@ def office(request: HttpRequest) -> HttpResponse:
     if sent.done:
         return sent.done
     ticked = set(form.cleaned_data.get("items", [])) if hasattr(form, "cleaned_data") else set()
-    rows = item_rows(items, csrf=get_token(request), path=request.path, pick=True, ticked=ticked)
+    rows = item_rows(page.rows, today=counter_date(), pick=True, ticked=ticked)
     context = {
-        "items": items, "rows": rows, "form": form, "token": sent.token, "filters": filters,
-        "by_person": selectors.open_by_person(), "by_kind": selectors.open_by_kind(),
+        "items": page.rows, "page": page, "rows": rows, "form": form, "token": sent.token,
+        "filters": filters, "by_person": selectors.open_by_person(),
+        "by_kind": selectors.open_by_kind(), "query": _query_without_page(request),
         "kinds": [(code, k.label) for code, k in KINDS.items()], "people": people,
-        "groups": groups, "ticked": ticked, "shown": selectors.SHOWN, **panels(),
+        "groups": groups, "ticked": ticked, **panels(),
     }  # fmt: skip
     return render(request, "work_queues/office.html", context, status=400 if form.errors else 200)
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    """The filters of the page's links to other pages (``?kind=...&page=2``)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 def panels() -> dict[str, Any]:

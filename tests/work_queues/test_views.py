@@ -16,6 +16,7 @@ from pypdf import PdfReader
 from tests.factories import make_account, make_user
 from work_queues.choices import ItemStatus
 from work_queues.models import WorkItem
+from work_queues.selectors import PER_PAGE
 from work_queues.services import work_items_sync
 
 from .helpers import adjustment, exceptions_of, lockbox_file_in
@@ -206,7 +207,10 @@ def test_it_spends_the_same_queries_on_10_and_200_items(
     _items_for(alice, bob, 190)
     with django_assert_num_queries(len(ten.captured_queries)):
         body = c.get(reverse(page)).content.decode()
-    assert body.count('data-kind="followup"') >= 200
+    assert body.count('<tr data-item="') == PER_PAGE  # the first page of 200
+    with django_assert_num_queries(len(ten.captured_queries)):
+        last = c.get(reverse(page), {"page": 200 // PER_PAGE}).content.decode()
+    assert last.count('<tr data-item="') == PER_PAGE and 'rel="next"' not in last
 
 
 def test_it_reports_workload_as_pdf_and_csv(bob, carol) -> None:
@@ -247,3 +251,57 @@ def test_it_renders_the_dashboard_panels_standalone(bob, carol) -> None:
         .status_code
         == 403
     )
+
+
+def test_it_counts_my_work_per_kind_overdue_and_due_today_and_pages_it(
+    alice, bob, business_day
+) -> None:
+    account = make_account(bob)
+    mine = followups(bob, account, 60, assigned_user=alice)  # due Nov 20..28, today Nov 23
+    followups(bob, account, 2, assigned_group=queue("Clerk"))
+    followups(bob, account, 5, assigned_group=queue("Supervisor"))  # not hers
+    WorkItem.objects.filter(pk=mine[0].pk).update(status=ItemStatus.DONE, closed_at=timezone.now())
+    c = client_for(alice)
+    first = c.get(reverse("work_queues:mine")).content.decode()
+    mine_open = WorkItem.objects.filter(status="open").exclude(assigned_group=queue("Supervisor"))
+    overdue = mine_open.filter(due_on__lt=date(2026, 11, 23)).count()
+    today = mine_open.filter(due_on=date(2026, 11, 23)).count()
+    assert '<strong class="count-total">61</strong>' in first
+    assert f'<strong class="count-overdue">{overdue}</strong>' in first and overdue > 0
+    assert f'<strong class="count-today">{today}</strong>' in first and today > 0
+    assert re.search(
+        r'data-count-kind="followup"><td>Follow-up</td><td class="open-count">61<', first
+    )
+    assert re.search(r'id="nav-my-work">My work <span class="badge">61</span>', first)
+    ids = [int(i) for i in re.findall(r'<tr data-item="(\d+)"', first)]
+    second = c.get(reverse("work_queues:mine"), {"page": "2"}).content.decode()
+    ids += [int(i) for i in re.findall(r'<tr data-item="(\d+)"', second)]
+    assert len(ids) == 61 and first.count("<tr data-item=") == PER_PAGE
+    in_order = mine_open.order_by("due_on", "priority", "pk").values_list("pk", flat=True)
+    assert ids == list(in_order)  # by due date then priority, page after page
+    assert 'rel="next"' in first and 'rel="prev"' in second and 'rel="next"' not in second
+    odd = c.get(reverse("work_queues:mine"), {"page": "x9"})  # a bad page number: the first
+    assert odd.status_code == 200 and odd.content.decode().count("<tr data-item=") == PER_PAGE
+
+
+def test_it_takes_once_on_a_double_submit_of_the_pages_token_and_refuses_it_elsewhere(
+    alice, bob, business_day
+) -> None:
+    account = make_account(bob)
+    one, other = followups(bob, account, 2, assigned_group=queue("Clerk"))
+    c = client_for(alice)
+    html = c.get(reverse("work_queues:mine")).content.decode()
+    take_one, take_other = (reverse("work_queues:take", args=[i.pk]) for i in (one, other))
+    token = tokens(html, take_one)
+    assert tokens(html, take_other) == token  # one token for the page's "Take it" forms
+    assert c.post(take_one, {"token": token}).status_code == 302
+    assert c.post(take_one, {"token": token}).status_code == 302  # the double click
+    assert one.history.filter(history_change_reason="taken by alice").count() == 1
+    reused = c.post(take_other, {"token": token})  # the used token on another item
+    assert reused.status_code == 400 and "already sent" in reused.content.decode()
+    other.refresh_from_db()
+    assert other.assigned_user is None and other.assigned_group == queue("Clerk")
+    fresh = tokens(reused.content.decode(), take_other)  # the page shown again has a new one
+    assert fresh != token and c.post(take_other, {"token": fresh}).status_code == 302
+    other.refresh_from_db()
+    assert other.assigned_user == alice
