@@ -44,18 +44,20 @@ ROW_FIELDS = (
 ORDER = (F("due_on").asc(nulls_last=True), "priority", "pk")
 
 
-def _role_names(user: Any) -> list[str]:
-    names = getattr(user, "_role_names", None)
-    if names is None:
-        names = list(user.groups.values_list("name", flat=True))
-        user._role_names = names
-    return list(names)
+def _role_ids(user: Any) -> list[int]:
+    """The ids of my roles' groups: from the session's role cache (``roles.load_cached_roles``)
+    or read once per request."""
+    ids = getattr(user, "_role_ids", None)
+    if ids is None:
+        ids = list(user.groups.values_list("pk", flat=True))
+        user._role_ids = ids
+    return list(ids)
 
 
 def mine(user: Any) -> QuerySet[WorkItem]:
     """Open items assigned to me or to my roles' queues, of kinds I may work."""
     return WorkItem.objects.filter(
-        Q(assigned_user_id=user.pk) | Q(assigned_group__name__in=_role_names(user)),
+        Q(assigned_user_id=user.pk) | Q(assigned_group_id__in=_role_ids(user)),
         status__in=OPEN_STATUSES,
         kind__in=kinds_for(user),
     )

@@ -97,15 +97,19 @@ def load_cached_roles(request: HttpRequest) -> None:
         user._group_perm_cache = set(cached["group"])
         user._perm_cache = user._user_perm_cache | user._group_perm_cache
         user._role_names = cached["roles"]
-        return
+        user._role_ids = cached.get("role_ids")
+        if user._role_ids is not None:
+            return
     backend = ModelBackend()
-    names = sorted(user.groups.values_list("name", flat=True))
-    user._role_names = names
+    groups = sorted(user.groups.values_list("name", "pk"))
+    user._role_names = [name for name, _pk in groups]
+    user._role_ids = [pk for _name, pk in groups]
     request.session[SESSION_KEY] = {
         "key": key,
         "user": sorted(backend.get_user_permissions(user)),
         "group": sorted(backend.get_group_permissions(user)),
-        "roles": names,
+        "roles": user._role_names,
+        "role_ids": user._role_ids,
     }
 
 

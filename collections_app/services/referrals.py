@@ -235,6 +235,7 @@ def remittance_import(
     """Post the agency's remittance file; ``(remittance, False)`` when the same file was
     posted before (nothing posts again). Refused whole with every problem listed."""
     require_perm(acting_user, IMPORT_PERM, "ledger.post_transaction")
+    refuse_card_numbers(file=file_name)  # the rows are checked by parse_remittance
     digest = hashlib.sha256(data).hexdigest()
     if done := AgencyRemittance.objects.filter(file_hash=digest).first():
         return done, False

@@ -34,7 +34,7 @@ def test_a_supervisor_sends_a_notice_batch_and_opens_the_letters(live_server, br
     csp: list[str] = []
     page.on("console", lambda m: csp.append(m.text) if "Content Security" in m.text else None)
     sign_in(page, live_server.url, "carol")
-    page.get_by_role("link", name="Collections").click()
+    page.get_by_role("link", name="Collections", exact=True).click()
     page.get_by_role("link", name="Notices and disconnects").click()
     page.select_option("#id_step", label="Past-due reminder")
     page.click("#notice-start")
@@ -61,7 +61,7 @@ def test_a_coordinator_opens_last_month_end_aging_and_drills_into_a_bucket(live_
          WATER="51.00")  # fmt: skip
     page = browser.new_page()
     sign_in(page, live_server.url, "bob")
-    page.get_by_role("link", name="Collections").click()
+    page.get_by_role("link", name="Collections", exact=True).click()
     page.fill("#id_as_of", "2026-11-30")  # the month-end after the open day
     page.click("#aging-start")
     expect(page.locator("#aging-table")).to_be_visible()

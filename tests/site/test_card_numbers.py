@@ -389,6 +389,17 @@ PATHS: dict[str, Path] = {
         reason=IN_TEXT,
         acting_user=w.bob,
     ),
+    "remittance_file_name": lambda w, f: collections_referrals().remittance_import(
+        agency=None,  # refused before the agency is read
+        file_name=f"{CARD}.csv",
+        data=b"",
+        acting_user=w.carol,
+    ),
+    "referral_recall": lambda w, f: collections_referrals().referral_recall(
+        referral=None,  # refused before the referral is read
+        reason=IN_TEXT,
+        acting_user=w.bob,
+    ),
     "followup": lambda w, f: work_services.followup_add(
         account=w.account, why=IN_TEXT, due_on=None, acting_user=w.alice
     ),
@@ -425,6 +436,12 @@ def collections_plans() -> Any:
     from collections_app.services import plans
 
     return plans
+
+
+def collections_referrals() -> Any:
+    from collections_app.services import referrals
+
+    return referrals
 
 
 def collections_writeoffs() -> Any:
@@ -497,6 +514,8 @@ TYPED: dict[str, tuple[str, str]] = {
     "collections.PaymentPlan.decision_note": ("plan_approve_note", "note"),
     "collections.PaymentPlan.end_reason": ("plan_cancel", "reason"),
     "collections.WriteOff.reason": ("write_off", "reason"),
+    "collections.Referral.close_reason": ("referral_recall", "reason"),
+    "collections.AgencyRemittance.file_name": ("remittance_file_name", "file"),
     "service_orders.ServiceOrder.notes": ("order_create", "notes"),
     **{
         f"service_orders.ServiceOrder.forwarding_{f}": ("order_create", f)
@@ -589,6 +608,12 @@ MACHINE: dict[str, str] = {
     "collections.PaymentPlan.rule_problems": "the app's own messages",
     "collections.HistoricalPaymentPlan.history_change_reason": DERIVED,
     "collections.WriteOff.decision_note": "left empty: approving a write-off takes no note",
+    "collections.Agency.name": ADMIN,
+    "collections.Agency.contact": ADMIN,
+    "collections.AgencyRemittance.file_hash": "a SHA-256 digest of the uploaded file",
+    "collections.DepositRequired.reason": "the app's own message (what started the rule)",
+    "collections.DepositRequired.why": "the deposit rule's own explanation",
+    "collections.Referral.why": "the app's own message with amounts and dates",
     "collections.HistoricalWriteOff.history_change_reason": DERIVED,
     "service_orders.HistoricalServiceOrder.history_change_reason": DERIVED,
     "service_orders.ServiceOrder.outcome": "the app's own message of what completing did",

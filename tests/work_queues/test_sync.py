@@ -76,7 +76,7 @@ def test_it_keeps_an_item_a_person_closed_closed_and_never_opens_one_twice(bob, 
     assert WorkItem.objects.filter(source_key=f"adjustment_request:{request.pk}").count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_opens_each_item_once_when_two_syncs_race() -> None:
     from tests.factories import make_user
 
