@@ -3,6 +3,11 @@
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
+# pytest-xdist processes for `make test` (one test database each); `make test TEST_WORKERS=0`
+# runs the suite in one process. `--dist load` (not loadfile) hands each worker tests in the
+# collection order, where pytest-django puts every transactional test (which empties the
+# database at its end) after the others: per file, a worker would meet an emptied database.
+TEST_WORKERS ?= 2
 
 .PHONY: run test bench lint format worker stop-db install lock
 
@@ -27,7 +32,9 @@ test: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/mypy
-	$(VENV)/bin/pytest -q
+	@# The embedded server is started once here, before the workers race to start it.
+	@[ -n "$$DATABASE_URL" ] || $(PY) -m billing_site.devdb > /dev/null
+	$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist load --durations=25
 
 bench: $(STAMP)
 	$(PY) manage.py migrate --noinput -v0

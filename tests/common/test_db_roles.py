@@ -8,6 +8,7 @@ docs/reliability.md for why the suite itself does not run as the application rol
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -22,7 +23,9 @@ from billing_site.common import checks, db_roles
 from ledger.models import GLAccount, JournalTransaction
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
-OWNER, APP = "test_billing_owner", "test_billing_app"
+# Roles belong to the whole server: each pytest-xdist worker makes its own pair.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+OWNER, APP = f"test_billing_owner_{_WORKER}", f"test_billing_app_{_WORKER}"
 
 
 def _drop_roles() -> None:
