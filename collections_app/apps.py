@@ -30,6 +30,15 @@ class CollectionsConfig(AppConfig):
         from .services.deposits import deposit_after_final_bill
 
         billing_hooks.register_after_final_bill("collections.deposit", deposit_after_final_bill)
+        # A closeout that closes a month-end starts keeping its aging (payments cannot
+        # import collections either).
+        from payments import hooks as payments_hooks
+
         from .services import deposit_rule
+        from .services.month_end_aging import month_end_aging_after_closeout
+
+        payments_hooks.register_after_closeout(
+            "collections.month_end_aging", month_end_aging_after_closeout
+        )
 
         account_alerts.register("collections.deposit_required", deposit_rule.counter_alerts)

@@ -5,15 +5,17 @@ business day is after it (or, with no day open, the last closed day is on or aft
 Its buckets then never change, so ``month_end_aging_store`` computes each closed
 month-end that has no rows for the bucket limits yet (the aging's own first-in-first-out
 statement, ``fifo.buckets_at_dates_sql``), one month-end per transaction: an interrupted
-run keeps what it finished and a rerun does only the rest. Run by the management command
-``compute_month_end_aging`` or the dashboard's "Compute missing month-ends" button
-(supervisors, POST); never by a GET.
+run keeps what it finished and a rerun does only the rest. Run by the closeout that
+closes a month-end (a task started with it, ``month_end_aging_after_closeout``), the
+management command ``compute_month_end_aging`` or the dashboard's "Compute missing
+month-ends" button (supervisors, POST); never by a GET.
 """
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -149,6 +151,17 @@ def month_end_aging_start(*, acting_user: User) -> LongTask | None:
 
     transaction.on_commit(lambda: tasks.collections_task.enqueue(task.pk))
     return task
+
+
+def month_end_aging_after_closeout(closeout: Any, acting_user: User) -> None:
+    """A closeout that closed a month-end (its day on or before it, the next day after it)
+    starts the task keeping the dashboard's missing month-ends, so the dashboard reads them
+    kept; a closing user without the permission leaves it to the dashboard's button."""
+    if not acting_user.has_perm(COMPUTE_PERM):
+        return
+    ends = month_ends(closeout.next_date)
+    if any(closeout.business_date <= end < closeout.next_date for end in ends):
+        month_end_aging_start(acting_user=acting_user)
 
 
 def month_end_aging_task(user: User) -> LongTask | None:

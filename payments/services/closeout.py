@@ -37,6 +37,7 @@ from ..choices import (
     PaymentStatus,
     TenderKind,
 )
+from ..hooks import after_closeout
 from ..models import (
     Closeout,
     Deposit,
@@ -95,6 +96,7 @@ def closeout_run(*, acting_user: User, next_date: date | None = None) -> Closeou
     )
     _make_deposits(closeout, drawers)
     business_day_close(day=day, acting_user=acting_user, next_date=closeout.next_date)
+    after_closeout(closeout, acting_user)  # e.g. keep a month-end's aging, in a task
     return closeout
 
 

@@ -264,3 +264,29 @@ def test_it_prints_each_plan_row_with_its_paid_and_next_due(business_day, bob, e
     assert '<td class="num">$30.00</td><td>Nov 1, 2026</td><td class="num">$30.00</td>' in row
     row = html[html.index(f'<a href="/collections/plans/{first.pk}/">') :].split("</tr>")[0]
     assert '<td class="num">$0.00</td><td>Dec 1, 2026</td><td class="num">$30.00</td>' in row
+
+
+def test_a_closeout_that_closes_a_month_end_keeps_its_aging(
+    bob, carol, django_capture_on_commit_callbacks
+):
+    from payments.services import closeout_run
+
+    _four_months(bob, carol)  # the open day is Dec 1 (days closed without a closeout)
+    assert not MonthEndAging.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        closeout_run(acting_user=carol)  # Dec 1 -> Dec 2: no month-end closed
+    assert month_end_aging.month_end_aging_task(carol) is None
+    next_day(carol, date(2026, 12, 31))
+    with django_capture_on_commit_callbacks(execute=True) as started:
+        closeout_run(acting_user=carol, next_date=date(2027, 1, 4))  # closes Dec 31
+    assert started  # the task is enqueued when the closeout commits, not run inside it
+    task = month_end_aging.month_end_aging_task(carol)
+    assert task is not None and task.status == "done" and task.total == 12
+    ends = dashboard.month_ends(date(2027, 1, 4))
+    assert ends[-1] == date(2026, 12, 31)
+    limits = [30, 60, 90, 120]
+    stored = month_end_aging.stored_buckets(ends, limits)
+    assert sorted(stored) == ends
+    assert stored == dashboard.buckets_at(ends, limits)
+    run = aged(bob, date(2026, 10, 31))
+    assert stored[date(2026, 10, 31)] == selectors.aging_totals(selectors.aging_table(run), 5)
