@@ -21,7 +21,9 @@ from bench.common import Result, counted_queries, log, percentile
 
 ACCOUNTS = int(os.environ.get("BENCH_COLLECTIONS_ACCOUNTS", "100000"))
 RUNS = 30
-MAX_QUERIES = 8
+# tests/collections_app/test_dashboard.py::PLAN_LIST_QUERIES (8, for a coordinator) plus the
+# two approval counts a supervisor's navigation shows (voids and refunds waiting).
+MAX_QUERIES = 10
 BARE = """
 SELECT p.id, p.status, p.amount, p.start_date, a.number, c.last_name, c.organisation_name,
        i.number, i.due_date, i.amount
