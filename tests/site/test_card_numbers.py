@@ -704,6 +704,8 @@ def _project_form_classes() -> list[type[forms.BaseForm]]:
                 "billing_site",
                 "collections_app",
                 "service_orders",
+                "billing",
+                "work_queues",
             ):
                 found.append(cls)
     return found
