@@ -8,13 +8,15 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
+from billing_site.common.cards import CardSafeMixin
+
 from .choices import ImportFormat
 from .models import RateSchedule, ServiceAgreement
 
 QTY = {"max_digits": 14, "decimal_places": 4, "min_value": Decimal(0), "required": False}
 
 
-class QuoteForm(forms.Form):
+class QuoteForm(CardSafeMixin, forms.Form):
     """The bill calculator: a schedule (or an account's agreement) and what to price."""
 
     agreement = forms.ModelChoiceField(
@@ -50,12 +52,12 @@ class QuoteForm(forms.Form):
         return data
 
 
-class ReadImportForm(forms.Form):
+class ReadImportForm(CardSafeMixin, forms.Form):
     file = forms.FileField(label="Read file", help_text="CSV (docs/read_format.md) or a route file")
     format = forms.ChoiceField(choices=ImportFormat.choices, initial=ImportFormat.CSV)
 
 
-class ExceptionForm(forms.Form):
+class ExceptionForm(CardSafeMixin, forms.Form):
     ACTIONS = (("accept", "Accept"), ("correct", "Correct"), ("reread", "Ask for a re-read"))
     action = forms.ChoiceField(choices=ACTIONS)
     reading = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0, required=False)
@@ -71,7 +73,7 @@ class ExceptionForm(forms.Form):
         return data
 
 
-class RateFileForm(forms.Form):
+class RateFileForm(CardSafeMixin, forms.Form):
     file = forms.FileField(required=False, label="Rate file (JSON, docs/rates.md)")
     text = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
     digest = forms.CharField(required=False, widget=forms.HiddenInput)
