@@ -187,6 +187,12 @@
     refreshPanels();
     var invalid = document.querySelector('[aria-invalid="true"]');
     var first = invalid || document.querySelector("[data-focus-first]");
+    // The browser's own autofocus is skipped when the page loads while the
+    // machine is busy (Chromium flushes it at a later frame, or not at all):
+    // focus the autofocus field ourselves unless the clerk is already elsewhere.
+    if (!first && document.activeElement === document.body) {
+      first = document.querySelector("[autofocus]");
+    }
     if (first) first.focus();
   });
   // ---- idle-timeout warning -------------------------------------------------
