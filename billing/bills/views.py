@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from billing_site.common.documents import document_bytes
+from billing_site.common.documents import document_download
 from billing_site.common.formflow import show_errors, submit
 from billing_site.common.pdf import pdf_response
 
@@ -110,7 +110,7 @@ def run_print_pdf(request: HttpRequest, run_pk: int) -> HttpResponse:
     if combined is None:
         messages.info(request, "This run is not printed yet.")
         return redirect("billing:run", run_pk=run.pk)
-    return pdf_response(document_bytes(combined), f"bill-run-{run.pk}.pdf", inline=False)
+    return document_download(combined, f"bill-run-{run.pk}.pdf")
 
 
 @permission_required(printing.PRINT, raise_exception=True)
@@ -121,9 +121,9 @@ def run_print_csv(request: HttpRequest, run_pk: int) -> HttpResponse:
     if export is None:
         messages.info(request, "This run is not printed yet.")
         return redirect("billing:run", run_pk=run.pk)
-    response = HttpResponse(document_bytes(export), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="bill-run-{run.pk}.csv"'
-    return response
+    return document_download(
+        export, f"bill-run-{run.pk}.csv", content_type="text/csv; charset=utf-8"
+    )
 
 
 @permission_required("billing.view_bill", raise_exception=True)

@@ -248,7 +248,7 @@ class Document(models.Model):
     subject_id = models.CharField(max_length=64)
     variant = models.CharField(max_length=50, blank=True)
     sha256 = models.CharField(max_length=64)
-    size = models.PositiveIntegerField()
+    size = models.PositiveBigIntegerField()  # a combined PDF of a cycle may pass 2 GiB
     file = models.FileField(upload_to="documents/", max_length=200)
     content_type = models.CharField(max_length=100, default="application/pdf")
     created_by = models.ForeignKey(

@@ -14,7 +14,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from billing_site.common.csvutil import csv_response
-from billing_site.common.documents import document_bytes, document_store, stored_document
+from billing_site.common.documents import (
+    document_download,
+    document_store,
+    stored_document,
+)
 from billing_site.common.formflow import show_errors, submit
 from billing_site.common.pdf import pdf_response, render_pdf
 
@@ -132,4 +136,4 @@ def notice_combined_pdf(request: HttpRequest, notice_pk: int) -> HttpResponse:
     if document is None:
         messages.info(request, "The letters of this run have not been printed yet.")
         return redirect("collections:notice_run", notice_pk=run.pk)
-    return pdf_response(document_bytes(document), f"{run.step.code}-{run.run_date}-letters.pdf")
+    return document_download(document, f"{run.step.code}-{run.run_date}-letters.pdf", inline=True)

@@ -11,7 +11,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
-from billing_site.common.documents import document_bytes, stored_document
+from billing_site.common.documents import document_download, stored_document
 from billing_site.common.formflow import submit
 from ledger.selectors import current_business_date
 
@@ -77,10 +77,9 @@ def placement_file(request: HttpRequest, placement_pk: int) -> HttpResponse:
     document = stored_document(kind=services.PLACEMENT_KIND, subject=placement)
     if document is None:
         raise Http404("This placement has no file.")
-    response = HttpResponse(document_bytes(document), content_type="text/csv; charset=utf-8")
-    name = f"placement-{placement.number}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return document_download(
+        document, f"placement-{placement.number}.csv", content_type="text/csv; charset=utf-8"
+    )
 
 
 LISTS = {"active": "With an agency", "recalled": "Recalled", "paid": "Paid in full", "all": "All"}

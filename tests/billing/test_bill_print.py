@@ -178,15 +178,16 @@ def test_it_serves_the_downloads_to_coordinators_only(client, alice, bob, erin, 
     body = client.get(f"/billing/runs/{run.pk}/").content.decode()
     assert "Combined PDF for the print shop" in body and 'data-task-status="done"' in body
     pdf = client.get(f"/billing/runs/{run.pk}/bills.pdf")
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+    assert pdf.status_code == 200 and pdf.getvalue().startswith(b"%PDF-")
     export = client.get(f"/billing/runs/{run.pk}/bills.csv")
-    assert export.status_code == 200 and export.content.startswith(b"record,bill_number")
+    exported = export.getvalue()  # streamed: read once
+    assert export.status_code == 200 and exported.startswith(b"record,bill_number")
     for user in (alice, erin):
         client.force_login(user)
         assert client.get(f"/billing/runs/{run.pk}/bills.pdf").status_code == 403
         assert client.get(f"/billing/runs/{run.pk}/bills.csv").status_code == 403
         assert client.post(f"/billing/runs/{run.pk}/print/").status_code == 403
-    (row, _total) = csv.DictReader(io.StringIO(export.content.decode()))
+    (row, _total) = csv.DictReader(io.StringIO(exported.decode()))
     assert D(row["amount_due"]) == D("49.70")
 
 

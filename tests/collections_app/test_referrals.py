@@ -114,7 +114,7 @@ def test_it_refers_once_on_a_double_submit(client, bob: User, business_day) -> N
     assert Referral.objects.filter(account=account).count() == 1
     placement = Referral.objects.get(account=account).placement
     download = client.get(reverse("collections:placement_file", args=[placement.pk]))
-    assert download.status_code == 200 and account.number in download.content.decode()
+    assert download.status_code == 200 and account.number in download.getvalue().decode()
 
 
 def test_it_keeps_the_ticks_and_says_why_when_nothing_is_picked(client, bob, business_day) -> None:

@@ -29,7 +29,7 @@ def client_for(user) -> Client:
 
 def pdf_text(response) -> str:
     assert response["Content-Type"] == "application/pdf"
-    return "\n".join(p.extract_text() for p in PdfReader(BytesIO(response.content)).pages)
+    return "\n".join(p.extract_text() for p in PdfReader(BytesIO(response.getvalue())).pages)
 
 
 def owing(bob, n: int = 3) -> list:
