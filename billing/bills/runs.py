@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -48,7 +48,7 @@ from ledger.services import AccountCharges, post_charges_bulk
 from ..calendar import due_date
 from ..choices import BillRunKind, BillRunStatus, BillStatus
 from ..models import Bill, BillingCycle, BillLine, BillRun, RouteStop, ServiceAgreement
-from .bulk import copy_instances, update_instances
+from .bulk import copy_instances, copy_values, update_instances, update_values
 from .calculate import CannotBill, Draft, draft_bills
 
 RUN = "billing.add_billrun"
@@ -207,32 +207,37 @@ def _calculate(run: BillRun, account_ids: Sequence[int]) -> list[ItemError]:
     for bill in bills:
         bill.pk = ids[bill.account_id]
         bill._state.adding = False
-    copy_instances(
+    copy_values(
         BillLine,
-        [
+        (
             line
             for bill, draft in zip(bills, drafts, strict=True)
             if draft is not None
-            for line in bill_lines(bill, draft)
-        ],
+            for line in bill_line_values(bill.pk, draft)
+        ),
     )
     return errors
 
 
 def bill_lines(bill: Bill, draft: Draft) -> list[BillLine]:
     """The draft's lines as unsaved rows of ``bill``."""
+    return [BillLine(bill=bill, **values) for values in bill_line_values(None, draft)]
+
+
+def bill_line_values(bill_id: int | None, draft: Draft) -> list[dict[str, Any]]:
+    """The draft's lines as column values (of bill ``bill_id`` when it is given)."""
     return [
-        BillLine(
-            bill=bill,
-            position=i,
-            service_id=line.service_id,
-            code=line.code,
-            label=line.label[:150],
-            amount=line.amount,
-            arithmetic=line.arithmetic[:500],
-            usage=line.usage,
-            estimated=line.estimated,
-        )
+        {
+            **({"bill_id": bill_id} if bill_id is not None else {}),
+            "position": i,
+            "service_id": line.service_id,
+            "code": line.code,
+            "label": line.label[:150],
+            "amount": getattr(line.amount, "amount", line.amount),
+            "arithmetic": line.arithmetic[:500],
+            "usage": line.usage,
+            "estimated": line.estimated,
+        }
         for i, line in enumerate(draft.lines, start=1)
     ]
 
@@ -469,7 +474,7 @@ def post_bills(bills: list[Bill], acting_user: User) -> None:
     }
     balance = dict(Account.objects.filter(pk__in=ids).values_list("pk", "balance"))
     now = timezone.now()
-    links: list[BillLine] = []
+    links: list[tuple[int, int | None]] = []
     for bill, bill_number in zip(bills, numbers, strict=True):
         previous, payments, before = since[bill.account_id]
         txn = txn_of.get(bill.pk)
@@ -479,11 +484,11 @@ def post_bills(bills: list[Bill], acting_user: User) -> None:
         bill.adjustments = before - previous + payments  # type: ignore[assignment]
         bill.amount_due = balance[bill.account_id]
         links += [
-            BillLine(pk=line.pk, journal_entry_id=entry_of.get((txn.pk, line.service_id)))
+            (line.pk, entry_of.get((txn.pk, line.service_id)))
             for line in lines[bill.pk]
             if txn is not None
         ]
-    update_instances(links, ["journal_entry"])
+    update_values(BillLine, ["journal_entry"], links)
     update_instances(
         bills,
         ["number", "transaction", "posted_at", "status", "previous_balance", "payments",
