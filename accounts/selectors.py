@@ -35,7 +35,9 @@ def search_tokens(text: str) -> list[str]:
 
 # Search reads plain rows (no model instances, no djmoney manager): a keystroke
 # is one statement in the common case. See search_accounts for the plans.
-WALK_ROWS = 2000  # rows of the rank index walked first, for common words
+PROBE_ROWS = 500  # rows of the rank index walked first: a common word is answered there
+DENSE_MATCHES = 4  # matches among them that make walking on cheaper than gathering
+WALK_ROWS = 5000  # how far the walk goes on for such a word
 LONG_WALK_ROWS = 20_000  # the walk for words the trigram index cannot narrow
 CANDIDATE_CAP = 1000  # matches gathered through the trigram index and sorted
 _TRIGRAM = re.compile(r"[^\W_]{3}")  # what pg_trgm can look up in its index
@@ -175,12 +177,12 @@ def _matches(tokens: list[str], alias: str) -> tuple[str, list[str]]:
 
 
 def _text_rows(tokens: list[str], limit: int, *, exclude: list[int]) -> list[AccountRow]:
-    indexed = any(map(_TRIGRAM.search, tokens))
-    rows, complete = _walk_then_gather(
-        tokens, limit, exclude, walk=WALK_ROWS if indexed else LONG_WALK_ROWS, gather=indexed
-    )
-    if not complete and indexed:  # many matches, none near the top: walk further
-        rows, complete = _walk_then_gather(tokens, limit, exclude, walk=LONG_WALK_ROWS)
+    if any(map(_TRIGRAM.search, tokens)):
+        rows, complete = _probe_then_walk_or_gather(tokens, limit, exclude)
+        if complete:
+            return rows
+    # Many matches, none near the top (or no trigram to gather by): walk further.
+    rows, complete = _walk(tokens, limit, exclude, walk=LONG_WALK_ROWS)
     if complete:
         return rows
     where, params = _matches(tokens, "x")
@@ -192,51 +194,93 @@ def _text_rows(tokens: list[str], limit: int, *, exclude: list[int]) -> list[Acc
     return [_row(r) for r in _query(sql, [*params, exclude])]
 
 
-def _walk_then_gather(
-    tokens: list[str], limit: int, exclude: list[int], *, walk: int, gather: bool = False
+def _walked(
+    name: str, tokens: list[str], limit: int, walk: int, when: str = ""
+) -> tuple[str, list[Any]]:
+    """A CTE: the first ``limit`` matches among the first ``walk`` rows in rank order
+    (``account_rank_number_idx``), computed only if ``when`` holds (a one-time filter)."""
+    where, params = _matches(tokens, "w")
+    return (
+        f"{name} AS MATERIALIZED (SELECT w.id, w.rk, w.number FROM (SELECT id,"
+        f" search_document, {_RANK_SQL} AS rk, number FROM accounts_account"
+        f" ORDER BY {_RANK_SQL}, number LIMIT {walk:d}) w"
+        f" WHERE {when + ' AND ' if when else ''}{where} AND w.id <> ALL(%s::bigint[])"
+        f" LIMIT {limit:d})"
+    ), params
+
+
+def _complete(walked: str, limit: int, walk: int) -> str:
+    """Whether a walk's matches are certainly the top ones: it found ``limit``, or
+    it read the whole table."""
+    return (
+        f"(SELECT count(*) = {limit:d} FROM {walked})"
+        f" OR NOT EXISTS (SELECT 1 FROM accounts_account OFFSET {walk:d})"
+    )
+
+
+def _answer(sql: str, params: list[Any], hits: str, complete: str) -> tuple[list[AccountRow], bool]:
+    """The statement's result rows (joined to holder and address) and its ``complete`` flag;
+    one row even without hits, so the flag always comes back."""
+    sql += (
+        f", hits AS ({hits}) SELECT {complete}, {_ROW_COLUMNS} FROM (SELECT 1) one"
+        f" LEFT JOIN (hits h {_ROW_JOINS}) ON true ORDER BY h.rk, h.number"
+    )
+    result = _query(sql, params)
+    return [_row(r[1:]) for r in result if r[1] is not None], bool(result[0][0])
+
+
+def _walk(
+    tokens: list[str], limit: int, exclude: list[int], *, walk: int
+) -> tuple[list[AccountRow], bool]:
+    """The first ``limit`` matches among the first ``walk`` rows in rank order, and
+    whether they are certainly the top ``limit`` (one statement)."""
+    walked, params = _walked("walked", tokens, limit, walk)
+    sql = f"WITH {walked}, seen AS (SELECT {_complete('walked', limit, walk)} AS done)"
+    hits = "SELECT id, rk, number FROM walked WHERE (SELECT done FROM seen)"
+    return _answer(sql, [*params, exclude], hits, "(SELECT done FROM seen)")
+
+
+def _probe_then_walk_or_gather(
+    tokens: list[str], limit: int, exclude: list[int]
 ) -> tuple[list[AccountRow], bool]:
     """Rows by rank from one statement, and whether they are certainly the top ``limit``.
 
-    ``walked``: the first ``limit`` matches among the first ``walk`` rows in rank
-    order; they are the answer when there are ``limit`` of them or when the
-    table has no more rows than that (``seen.done``). Otherwise ``gathered``
-    (run only then: a one-time filter) holds up to ``CANDIDATE_CAP + 1``
-    matches from the trigram index, the answer when there are no more than the cap.
+    ``probe``: the first ``limit`` matches among the first ``PROBE_ROWS`` rows in
+    rank order, the answer when there are ``limit`` of them or the table is no
+    longer (``probed.done``). Otherwise the probe's count tells which is
+    cheaper, for there is no other cheap estimate of how many accounts match.
+    Matches that dense (``DENSE_MATCHES`` or more, ``probed.dense``): walk on,
+    up to ``WALK_ROWS`` rows (``walked``), where the ``limit``-th match is
+    expected. Sparser: ``gathered`` up to ``CANDIDATE_CAP + 1`` matches
+    through the trigram index, the answer when there are no more than the cap,
+    and sort them. Gathered too when the walk fell short (matches dense near
+    the top only). Each step runs only when needed (one-time filters).
     """
-    walked_where, walked_params = _matches(tokens, "w")
+    probe_rows = min(PROBE_ROWS, WALK_ROWS)
+    probe, probe_params = _walked("probe", tokens, limit, probe_rows)
+    walk_on = "(SELECT NOT done AND dense FROM probed)"
+    walked, walked_params = _walked("walked", tokens, limit, WALK_ROWS, walk_on)
+    where, where_params = _matches(tokens, "g")
     sql = (
-        "WITH walked AS MATERIALIZED (SELECT w.id, w.rk, w.number FROM (SELECT id,"
-        f" search_document, {_RANK_SQL} AS rk, number FROM accounts_account"
-        f" ORDER BY {_RANK_SQL}, number LIMIT {walk:d}) w"
-        f" WHERE {walked_where} AND w.id <> ALL(%s::bigint[]) LIMIT {limit:d}),"
-        f" seen AS (SELECT count(*) = {limit:d} OR NOT EXISTS"
-        f" (SELECT 1 FROM accounts_account OFFSET {walk:d}) AS done FROM walked)"
+        f"WITH {probe}, probed AS (SELECT {_complete('probe', limit, probe_rows)} AS done,"
+        f" (SELECT count(*) >= {DENSE_MATCHES:d} FROM probe) AS dense), {walked},"
+        f" seen AS (SELECT (SELECT done FROM probed) AS probed, {walk_on}"
+        f" AND ({_complete('walked', limit, WALK_ROWS)}) AS walked),"
+        f" gathered AS MATERIALIZED (SELECT id, {_RANK_SQL} AS rk, number"
+        f" FROM accounts_account g WHERE (SELECT NOT probed AND NOT walked FROM seen)"
+        f" AND {where} AND g.id <> ALL(%s::bigint[]) LIMIT {CANDIDATE_CAP + 1:d}),"
+        f" sorted AS (SELECT (SELECT NOT probed AND NOT walked FROM seen)"
+        f" AND (SELECT count(*) <= {CANDIDATE_CAP:d} FROM gathered) AS done)"
     )
-    params: list[Any] = [*walked_params, exclude]
-    hits = "SELECT id, rk, number FROM walked WHERE (SELECT done FROM seen)"
-    gathered = "0"
-    if gather:
-        where, where_params = _matches(tokens, "g")
-        sql += (
-            f", gathered AS MATERIALIZED (SELECT id, {_RANK_SQL} AS rk, number"
-            f" FROM accounts_account g WHERE NOT (SELECT done FROM seen) AND {where}"
-            f" AND g.id <> ALL(%s::bigint[]) LIMIT {CANDIDATE_CAP + 1:d})"
-        )
-        params += [*where_params, exclude]
-        hits += (
-            " UNION ALL (SELECT id, rk, number FROM gathered WHERE (SELECT count(*)"
-            f" FROM gathered) <= {CANDIDATE_CAP:d} ORDER BY rk, number LIMIT {limit:d})"
-        )
-        gathered = "(SELECT count(*) FROM gathered)"
-    # One row even without hits, so the flags always come back.
-    sql += (
-        f", hits AS ({hits}) SELECT (SELECT done FROM seen), {gathered}, {_ROW_COLUMNS}"
-        f" FROM (SELECT 1) one LEFT JOIN (hits h {_ROW_JOINS}) ON true ORDER BY h.rk, h.number"
+    params = [*probe_params, exclude, *walked_params, exclude, *where_params, exclude]
+    hits = (
+        "SELECT id, rk, number FROM probe WHERE (SELECT probed FROM seen)"
+        " UNION ALL SELECT id, rk, number FROM walked WHERE (SELECT walked FROM seen)"
+        " UNION ALL (SELECT id, rk, number FROM gathered WHERE (SELECT done FROM sorted)"
+        f" ORDER BY rk, number LIMIT {limit:d})"
     )
-    result = _query(sql, params)
-    done, gathered_count = result[0][:2]
-    complete = done or (gather and gathered_count <= CANDIDATE_CAP)
-    return [_row(r[2:]) for r in result if r[2] is not None], complete
+    complete = "(SELECT probed OR walked FROM seen) OR (SELECT done FROM sorted)"
+    return _answer(sql, params, hits, complete)
 
 
 # Prepared statements per database connection: {psycopg connection: {sql: name}}.
