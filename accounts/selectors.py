@@ -258,32 +258,51 @@ def _probe_then_walk_or_gather(
     expected. Sparser: ``gathered`` up to ``CANDIDATE_CAP + 1`` matches
     through the trigram index, the answer when there are no more than the cap,
     and sort them. Gathered too when the walk fell short (matches dense near
-    the top only). Each step runs only when needed (one-time filters).
+    the top only), and walked after all (``rewalked``) when there were too
+    many to gather. Each step runs only when needed (one-time filters), and at
+    most one of the two walks runs.
     """
     probe_rows = min(PROBE_ROWS, WALK_ROWS)
     probe, probe_params = _walked("probe", tokens, limit, probe_rows)
     walk_on = "(SELECT NOT done AND dense FROM probed)"
     walked, walked_params = _walked("walked", tokens, limit, WALK_ROWS, walk_on)
+    gather = "(SELECT NOT probed AND NOT walked FROM seen)"
     where, where_params = _matches(tokens, "g")
+    rewalk = f"(SELECT NOT dense FROM probed) AND {gather} AND (SELECT NOT done FROM sorted)"
+    rewalked, rewalked_params = _walked("rewalked", tokens, limit, WALK_ROWS, rewalk)
     sql = (
         f"WITH {probe}, probed AS (SELECT {_complete('probe', limit, probe_rows)} AS done,"
         f" (SELECT count(*) >= {DENSE_MATCHES:d} FROM probe) AS dense), {walked},"
         f" seen AS (SELECT (SELECT done FROM probed) AS probed, {walk_on}"
         f" AND ({_complete('walked', limit, WALK_ROWS)}) AS walked),"
         f" gathered AS MATERIALIZED (SELECT id, {_RANK_SQL} AS rk, number"
-        f" FROM accounts_account g WHERE (SELECT NOT probed AND NOT walked FROM seen)"
+        f" FROM accounts_account g WHERE {gather}"
         f" AND {where} AND g.id {_NOT_IN} LIMIT {CANDIDATE_CAP + 1:d}),"
-        f" sorted AS (SELECT (SELECT NOT probed AND NOT walked FROM seen)"
-        f" AND (SELECT count(*) <= {CANDIDATE_CAP:d} FROM gathered) AS done)"
+        f" sorted AS (SELECT {gather}"
+        f" AND (SELECT count(*) <= {CANDIDATE_CAP:d} FROM gathered) AS done), {rewalked},"
+        f" resorted AS (SELECT {rewalk} AND ({_complete('rewalked', limit, WALK_ROWS)}) AS done)"
     )
-    params = [*probe_params, exclude, *walked_params, exclude, *where_params, exclude]
+    params = [
+        *probe_params,
+        exclude,
+        *walked_params,
+        exclude,
+        *where_params,
+        exclude,
+        *rewalked_params,
+        exclude,
+    ]
     hits = (
         "SELECT id, rk, number FROM probe WHERE (SELECT probed FROM seen)"
         " UNION ALL SELECT id, rk, number FROM walked WHERE (SELECT walked FROM seen)"
         " UNION ALL (SELECT id, rk, number FROM gathered WHERE (SELECT done FROM sorted)"
         f" ORDER BY rk, number LIMIT {limit:d})"
+        " UNION ALL SELECT id, rk, number FROM rewalked WHERE (SELECT done FROM resorted)"
     )
-    complete = "(SELECT probed OR walked FROM seen) OR (SELECT done FROM sorted)"
+    complete = (
+        "(SELECT probed OR walked FROM seen) OR (SELECT done FROM sorted)"
+        " OR (SELECT done FROM resorted)"
+    )
     return _answer(sql, params, hits, complete)
 
 
