@@ -157,9 +157,10 @@ def _number_prefix_rows(prefix: str, limit: int) -> list[AccountRow]:
     ``number LIKE 'p%' ORDER BY number`` would walk the whole index filtering;
     ``p <= number < p+1`` (numbers are all digits) reads only the matches.
     """
-    where, params = "number >= %s AND number LIKE %s", [prefix, f"{prefix}%"]
+    where = "number >= (SELECT %s::text) AND number LIKE (SELECT %s::text)"  # see _NOT_IN
+    params = [prefix, f"{prefix}%"]
     if prefix.strip("9"):  # an all-nines prefix has no upper bound
-        where += " AND number < %s"
+        where += " AND number < (SELECT %s::text)"
         params.append(str(int(prefix) + 1).zfill(len(prefix)))
     hits = f"(SELECT id FROM accounts_account WHERE {where} ORDER BY number LIMIT {limit:d}) h"
     sql = f"SELECT {_ROW_COLUMNS} FROM {hits} {_ROW_JOINS} ORDER BY a.number"
