@@ -130,13 +130,17 @@ def search_accounts(text: str, *, limit: int = 20) -> list[AccountRow]:
     match on ``search_document``, ranked by status (active first) and number.
 
     One statement answers almost every keystroke, because the planner cannot
-    tell from the words how many accounts match: (1) walk the first
-    ``WALK_ROWS`` rows of ``account_rank_number_idx`` in rank order and stop at
-    ``limit`` matches, which is quick exactly when matches are dense (a common
-    word, a phone exchange); (2) if that found too few, gather the matches
-    through the trigram GIN index, at most ``CANDIDATE_CAP`` of them, and sort
-    those. Only when both fall short (many matches, none near the top) does a
-    longer walk follow, then a full sort. Words without three letters or digits
+    tell from the words how many accounts match, and walking the rank order
+    (``account_rank_number_idx``, stopping at ``limit`` matches) is cheap
+    exactly when matches are dense while gathering them through the trigram
+    GIN index and sorting is cheap exactly when they are few: (1) walk the
+    first ``PROBE_ROWS`` rows (a common word or a phone exchange ends there);
+    (2) the matches found there estimate the density: with
+    ``DENSE_MATCHES`` or more, walk on up to ``WALK_ROWS`` rows, with fewer
+    gather at most ``CANDIDATE_CAP`` matches and sort them; (3) whichever of
+    the two falls short, the other follows in the same statement. Only when
+    both fall short (many matches, none near the top) does a longer walk
+    follow, then a full sort. Words without three letters or digits
     in a row (``o'b``) cannot use the trigram index: they are tested with
     ``strpos`` (so the index is not scanned whole) and walked ``LONG_WALK_ROWS``.
     """
