@@ -35,7 +35,9 @@ def search_tokens(text: str) -> list[str]:
 
 # Search reads plain rows (no model instances, no djmoney manager): a keystroke
 # is one statement in the common case. See search_accounts for the plans.
-WALK_ROWS = 2000  # rows of the rank index walked first, for common words
+PROBE_ROWS = 500  # rows of the rank index walked first: a common word is answered there
+DENSE_MATCHES = 4  # matches among them that make walking on cheaper than gathering
+WALK_ROWS = 5000  # how far the walk goes on for such a word
 LONG_WALK_ROWS = 20_000  # the walk for words the trigram index cannot narrow
 CANDIDATE_CAP = 1000  # matches gathered through the trigram index and sorted
 _TRIGRAM = re.compile(r"[^\W_]{3}")  # what pg_trgm can look up in its index
@@ -43,6 +45,10 @@ _RANK_SQL = (  # the expression of account_rank_number_idx (accounts.models.STAT
     f"CASE WHEN status = '{AccountStatus.ACTIVE}' THEN 0 WHEN status = '{AccountStatus.PENDING}'"
     f" THEN 1 WHEN status = '{AccountStatus.FINAL}' THEN 2 ELSE 3 END"
 )
+# Parameters enter the statements as InitPlans (``(SELECT $1)``), so no plan
+# depends on their values: the generic plan costs what a custom one does and
+# PostgreSQL keeps it, instead of planning again at every EXECUTE (0.5-0.9 ms).
+_NOT_IN = "<> ALL((SELECT %s::bigint[])::bigint[])"  # not among the ids already found
 _ROW_COLUMNS = (
     "a.id, a.number, a.status, a.account_class, a.balance, a.balance_currency, c.id, c.kind,"
     " c.first_name, c.last_name, c.organisation_name, c.phone, p.id, p.line1, p.line2, p.city"
@@ -124,13 +130,17 @@ def search_accounts(text: str, *, limit: int = 20) -> list[AccountRow]:
     match on ``search_document``, ranked by status (active first) and number.
 
     One statement answers almost every keystroke, because the planner cannot
-    tell from the words how many accounts match: (1) walk the first
-    ``WALK_ROWS`` rows of ``account_rank_number_idx`` in rank order and stop at
-    ``limit`` matches, which is quick exactly when matches are dense (a common
-    word, a phone exchange); (2) if that found too few, gather the matches
-    through the trigram GIN index, at most ``CANDIDATE_CAP`` of them, and sort
-    those. Only when both fall short (many matches, none near the top) does a
-    longer walk follow, then a full sort. Words without three letters or digits
+    tell from the words how many accounts match, and walking the rank order
+    (``account_rank_number_idx``, stopping at ``limit`` matches) is cheap
+    exactly when matches are dense while gathering them through the trigram
+    GIN index and sorting is cheap exactly when they are few: (1) walk the
+    first ``PROBE_ROWS`` rows (a common word or a phone exchange ends there);
+    (2) the matches found there estimate the density: with
+    ``DENSE_MATCHES`` or more, walk on up to ``WALK_ROWS`` rows, with fewer
+    gather at most ``CANDIDATE_CAP`` matches and sort them; (3) whichever of
+    the two falls short, the other follows in the same statement. Only when
+    both fall short (many matches, none near the top) does a longer walk
+    follow, then a full sort. Words without three letters or digits
     in a row (``o'b``) cannot use the trigram index: they are tested with
     ``strpos`` (so the index is not scanned whole) and walked ``LONG_WALK_ROWS``.
     """
@@ -151,9 +161,10 @@ def _number_prefix_rows(prefix: str, limit: int) -> list[AccountRow]:
     ``number LIKE 'p%' ORDER BY number`` would walk the whole index filtering;
     ``p <= number < p+1`` (numbers are all digits) reads only the matches.
     """
-    where, params = "number >= %s AND number LIKE %s", [prefix, f"{prefix}%"]
+    where = "number >= (SELECT %s::text) AND number LIKE (SELECT %s::text)"  # see _NOT_IN
+    params = [prefix, f"{prefix}%"]
     if prefix.strip("9"):  # an all-nines prefix has no upper bound
-        where += " AND number < %s"
+        where += " AND number < (SELECT %s::text)"
         params.append(str(int(prefix) + 1).zfill(len(prefix)))
     hits = f"(SELECT id FROM accounts_account WHERE {where} ORDER BY number LIMIT {limit:d}) h"
     sql = f"SELECT {_ROW_COLUMNS} FROM {hits} {_ROW_JOINS} ORDER BY a.number"
@@ -166,77 +177,138 @@ def _matches(tokens: list[str], alias: str) -> tuple[str, list[str]]:
     conds, params = [], []
     for token in tokens:
         if _TRIGRAM.search(token):
-            conds.append(f"{alias}.search_document LIKE %s")
+            conds.append(f"{alias}.search_document LIKE (SELECT %s::text)")  # see _NOT_IN
             params.append(f"%{connection.ops.prep_for_like_query(token)}%")
         else:
-            conds.append(f"strpos({alias}.search_document, %s) > 0")
+            conds.append(f"strpos({alias}.search_document, (SELECT %s::text)) > 0")
             params.append(token)
     return " AND ".join(conds), params
 
 
 def _text_rows(tokens: list[str], limit: int, *, exclude: list[int]) -> list[AccountRow]:
-    indexed = any(map(_TRIGRAM.search, tokens))
-    rows, complete = _walk_then_gather(
-        tokens, limit, exclude, walk=WALK_ROWS if indexed else LONG_WALK_ROWS, gather=indexed
-    )
-    if not complete and indexed:  # many matches, none near the top: walk further
-        rows, complete = _walk_then_gather(tokens, limit, exclude, walk=LONG_WALK_ROWS)
+    if any(map(_TRIGRAM.search, tokens)):
+        rows, complete = _probe_then_walk_or_gather(tokens, limit, exclude)
+        if complete:
+            return rows
+    # Many matches, none near the top (or no trigram to gather by): walk further.
+    rows, complete = _walk(tokens, limit, exclude, walk=LONG_WALK_ROWS)
     if complete:
         return rows
     where, params = _matches(tokens, "x")
     hits = (
         f"(SELECT id, {_RANK_SQL} AS rk, number FROM accounts_account x WHERE {where}"
-        f" AND x.id <> ALL(%s::bigint[]) ORDER BY rk, number LIMIT {limit:d}) h"
+        f" AND x.id {_NOT_IN} ORDER BY rk, number LIMIT {limit:d}) h"
     )
     sql = f"SELECT {_ROW_COLUMNS} FROM {hits} {_ROW_JOINS} ORDER BY h.rk, h.number"
     return [_row(r) for r in _query(sql, [*params, exclude])]
 
 
-def _walk_then_gather(
-    tokens: list[str], limit: int, exclude: list[int], *, walk: int, gather: bool = False
+def _walked(
+    name: str, tokens: list[str], limit: int, walk: int, when: str = ""
+) -> tuple[str, list[Any]]:
+    """A CTE: the first ``limit`` matches among the first ``walk`` rows in rank order
+    (``account_rank_number_idx``), computed only if ``when`` holds (a one-time filter)."""
+    where, params = _matches(tokens, "w")
+    return (
+        f"{name} AS MATERIALIZED (SELECT w.id, w.rk, w.number FROM (SELECT id,"
+        f" search_document, {_RANK_SQL} AS rk, number FROM accounts_account"
+        f" ORDER BY {_RANK_SQL}, number LIMIT {walk:d}) w"
+        f" WHERE {when + ' AND ' if when else ''}{where} AND w.id {_NOT_IN}"
+        f" LIMIT {limit:d})"
+    ), params
+
+
+def _complete(walked: str, limit: int, walk: int) -> str:
+    """Whether a walk's matches are certainly the top ones: it found ``limit``, or
+    it read the whole table."""
+    return (
+        f"(SELECT count(*) = {limit:d} FROM {walked})"
+        f" OR NOT EXISTS (SELECT 1 FROM accounts_account OFFSET {walk:d})"
+    )
+
+
+def _answer(sql: str, params: list[Any], hits: str, complete: str) -> tuple[list[AccountRow], bool]:
+    """The statement's result rows (joined to holder and address) and its ``complete`` flag;
+    one row even without hits, so the flag always comes back."""
+    sql += (
+        f", hits AS ({hits}) SELECT {complete}, {_ROW_COLUMNS} FROM (SELECT 1) one"
+        f" LEFT JOIN (hits h {_ROW_JOINS}) ON true ORDER BY h.rk, h.number"
+    )
+    result = _query(sql, params)
+    return [_row(r[1:]) for r in result if r[1] is not None], bool(result[0][0])
+
+
+def _walk(
+    tokens: list[str], limit: int, exclude: list[int], *, walk: int
+) -> tuple[list[AccountRow], bool]:
+    """The first ``limit`` matches among the first ``walk`` rows in rank order, and
+    whether they are certainly the top ``limit`` (one statement)."""
+    walked, params = _walked("walked", tokens, limit, walk)
+    sql = f"WITH {walked}, seen AS (SELECT {_complete('walked', limit, walk)} AS done)"
+    hits = "SELECT id, rk, number FROM walked WHERE (SELECT done FROM seen)"
+    return _answer(sql, [*params, exclude], hits, "(SELECT done FROM seen)")
+
+
+def _probe_then_walk_or_gather(
+    tokens: list[str], limit: int, exclude: list[int]
 ) -> tuple[list[AccountRow], bool]:
     """Rows by rank from one statement, and whether they are certainly the top ``limit``.
 
-    ``walked``: the first ``limit`` matches among the first ``walk`` rows in rank
-    order; they are the answer when there are ``limit`` of them or when the
-    table has no more rows than that (``seen.done``). Otherwise ``gathered``
-    (run only then: a one-time filter) holds up to ``CANDIDATE_CAP + 1``
-    matches from the trigram index, the answer when there are no more than the cap.
+    ``probe``: the first ``limit`` matches among the first ``PROBE_ROWS`` rows in
+    rank order, the answer when there are ``limit`` of them or the table is no
+    longer (``probed.done``). Otherwise the probe's count tells which is
+    cheaper, for there is no other cheap estimate of how many accounts match.
+    Matches that dense (``DENSE_MATCHES`` or more, ``probed.dense``): walk on,
+    up to ``WALK_ROWS`` rows (``walked``), where the ``limit``-th match is
+    expected. Sparser: ``gathered`` up to ``CANDIDATE_CAP + 1`` matches
+    through the trigram index, the answer when there are no more than the cap,
+    and sort them. Gathered too when the walk fell short (matches dense near
+    the top only), and walked after all (``rewalked``) when there were too
+    many to gather. Each step runs only when needed (one-time filters), and at
+    most one of the two walks runs.
     """
-    walked_where, walked_params = _matches(tokens, "w")
+    probe_rows = min(PROBE_ROWS, WALK_ROWS)
+    probe, probe_params = _walked("probe", tokens, limit, probe_rows)
+    walk_on = "(SELECT NOT done AND dense FROM probed)"
+    walked, walked_params = _walked("walked", tokens, limit, WALK_ROWS, walk_on)
+    gather = "(SELECT NOT probed AND NOT walked FROM seen)"
+    where, where_params = _matches(tokens, "g")
+    rewalk = f"(SELECT NOT dense FROM probed) AND {gather} AND (SELECT NOT done FROM sorted)"
+    rewalked, rewalked_params = _walked("rewalked", tokens, limit, WALK_ROWS, rewalk)
     sql = (
-        "WITH walked AS MATERIALIZED (SELECT w.id, w.rk, w.number FROM (SELECT id,"
-        f" search_document, {_RANK_SQL} AS rk, number FROM accounts_account"
-        f" ORDER BY {_RANK_SQL}, number LIMIT {walk:d}) w"
-        f" WHERE {walked_where} AND w.id <> ALL(%s::bigint[]) LIMIT {limit:d}),"
-        f" seen AS (SELECT count(*) = {limit:d} OR NOT EXISTS"
-        f" (SELECT 1 FROM accounts_account OFFSET {walk:d}) AS done FROM walked)"
+        f"WITH {probe}, probed AS (SELECT {_complete('probe', limit, probe_rows)} AS done,"
+        f" (SELECT count(*) >= {DENSE_MATCHES:d} FROM probe) AS dense), {walked},"
+        f" seen AS (SELECT (SELECT done FROM probed) AS probed, {walk_on}"
+        f" AND ({_complete('walked', limit, WALK_ROWS)}) AS walked),"
+        f" gathered AS MATERIALIZED (SELECT id, {_RANK_SQL} AS rk, number"
+        f" FROM accounts_account g WHERE {gather}"
+        f" AND {where} AND g.id {_NOT_IN} LIMIT {CANDIDATE_CAP + 1:d}),"
+        f" sorted AS (SELECT {gather}"
+        f" AND (SELECT count(*) <= {CANDIDATE_CAP:d} FROM gathered) AS done), {rewalked},"
+        f" resorted AS (SELECT {rewalk} AND ({_complete('rewalked', limit, WALK_ROWS)}) AS done)"
     )
-    params: list[Any] = [*walked_params, exclude]
-    hits = "SELECT id, rk, number FROM walked WHERE (SELECT done FROM seen)"
-    gathered = "0"
-    if gather:
-        where, where_params = _matches(tokens, "g")
-        sql += (
-            f", gathered AS MATERIALIZED (SELECT id, {_RANK_SQL} AS rk, number"
-            f" FROM accounts_account g WHERE NOT (SELECT done FROM seen) AND {where}"
-            f" AND g.id <> ALL(%s::bigint[]) LIMIT {CANDIDATE_CAP + 1:d})"
-        )
-        params += [*where_params, exclude]
-        hits += (
-            " UNION ALL (SELECT id, rk, number FROM gathered WHERE (SELECT count(*)"
-            f" FROM gathered) <= {CANDIDATE_CAP:d} ORDER BY rk, number LIMIT {limit:d})"
-        )
-        gathered = "(SELECT count(*) FROM gathered)"
-    # One row even without hits, so the flags always come back.
-    sql += (
-        f", hits AS ({hits}) SELECT (SELECT done FROM seen), {gathered}, {_ROW_COLUMNS}"
-        f" FROM (SELECT 1) one LEFT JOIN (hits h {_ROW_JOINS}) ON true ORDER BY h.rk, h.number"
+    params = [
+        *probe_params,
+        exclude,
+        *walked_params,
+        exclude,
+        *where_params,
+        exclude,
+        *rewalked_params,
+        exclude,
+    ]
+    hits = (
+        "SELECT id, rk, number FROM probe WHERE (SELECT probed FROM seen)"
+        " UNION ALL SELECT id, rk, number FROM walked WHERE (SELECT walked FROM seen)"
+        " UNION ALL (SELECT id, rk, number FROM gathered WHERE (SELECT done FROM sorted)"
+        f" ORDER BY rk, number LIMIT {limit:d})"
+        " UNION ALL SELECT id, rk, number FROM rewalked WHERE (SELECT done FROM resorted)"
     )
-    result = _query(sql, params)
-    done, gathered_count = result[0][:2]
-    complete = done or (gather and gathered_count <= CANDIDATE_CAP)
-    return [_row(r[2:]) for r in result if r[2] is not None], complete
+    complete = (
+        "(SELECT probed OR walked FROM seen) OR (SELECT done FROM sorted)"
+        " OR (SELECT done FROM resorted)"
+    )
+    return _answer(sql, params, hits, complete)
 
 
 # Prepared statements per database connection: {psycopg connection: {sql: name}}.

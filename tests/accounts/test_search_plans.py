@@ -159,3 +159,52 @@ def test_the_migration_folds_existing_documents(bob) -> None:
 
     assert account.search_document == search_document_for(account)
     assert "lefevre" in account.search_document
+
+
+@pytest.mark.parametrize(
+    ("knobs", "statements"),
+    [
+        # Dense in the probe: walk on, and the walk reads the whole (small) table.
+        ({"PROBE_ROWS": 2, "DENSE_MATCHES": 1, "WALK_ROWS": 20}, 1),
+        # Dense in the probe but the walk falls short: gathered in the same statement.
+        ({"PROBE_ROWS": 2, "DENSE_MATCHES": 1, "WALK_ROWS": 1}, 1),
+        # Sparse in the probe, too many to gather: walked in the same statement.
+        ({"PROBE_ROWS": 2, "DENSE_MATCHES": 5, "CANDIDATE_CAP": 2, "WALK_ROWS": 20}, 1),
+        # Sparse, too many to gather, and the walk falls short: the long walk.
+        ({"PROBE_ROWS": 2, "DENSE_MATCHES": 5, "CANDIDATE_CAP": 2, "WALK_ROWS": 1}, 2),
+        # Dense, the walk falls short and too many to gather: the long walk.
+        ({"PROBE_ROWS": 2, "DENSE_MATCHES": 1, "CANDIDATE_CAP": 2, "WALK_ROWS": 1}, 2),
+    ],
+)
+@pytest.mark.parametrize("limit", [20, 3])
+def test_the_probe_picks_walk_or_gather_and_ranks_the_same(
+    obriens, monkeypatch, django_assert_num_queries, knobs, statements, limit
+) -> None:
+    expected = warm("brien", limit=limit)
+    for name, value in knobs.items():
+        monkeypatch.setattr(selectors, name, value)
+    assert warm("brien", limit=limit) == expected
+    with django_assert_num_queries(statements):
+        assert numbers(selectors.search_accounts("brien", limit=limit)) == expected
+
+
+def test_it_keeps_the_generic_plans(obriens) -> None:
+    """The words and ids are InitPlans, so no plan depends on them: PostgreSQL stops
+    planning each EXECUTE after its first five."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    selectors._prepared.clear()  # a fresh session
+    target = obriens[3].number
+    for _ in range(10):
+        warm("brien")
+        warm(target[:-1])  # the number prefix, then the words
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+            " WHERE name LIKE 'account_search_%%'"
+        )
+        plans = cursor.fetchall()
+    assert len(plans) == 3  # the number prefix; the words for a page, for the rest of one
+    assert all(generic >= 5 and custom <= 5 for generic, custom in plans)
