@@ -2,7 +2,9 @@
 route file (the same layout the route download writes, with readings filled in).
 
 A file is refused whole, with line numbers, before anything is stored: wrong columns,
-bad encoding, a bad value, a date in the future, the same meter twice on one date.
+bad encoding, a bad value, a date in the future, the same meter twice on one date, a
+field that looks like a payment card number (never stored, never echoed: the message
+names the line and the column only).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+
+from billing_site.common.cards import looks_like_card_number
 
 CSV_COLUMNS = ("meter", "account", "read_date", "reading", "read_code")
 MAX_PROBLEMS = 20
@@ -82,6 +86,8 @@ def parse_csv(data: bytes, *, today: date) -> list[ParsedRead]:
         if len(row) != len(CSV_COLUMNS):
             problems.append(f"line {number}: {len(row)} columns, expected {len(CSV_COLUMNS)}")
             continue
+        if _holds_card(problems, number, dict(zip(CSV_COLUMNS, row, strict=True))):
+            continue
         meter, account, day, reading, code = (cell.strip() for cell in row)
         _collect(reads, problems, number, meter, account, day, reading, code, today, "%Y-%m-%d")
     return _finish(reads, problems)
@@ -101,12 +107,16 @@ def parse_route_file(data: bytes, *, today: date) -> list[ParsedRead]:
             problems.append(f"line {number}: not an RD record of {ROUTE_WIDTH} columns")
             continue
         f = route_fields(raw)
+        if _holds_card(problems, number, f):
+            continue
         _collect(
             reads, problems, number, f["meter"], f["account"], f["read_date"],
             f["reading"], f["read_code"], today, "%Y%m%d",
         )  # fmt: skip
     trailer_count = lines[-1][2:].strip()
-    if trailer_count != str(len(body)):
+    if looks_like_card_number(trailer_count):
+        problems.append(f"line {len(lines)}: {CARD_IN_FIELD.format(column='trailer')}")
+    elif trailer_count != str(len(body)):
         problems.append(
             f"line {len(lines)}: the trailer counts {trailer_count or 0} records, "
             f"the file has {len(body)}"
@@ -134,6 +144,20 @@ def route_record(**values: str) -> str:
 def route_file(header: str, records: Iterable[str]) -> str:
     body = list(records)
     return "\n".join([f"{ROUTE_HEADER}{header}", *body, f"{ROUTE_TRAILER}{len(body)}"]) + "\n"
+
+
+CARD_IN_FIELD = (
+    "the {column} looks like a payment card number; card numbers are never stored "
+    "(ask for a file without it)"
+)
+
+
+def _holds_card(problems: list[str], number: int, fields: dict[str, str]) -> bool:
+    """Refuse a line with a field that holds a card number, naming the line and the column."""
+    held = [name for name, value in fields.items() if looks_like_card_number(value)]
+    for name in held:
+        problems.append(f"line {number}: {CARD_IN_FIELD.format(column=name + ' column')}")
+    return bool(held)
 
 
 def _collect(
