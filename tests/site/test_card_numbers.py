@@ -234,16 +234,34 @@ def _rate_file(field: str) -> str:
     description, spelled with JSON escapes so that no line of the file shows it)."""
     import json
 
-    component = {"code": "base", "label": "Base", "kind": "flat_fee", "amount": "5.00"}
-    version = {"effective_from": "2027-01-01", "note": "FY2027", "components": [component]}
-    schedule = {"code": "W-FILE", "name": "Water", "service": "WATER", "description": ""}
+    component: dict[str, Any] = {
+        "code": "base",
+        "label": "Base",
+        "kind": "flat_fee",
+        "amount": "5.00",
+    }
+    version: dict[str, Any] = {
+        "effective_from": "2027-01-01",
+        "note": "FY2027",
+        "components": [component],
+    }
+    schedule: dict[str, Any] = {
+        "code": "W-FILE",
+        "name": "Water",
+        "service": "WATER",
+        "description": "",
+    }
     schedule["versions"] = [version]
     if field == "escaped":
         schedule["description"] = IN_TEXT
         return json.dumps({"format": "billing-rates/1", "schedules": [schedule]}).replace(
             "4", "\\u0034"
         )
-    where = {"note": version, "label": component, "unit_label": component}
+    where: dict[str, dict[str, Any]] = {
+        "note": version,
+        "label": component,
+        "unit_label": component,
+    }
     where |= {"usage_service": component, "component_code": component}
     where.get(field, schedule)[field.removeprefix("component_")] = IN_TEXT
     return json.dumps({"format": "billing-rates/1", "schedules": [schedule]}, indent=2)
