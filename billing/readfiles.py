@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -80,13 +81,15 @@ def parse_csv(data: bytes, *, today: date) -> list[ParsedRead]:
     if header is None or tuple(h.strip().lower() for h in header) != CSV_COLUMNS:
         raise ReadFileRefused([f"line 1: the columns must be {','.join(CSV_COLUMNS)}"])
     reads, problems = [], []
+    # A cell's digits are the file's, less quotes: no long run in the file, no card in a cell.
+    cards = _LONG_RUN.search(text.replace('"', "")) is not None
     for number, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(CSV_COLUMNS):
             problems.append(f"line {number}: {len(row)} columns, expected {len(CSV_COLUMNS)}")
             continue
-        if _holds_card(problems, number, dict(zip(CSV_COLUMNS, row, strict=True))):
+        if cards and _holds_card(problems, number, CSV_COLUMNS, row):
             continue
         meter, account, day, reading, code = (cell.strip() for cell in row)
         _collect(reads, problems, number, meter, account, day, reading, code, today, "%Y-%m-%d")
@@ -94,7 +97,9 @@ def parse_csv(data: bytes, *, today: date) -> list[ParsedRead]:
 
 
 def parse_route_file(data: bytes, *, today: date) -> list[ParsedRead]:
-    lines = decode(data).splitlines()
+    text = decode(data)
+    cards = _LONG_RUN.search(text) is not None  # a field is a slice of its line
+    lines = text.splitlines()
     problems: list[str] = []
     if not lines or not lines[0].startswith(ROUTE_HEADER):
         raise ReadFileRefused(["line 1: a route file starts with an HD header"])
@@ -107,7 +112,7 @@ def parse_route_file(data: bytes, *, today: date) -> list[ParsedRead]:
             problems.append(f"line {number}: not an RD record of {ROUTE_WIDTH} columns")
             continue
         f = route_fields(raw)
-        if _holds_card(problems, number, f):
+        if cards and _holds_card(problems, number, tuple(f), list(f.values())):
             continue
         _collect(
             reads, problems, number, f["meter"], f["account"], f["read_date"],
@@ -146,15 +151,23 @@ def route_file(header: str, records: Iterable[str]) -> str:
     return "\n".join([f"{ROUTE_HEADER}{header}", *body, f"{ROUTE_TRAILER}{len(body)}"]) + "\n"
 
 
+# A card number is 13 digits or more with single spaces or dashes between them, so it
+# starts a run of 13 or more digits, spaces and dashes: a file or a line without such a
+# run holds none (one cheap regex pass, about 1.5 us a line, instead of a check per field).
+_LONG_RUN = re.compile(r"\d[\d \-]{12}")
 CARD_IN_FIELD = (
     "the {column} looks like a payment card number; card numbers are never stored "
     "(ask for a file without it)"
 )
 
 
-def _holds_card(problems: list[str], number: int, fields: dict[str, str]) -> bool:
+def _holds_card(
+    problems: list[str], number: int, names: Sequence[str], values: Sequence[str]
+) -> bool:
     """Refuse a line with a field that holds a card number, naming the line and the column."""
-    held = [name for name, value in fields.items() if looks_like_card_number(value)]
+    if not _LONG_RUN.search("\0".join(values)):  # one pass: NUL ends a run
+        return False
+    held = [n for n, value in zip(names, values, strict=True) if looks_like_card_number(value)]
     for name in held:
         problems.append(f"line {number}: {CARD_IN_FIELD.format(column=name + ' column')}")
     return bool(held)

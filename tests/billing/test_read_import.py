@@ -176,3 +176,15 @@ def test_the_upload_page_says_so_next_to_the_file(client, bob):
     assert response.status_code == 200 and "4111" not in html
     assert "card number" in response.context["form"].errors["file"][0]
     assert not ReadImport.objects.exists()
+
+
+def test_it_finds_a_card_number_split_by_quotes_on_any_line_of_a_long_file(bob):
+    clean = [f"M-{n},,{TODAY},{1000 + n},01" for n in range(2000)]
+    quoted = f'"4111"1111 1111 1111,,{TODAY},1100,01'  # the reader joins it: 41111111 1111 1111
+    with pytest.raises(ValidationError) as refused:
+        read_import_start(
+            file_name="reads.csv", data=csv_file(*clean, quoted), format="csv", acting_user=bob
+        )
+    text = " ".join(refused.value.messages)
+    assert "line 2002: the meter column looks like a payment card number" in text
+    assert "4111" not in text
