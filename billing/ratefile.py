@@ -3,7 +3,9 @@
 ``load`` reads a file into plain dictionaries (checking every definition with the
 engine's rules), ``dump`` writes the same shape, and ``differences`` says in words
 what applying a file would change. Pure: the database side is
-``billing.services.rates``.
+``billing.services.rates``. A file holding what looks like a payment card number,
+anywhere (a description, a note, a label ...), is refused whole before it is read
+further; the message names the line only, never the number.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import json
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from billing_site.common.cards import looks_like_card_number
 
 from .engine import Block, ComponentSpec, RateRefused, VersionSpec, validate_schedule
 
@@ -153,12 +157,42 @@ def canonical_schedule(raw: dict[str, Any]) -> dict[str, Any]:
             "description": str(raw.get("description", "")), "versions": versions}  # fmt: skip
 
 
+CARD_REFUSED = (
+    "looks like it holds a payment card number; card numbers are never stored. Nothing "
+    "was changed: remove it and upload the file again."
+)
+
+
+def refuse_card_lines(text: str) -> None:
+    """Refuse a file with a card number on any line, naming the line, never the number."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if looks_like_card_number(line):
+            raise RateRefused(f"Line {number} of the file {CARD_REFUSED}")
+
+
+def refuse_card_texts(document: Any) -> None:
+    """The same for every text of the read document (JSON escapes could spell one)."""
+    if any(looks_like_card_number(value) for value in _texts(document)):
+        raise RateRefused(f"The file {CARD_REFUSED}")
+
+
+def _texts(value: Any) -> list[str]:
+    """Every text of a read JSON document, keys included."""
+    if isinstance(value, dict):
+        return [t for k, v in value.items() for t in [str(k), *_texts(v)]]
+    if isinstance(value, list):
+        return [t for v in value for t in _texts(v)]
+    return [value] if isinstance(value, str) else []
+
+
 def load(text: str) -> list[dict[str, Any]]:
     """The file's schedules in canonical form; :class:`RateRefused` says what is wrong."""
+    refuse_card_lines(text)
     try:
         document = json.loads(text, parse_float=Decimal)  # exact, never a float
     except json.JSONDecodeError as error:
         raise RateRefused(f"Not a JSON file: line {error.lineno}: {error.msg}.") from None
+    refuse_card_texts(document)
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise RateRefused(f'A rate file says "format": "{FORMAT}" at the top.')
     schedules = [canonical_schedule(s) for s in document.get("schedules", [])]

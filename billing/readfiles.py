@@ -2,17 +2,22 @@
 route file (the same layout the route download writes, with readings filled in).
 
 A file is refused whole, with line numbers, before anything is stored: wrong columns,
-bad encoding, a bad value, a date in the future, the same meter twice on one date.
+bad encoding, a bad value, a date in the future, the same meter twice on one date, a
+field that looks like a payment card number (never stored, never echoed: the message
+names the line and the column only).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+
+from billing_site.common.cards import looks_like_card_number
 
 CSV_COLUMNS = ("meter", "account", "read_date", "reading", "read_code")
 MAX_PROBLEMS = 20
@@ -76,11 +81,15 @@ def parse_csv(data: bytes, *, today: date) -> list[ParsedRead]:
     if header is None or tuple(h.strip().lower() for h in header) != CSV_COLUMNS:
         raise ReadFileRefused([f"line 1: the columns must be {','.join(CSV_COLUMNS)}"])
     reads, problems = [], []
+    # A cell's digits are the file's, less quotes: no long run in the file, no card in a cell.
+    cards = _LONG_RUN.search(text.replace('"', "")) is not None
     for number, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(CSV_COLUMNS):
             problems.append(f"line {number}: {len(row)} columns, expected {len(CSV_COLUMNS)}")
+            continue
+        if cards and _holds_card(problems, number, CSV_COLUMNS, row):
             continue
         meter, account, day, reading, code = (cell.strip() for cell in row)
         _collect(reads, problems, number, meter, account, day, reading, code, today, "%Y-%m-%d")
@@ -88,7 +97,9 @@ def parse_csv(data: bytes, *, today: date) -> list[ParsedRead]:
 
 
 def parse_route_file(data: bytes, *, today: date) -> list[ParsedRead]:
-    lines = decode(data).splitlines()
+    text = decode(data)
+    cards = _LONG_RUN.search(text) is not None  # a field is a slice of its line
+    lines = text.splitlines()
     problems: list[str] = []
     if not lines or not lines[0].startswith(ROUTE_HEADER):
         raise ReadFileRefused(["line 1: a route file starts with an HD header"])
@@ -101,12 +112,16 @@ def parse_route_file(data: bytes, *, today: date) -> list[ParsedRead]:
             problems.append(f"line {number}: not an RD record of {ROUTE_WIDTH} columns")
             continue
         f = route_fields(raw)
+        if cards and _holds_card(problems, number, tuple(f), list(f.values())):
+            continue
         _collect(
             reads, problems, number, f["meter"], f["account"], f["read_date"],
             f["reading"], f["read_code"], today, "%Y%m%d",
         )  # fmt: skip
     trailer_count = lines[-1][2:].strip()
-    if trailer_count != str(len(body)):
+    if looks_like_card_number(trailer_count):
+        problems.append(f"line {len(lines)}: {CARD_IN_FIELD.format(column='trailer')}")
+    elif trailer_count != str(len(body)):
         problems.append(
             f"line {len(lines)}: the trailer counts {trailer_count or 0} records, "
             f"the file has {len(body)}"
@@ -134,6 +149,28 @@ def route_record(**values: str) -> str:
 def route_file(header: str, records: Iterable[str]) -> str:
     body = list(records)
     return "\n".join([f"{ROUTE_HEADER}{header}", *body, f"{ROUTE_TRAILER}{len(body)}"]) + "\n"
+
+
+# A card number is 13 digits or more with single spaces or dashes between them, so it
+# starts a run of 13 or more digits, spaces and dashes: a file or a line without such a
+# run holds none (one cheap regex pass, about 1.5 us a line, instead of a check per field).
+_LONG_RUN = re.compile(r"\d[\d \-]{12}")
+CARD_IN_FIELD = (
+    "the {column} looks like a payment card number; card numbers are never stored "
+    "(ask for a file without it)"
+)
+
+
+def _holds_card(
+    problems: list[str], number: int, names: Sequence[str], values: Sequence[str]
+) -> bool:
+    """Refuse a line with a field that holds a card number, naming the line and the column."""
+    if not _LONG_RUN.search("\0".join(values)):  # one pass: NUL ends a run
+        return False
+    held = [n for n, value in zip(names, values, strict=True) if looks_like_card_number(value)]
+    for name in held:
+        problems.append(f"line {number}: {CARD_IN_FIELD.format(column=name + ' column')}")
+    return bool(held)
 
 
 def _collect(

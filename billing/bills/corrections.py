@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from billing_site.common.cards import refuse_card_numbers
 from billing_site.common.roles import require_perm
 from ledger.services import reverse_transaction
 
@@ -43,6 +44,7 @@ from .runs import (
 def bill_cancel(*, bill: Bill, reason: str, acting_user: User, note: str = "") -> Bill:
     """Cancel a posted bill: its charges reversed today, the bill kept, marked cancelled."""
     require_perm(acting_user, POST, "ledger.post_transaction")
+    refuse_card_numbers(note=note)  # before the bill is read
     if reason not in CancelReason.values:
         raise ValidationError({"reason": "Choose why the bill is cancelled."})
     if reason == CancelReason.OTHER and not note.strip():

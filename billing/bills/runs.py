@@ -30,6 +30,7 @@ from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
 from accounts.models import Account
+from billing_site.common.cards import refuse_card_numbers
 from billing_site.common.models import LongTask
 from billing_site.common.numbering import next_numbers
 from billing_site.common.roles import require_perm
@@ -75,6 +76,7 @@ def bill_run_start(
 ) -> BillRun:
     """A new run of ``cycle`` for the period, its Calculate task started."""
     require_perm(acting_user, RUN)
+    refuse_card_numbers(message=message)  # printed on every bill of the run
     if period_end < period_start:
         raise ValidationError({"period_end": "The period ends before it starts."})
     run = BillRun.objects.create(

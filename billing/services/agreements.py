@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Account
+from billing_site.common.cards import refuse_card_numbers
 from billing_site.common.roles import require_perm
 
 from ..choices import ReadKind
@@ -30,6 +31,11 @@ AGREEMENT_FIELDS = (
 )
 
 
+def _texts(values: dict[str, Any]) -> dict[str, str]:
+    """The typed texts among an agreement's determinants (the meter size)."""
+    return {name: value for name, value in values.items() if isinstance(value, str)}
+
+
 @transaction.atomic
 def service_agreement_create(
     *,
@@ -44,6 +50,7 @@ def service_agreement_create(
     unknown = set(determinants) - set(AGREEMENT_FIELDS)
     if unknown:
         raise TypeError(f"Not agreement fields: {', '.join(sorted(unknown))}")
+    refuse_card_numbers(**_texts(determinants))
     agreement = ServiceAgreement(
         account=account,
         premise_id=account.premise_id,
@@ -64,6 +71,7 @@ def service_agreement_change(
 ) -> ServiceAgreement:
     """Change the schedule, dates or determinants; history names who and why."""
     require_perm(acting_user, "billing.change_serviceagreement")
+    refuse_card_numbers(reason=reason, **_texts(changes))  # before the agreement is read
     if not reason.strip():
         raise ValidationError({"reason": "Say why the agreement changes."})
     locked = ServiceAgreement.objects.select_for_update().get(pk=agreement.pk)

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from billing_site.common.cards import refuse_card_numbers
 from billing_site.common.models import LongTask
 from billing_site.common.roles import require_perm
 from billing_site.common.tasks import ChunkResult, long_task_for, run_long_task, start_long_task
@@ -43,6 +44,7 @@ def read_import_start(
     """Store the file's lines and start its task; (the import, False) when this very
     file was imported before (nothing is stored again)."""
     require_perm(acting_user, IMPORT)
+    refuse_card_numbers(file=file_name)  # the lines are checked by the parsers
     digest = hashlib.sha256(data).hexdigest()
     earlier = ReadImport.objects.filter(sha256=digest).first()
     if earlier is not None:

@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from billing_site.common.cards import refuse_card_numbers
 from billing_site.common.roles import require_perm
 
 from ..choices import ReadKind
@@ -22,6 +23,7 @@ def meter_remove(
 ) -> MeterInstall:
     """Remove ``meter`` from where it is installed on ``on``, with its final read."""
     require_perm(acting_user, "billing.change_meterinstall")
+    refuse_card_numbers(reason=reason)  # kept in the install's history
     if not reason.strip():
         raise ValidationError({"reason": "Say why the meter comes out."})
     install = MeterInstall.objects.select_for_update().filter(meter=meter, removed_on__isnull=True)

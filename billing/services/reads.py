@@ -20,6 +20,7 @@ from simple_history.utils import bulk_create_with_history
 
 from accounts.choices import AccountStatus
 from accounts.models import Account
+from billing_site.common.cards import refuse_card_numbers
 from billing_site.common.roles import require_perm
 
 from ..choices import ExceptionStatus, ReadKind
@@ -200,6 +201,7 @@ def meter_read_record(
 ) -> MeterRead | ReadException:
     """A reader's (or customer's) read: stored if it passes the checks, else queued."""
     require_perm(acting_user, RECORD)
+    refuse_card_numbers(read_code=read_code, source=source)
     if read_date > timezone.localdate():
         raise ValidationError({"read_date": "A read cannot be dated in the future."})
     Meter.objects.select_for_update().get(pk=meter.pk)  # one read of a meter at a time
@@ -256,6 +258,7 @@ def read_exception_accept(
 ) -> ReadException:
     """The read is right after all (a leak, a pool filled): store it as read."""
     require_perm(acting_user, RESOLVE)
+    refuse_card_numbers(reason=reason)  # before the exception is read
     locked = _open_exception(exception)
     read = _store_from(locked, locked.reading, acting_user, reason or "accepted")
     return _resolve(locked, ExceptionStatus.ACCEPTED, reason or "accepted", acting_user, read)
@@ -267,6 +270,7 @@ def read_exception_correct(
 ) -> ReadException:
     """The reader misread: store the corrected reading, with the reason."""
     require_perm(acting_user, RESOLVE)
+    refuse_card_numbers(reason=reason)
     if not reason.strip():
         raise ValidationError({"reason": "Say why the reading is corrected."})
     if reading < 0:
@@ -282,6 +286,7 @@ def read_exception_request_reread(
 ) -> ReadException:
     """Send a reader back; nothing is stored, the next read replaces this one."""
     require_perm(acting_user, RESOLVE)
+    refuse_card_numbers(reason=reason)
     locked = _open_exception(exception)
     return _resolve(
         locked, ExceptionStatus.REREAD, reason or "re-read requested", acting_user, None
@@ -297,6 +302,7 @@ def read_exception_reread_done(
     failed the checks again and waits in the queue as its own exception). An exception a
     coordinator resolved meanwhile is left as it is (returns None)."""
     require_perm(acting_user, RESOLVE)
+    refuse_card_numbers(reason=reason)
     locked = ReadException.objects.select_for_update().get(pk=exception.pk)
     if locked.status != ExceptionStatus.OPEN:
         return None
@@ -309,6 +315,7 @@ def meter_read_correct(
 ) -> MeterRead:
     """A correction is a new read naming the read it corrects (reads never change)."""
     require_perm(acting_user, RESOLVE)
+    refuse_card_numbers(reason=reason)
     if not reason.strip():
         raise ValidationError({"reason": "Say why the reading is corrected."})
     return MeterRead.objects.create(

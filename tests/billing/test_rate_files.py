@@ -120,3 +120,21 @@ def test_it_previews_on_the_page_and_applies_only_when_confirmed(client, frank):
 def test_it_refuses_the_rate_file_page_to_a_clerk(client, alice):
     client.force_login(alice)
     assert client.get("/billing/rates/file/").status_code == 403
+
+
+def test_it_refuses_a_file_with_a_card_number_on_the_page_without_showing_it(client, frank):
+    client.force_login(frank)
+    text = DEMO.read_text().replace("FY2026 rates", "paid 4111-1111-1111-1111")
+    upload = SimpleUploadedFile("rates.json", text.encode(), content_type="application/json")
+    response = client.post("/billing/rates/file/", {"file": upload})
+    html = response.content.decode()
+    assert "card number" in html and "Line 13 of the file" in html
+    assert "4111" not in html and "preview" not in response.context
+    assert response.context["form"].errors["file"]  # next to the field
+    assert not RateSchedule.objects.exists()
+
+
+def test_it_refuses_a_card_number_spelled_with_json_escapes(frank):
+    text = DEMO.read_text().replace("FY2026 rates", "\\u0034111 1111 1111 1111")
+    with pytest.raises(ValidationError, match="The file looks like it holds a payment card"):
+        rate_file_preview(text=text, acting_user=frank)

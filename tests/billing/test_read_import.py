@@ -8,10 +8,11 @@ from decimal import Decimal as D
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from billing.choices import ExceptionRule, ImportFormat, ImportStatus
-from billing.models import Meter, MeterInstall, MeterRead, ReadException
+from billing.models import Meter, MeterInstall, MeterRead, ReadException, ReadImport, ReadImportRow
 from billing.readfiles import route_file, route_record
 from billing.services.imports import read_import_run, read_import_start, read_import_task
 from billing_site.common.models import LongTaskStatus
@@ -130,3 +131,60 @@ def test_it_imports_ten_thousand_reads_with_their_exceptions(bob, account):
     rules = sorted(set(ReadException.objects.values_list("rule", flat=True)))
     assert rules == [ExceptionRule.NEGATIVE, ExceptionRule.ZERO]
     assert MeterRead.objects.filter(read_date=TODAY).count() == 9_800
+
+
+@pytest.mark.parametrize("column", ["meter", "account", "read_date", "reading", "read_code"])
+def test_it_refuses_a_card_number_in_any_column_without_showing_it(bob, meter, column):
+    values = ["M-1001", "", f"{TODAY}", "1100", "01"]
+    cells = dict(zip(HEADER.strip().split(","), values, strict=True))
+    cells[column] = "4111 1111 1111 1111"
+    with pytest.raises(ValidationError) as refused:
+        read_import_start(
+            file_name="reads.csv", data=csv_file(",".join(cells.values())), format="csv",
+            acting_user=bob,
+        )  # fmt: skip
+    text = " ".join(refused.value.messages)
+    assert f"line 2: the {column} column looks like a payment card number" in text
+    assert "4111" not in text
+    assert not ReadImport.objects.exists() and not ReadImportRow.objects.exists()
+    assert not ReadException.objects.exists()
+
+
+def test_it_refuses_a_card_number_in_a_route_file_and_its_trailer(bob):
+    record = route_record(
+        type="RD", route="R1", sequence="00010", meter="4111-1111-1111-1111",
+        read_date=f"{TODAY:%Y%m%d}", reading="1450.00", read_code="01",
+    )  # fmt: skip
+    for data, said in [
+        (route_file("R1", [record]), "line 2: the meter column"),
+        (route_file("R1", []).replace("TR0", "TR4111111111111111"), "line 2: the trailer looks"),
+    ]:
+        with pytest.raises(ValidationError) as refused:
+            read_import_start(
+                file_name="r.txt", data=data.encode(), format="route", acting_user=bob
+            )
+        text = " ".join(refused.value.messages)
+        assert said in text and "card number" in text and "4111" not in text
+
+
+def test_the_upload_page_says_so_next_to_the_file(client, bob):
+    client.force_login(bob)
+    data = csv_file(f"4111111111111111,,{TODAY},1100,01")
+    upload = SimpleUploadedFile("reads.csv", data, content_type="text/csv")
+    response = client.post("/billing/reads/import/", {"file": upload, "format": "csv"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "4111" not in html
+    assert "card number" in response.context["form"].errors["file"][0]
+    assert not ReadImport.objects.exists()
+
+
+def test_it_finds_a_card_number_split_by_quotes_on_any_line_of_a_long_file(bob):
+    clean = [f"M-{n},,{TODAY},{1000 + n},01" for n in range(2000)]
+    quoted = f'"4111"1111 1111 1111,,{TODAY},1100,01'  # the reader joins it: 41111111 1111 1111
+    with pytest.raises(ValidationError) as refused:
+        read_import_start(
+            file_name="reads.csv", data=csv_file(*clean, quoted), format="csv", acting_user=bob
+        )
+    text = " ".join(refused.value.messages)
+    assert "line 2002: the meter column looks like a payment card number" in text
+    assert "4111" not in text
