@@ -103,6 +103,16 @@ def expected_by_drawer(drawers: list[Drawer]) -> dict[int, Expected]:
 _COUNTED = [PaymentStatus.POSTED, PaymentStatus.RETURNED]
 
 
+def account_to_pay(text: str) -> Account | None:
+    """The account numbered ``text`` (digits only), with the customer and premise its
+    receipt line names: the payment form reads the account once, and the receipt
+    panel shown after the post needs no read of its own."""
+    number = text.strip()
+    if not number.isdigit():
+        return None
+    return Account.objects.select_related("customer", "premise").filter(number=number).first()
+
+
 def open_drawer_for(user: Any) -> Drawer | None:
     return Drawer.objects.filter(clerk=user, status=DrawerStatus.OPEN).first()
 
