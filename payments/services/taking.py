@@ -71,7 +71,6 @@ class TenderIn:
     card_last4: str = ""
 
 
-@transaction.atomic(savepoint=False)
 def payment_take(
     *,
     drawer: Drawer | None,
@@ -81,6 +80,7 @@ def payment_take(
     misc: Sequence[MiscPart] = (),
     payer: str = "",
     deposits: Sequence[AccountPart] = (),
+    savepoint: bool = True,
 ) -> Payment:
     """Post one receipt: accounts (by payment order) or misc revenue, paid by ``tenders``.
 
@@ -91,11 +91,25 @@ def payment_take(
     ``drawer`` None is the acting clerk's open drawer. The drawer, the business
     day and the receipt number are each read once (the day by the ledger writer).
 
-    No savepoint of its own (``savepoint=False``): a refusal raises out of the
-    caller's transaction too, which the counter's form flow rolls back whole (the
-    one-time token with it). The payment comes back with its receipt loaded
-    (:func:`_receipt_loaded`), so the counter shows it without reading it again.
+    ``savepoint=False`` for a caller whose own transaction rolls back whole on a
+    refusal (the counter's form flow, ``formflow.run_once``: the one-time token
+    goes with it): no SAVEPOINT and RELEASE around the posting. The payment comes
+    back with its receipt loaded (:func:`_receipt_loaded`), so the counter shows
+    it without reading it again.
     """
+    with transaction.atomic(savepoint=savepoint):
+        return _take(drawer, tenders, acting_user, accounts, misc, payer, deposits)
+
+
+def _take(
+    drawer: Drawer | None,
+    tenders: Sequence[TenderIn],
+    acting_user: User,
+    accounts: Sequence[AccountPart],
+    misc: Sequence[MiscPart],
+    payer: str,
+    deposits: Sequence[AccountPart],
+) -> Payment:
     require_perm(acting_user, "payments.take_payment")
     refuse_card_numbers(payer=payer)
     total = _check_parts(accounts, misc, deposits)

@@ -66,6 +66,7 @@ def take(request: HttpRequest) -> HttpResponse:
             tenders=form.tenders(),
             payer=form.cleaned_data["payer"],
             acting_user=request.user,
+            savepoint=False,  # run_once's transaction rolls back whole on a refusal
         )
         taken.append(payment)
         return reverse("payments:receipt", args=[payment.pk])
