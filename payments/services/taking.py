@@ -183,8 +183,9 @@ def _receipt_loaded(
     lines paid by service, as ``ledger.selectors.paid_by_service`` sums them) and
     ``balance_after`` (the balance its history row records: the locked balance
     after the posting, or None when the posting left it where it was and wrote no
-    history row). ``tests/payments/test_receipt_loaded.py`` compares it with
-    the selector's reading field by field.
+    history row), and its account's balance is the one just written.
+    ``tests/payments/test_receipt_loaded.py`` compares it with the selector's
+    reading field by field.
     """
     paid: dict[int, dict[Service | None, Decimal]] = {}
     for line in lines:
@@ -200,17 +201,20 @@ def _receipt_loaded(
         row.amount = Money(_cents(row.amount.amount), CURRENCY)
         if row.account_id is None:
             continue
-        by_service = sorted(paid.get(row.account_id, {}).items(), key=order)
-        row.paid_to = [(_name(s), _cents(-total)) for s, total in by_service if total]  # type: ignore[attr-defined]
+        # The account as it is now (the lines name the form's reading, with its customer
+        # and premise): what is offered after a payment depends on what it owes now.
+        row.account.balance = Money(after[row.account_id], CURRENCY)  # type: ignore[union-attr]
+        parts = sorted(paid.get(row.account_id, {}).items(), key=order)
+        row.paid_to = [(_name(s), _cents(-total)) for s, total in parts if total]  # type: ignore[attr-defined]
         moved = after[row.account_id] != before[row.account_id]
         row.balance_after = _cents(after[row.account_id]) if moved else None  # type: ignore[attr-defined]
     for tender in tenders:
         tender.amount = Money(_cents(tender.amount.amount), CURRENCY)
     for name in ("total", "tendered", "change_due"):
         setattr(payment, name, Money(_cents(getattr(payment, name).amount), CURRENCY))
-    prefetched = {"lines": (PaymentLine, rows), "tenders": (Tender, tenders)}
     payment._prefetched_objects_cache = {  # type: ignore[attr-defined]
-        name: _loaded(model, found) for name, (model, found) in prefetched.items()
+        "lines": _loaded(PaymentLine, rows),
+        "tenders": _loaded(Tender, tenders),
     }
     Payment.returned.related.set_cached_value(payment, None)  # type: ignore[attr-defined]
     return payment

@@ -36,6 +36,8 @@ def _same_receipt(payment: Payment) -> str:
     for mine, theirs in zip(payment.lines.all(), read.lines.all(), strict=True):
         assert getattr(mine, "paid_to", None) == getattr(theirs, "paid_to", None)
         assert getattr(mine, "balance_after", None) == getattr(theirs, "balance_after", None)
+        if mine.account_id:  # what the receipt's offers read (a pending disconnect once paid)
+            assert mine.account.balance == theirs.account.balance
     return loaded
 
 
@@ -113,3 +115,24 @@ def test_it_loads_a_deposit_receipt(alice, account, business_day):
         acting_user=alice,
     )
     assert "Security deposit" in _same_receipt(payment)
+
+
+def test_it_offers_to_cancel_a_pending_disconnect_after_the_htmx_post(alice, bob, business_day):
+    from django.test import Client
+    from django.urls import reverse
+
+    from service_orders import services as order_services
+
+    account = make_account(bob)
+    charge(account, bob, water="64.25")
+    order_services.order_create(account=account, kind="disconnect", acting_user=bob)
+    open_drawer(alice)
+    clerk = Client()
+    clerk.force_login(alice)
+    url = reverse("payments:take")
+    token = clerk.get(url).context["token"]
+    fields = {"token": token, "account_0": account.number, "amount_0": "64.25"}
+    answer = clerk.post(
+        url, {**fields, "cash_amount": "70"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="pay-screen"
+    )
+    assert answer.status_code == 200 and 'id="receipt-offers"' in answer.content.decode()
