@@ -190,11 +190,13 @@ def payment_for_receipt(pk: int) -> Payment:
     Each account line gets ``balance_after``: the account's balance right after
     this payment posted, read from the balance history row naming its
     transaction (so a reprint next month still shows what the customer was told).
-    The lines come with their accounts, customers and misc items in one query
-    (the counter reads this after every payment).
+    The lines come with their accounts, customers and misc items in one query,
+    the return (if any) with the payment (the receipt page reads this).
     """
     payment: Payment = get_object_or_404(
-        Payment.objects.select_related("drawer", "taken_by", "voided_by").prefetch_related(
+        Payment.objects.select_related(
+            "drawer", "taken_by", "voided_by", "returned"
+        ).prefetch_related(
             "tenders",
             Prefetch(
                 "lines",
@@ -202,7 +204,6 @@ def payment_for_receipt(pk: int) -> Payment:
                     "account__customer", "account__premise", "misc_item"
                 ),
             ),
-            "returned",
         ),
         pk=pk,
     )
