@@ -13,13 +13,13 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
-from accounts.selectors import account_by_number
 from billing.scanline import parse_scanline
 from billing_site.common.cards import CardSafeForm
 from billing_site.common.money import ZERO, format_money, parse_amount
 
 from .choices import DENOMINATION_LABELS, DENOMINATIONS, CardBrand, TenderKind
 from .models import MiscRevenueItem
+from .selectors import account_to_pay
 from .services import AccountPart, MiscPart, TenderIn
 
 ACCOUNT_ROWS = 4
@@ -178,7 +178,7 @@ class PaymentForm(TenderFieldsForm):
             if amount_text and f"account_{i}" not in self.errors:  # not blanked as a card number
                 self.add_error(f"account_{i}", "Enter the account this amount pays.")
             return
-        account = account_by_number(text)
+        account = account_to_pay(text)
         if account is None:
             self.add_error(f"account_{i}", f"No account numbered {text!r}; pick one from the list.")
             return

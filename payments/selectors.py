@@ -103,6 +103,16 @@ def expected_by_drawer(drawers: list[Drawer]) -> dict[int, Expected]:
 _COUNTED = [PaymentStatus.POSTED, PaymentStatus.RETURNED]
 
 
+def account_to_pay(text: str) -> Account | None:
+    """The account numbered ``text`` (digits only), with the customer and premise its
+    receipt line names: the payment form reads the account once, and the receipt
+    panel shown after the post needs no read of its own."""
+    number = text.strip()
+    if not number.isdigit():
+        return None
+    return Account.objects.select_related("customer", "premise").filter(number=number).first()
+
+
 def open_drawer_for(user: Any) -> Drawer | None:
     return Drawer.objects.filter(clerk=user, status=DrawerStatus.OPEN).first()
 
@@ -180,11 +190,13 @@ def payment_for_receipt(pk: int) -> Payment:
     Each account line gets ``balance_after``: the account's balance right after
     this payment posted, read from the balance history row naming its
     transaction (so a reprint next month still shows what the customer was told).
-    The lines come with their accounts, customers and misc items in one query
-    (the counter reads this after every payment).
+    The lines come with their accounts, customers and misc items in one query,
+    the return (if any) with the payment (the receipt page reads this).
     """
     payment: Payment = get_object_or_404(
-        Payment.objects.select_related("drawer", "taken_by", "voided_by").prefetch_related(
+        Payment.objects.select_related(
+            "drawer", "taken_by", "voided_by", "returned"
+        ).prefetch_related(
             "tenders",
             Prefetch(
                 "lines",
@@ -192,7 +204,6 @@ def payment_for_receipt(pk: int) -> Payment:
                     "account__customer", "account__premise", "misc_item"
                 ),
             ),
-            "returned",
         ),
         pk=pk,
     )

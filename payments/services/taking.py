@@ -14,7 +14,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from djmoney.money import Money
 
 from accounts.choices import AccountStatus
@@ -24,10 +24,12 @@ from billing_site.common.cards import (
     looks_like_card_number,
     refuse_card_numbers,
 )
-from billing_site.common.money import CURRENCY, ZERO
+from billing_site.common.money import CENT, CURRENCY, ZERO
 from billing_site.common.numbering import next_number
 from billing_site.common.roles import require_perm
 from ledger.choices import GLRole, TransactionKind
+from ledger.models import Service
+from ledger.selectors import UNAPPLIED
 from ledger.services import Line, deposit_lines, payment_lines, writer_for
 
 from ..choices import CASH_ONLY_TENDERS, TenderKind
@@ -69,7 +71,6 @@ class TenderIn:
     card_last4: str = ""
 
 
-@transaction.atomic
 def payment_take(
     *,
     drawer: Drawer | None,
@@ -79,6 +80,7 @@ def payment_take(
     misc: Sequence[MiscPart] = (),
     payer: str = "",
     deposits: Sequence[AccountPart] = (),
+    savepoint: bool = True,
 ) -> Payment:
     """Post one receipt: accounts (by payment order) or misc revenue, paid by ``tenders``.
 
@@ -88,7 +90,26 @@ def payment_take(
 
     ``drawer`` None is the acting clerk's open drawer. The drawer, the business
     day and the receipt number are each read once (the day by the ledger writer).
+
+    ``savepoint=False`` for a caller whose own transaction rolls back whole on a
+    refusal (the counter's form flow, ``formflow.run_once``: the one-time token
+    goes with it): no SAVEPOINT and RELEASE around the posting. The payment comes
+    back with its receipt loaded (:func:`_receipt_loaded`), so the counter shows
+    it without reading it again.
     """
+    with transaction.atomic(savepoint=savepoint):
+        return _take(drawer, tenders, acting_user, accounts, misc, payer, deposits)
+
+
+def _take(
+    drawer: Drawer | None,
+    tenders: Sequence[TenderIn],
+    acting_user: User,
+    accounts: Sequence[AccountPart],
+    misc: Sequence[MiscPart],
+    payer: str,
+    deposits: Sequence[AccountPart],
+) -> Payment:
     require_perm(acting_user, "payments.take_payment")
     refuse_card_numbers(payer=payer)
     total = _check_parts(accounts, misc, deposits)
@@ -98,6 +119,7 @@ def payment_take(
     locked = writer.lock([p.account for p in [*accounts, *deposits]])
     held_for, locked = locked[len(accounts) :], locked[: len(accounts)]
     _check_accounts(accounts, locked, tenders, writer.business_date)
+    before = {a.pk: a.balance.amount for a in [*locked, *held_for]}
     number = next_number(f"payments.receipt.drawer.{drawer.pk}")
     label = f"{drawer.pk}-{number:05d}"
     cash = writer.chart.gl(GLRole.CASH)
@@ -135,9 +157,79 @@ def payment_take(
         payer=payer.strip()[:200],
         transaction=posted,
     )
-    _save_lines(payment, accounts, misc, deposits)
-    _save_tenders(payment, tenders)
+    rows = _save_lines(payment, accounts, misc, deposits)
+    saved_tenders = _save_tenders(payment, tenders)
+    after = {pk: writer.account(pk).balance.amount for pk in before}
+    return _receipt_loaded(payment, rows, saved_tenders, lines, before, after)
+
+
+def _cents(amount: Decimal) -> Decimal:
+    """An amount as its money column gives it back (whole cents: ``12.3`` is ``12.30``)."""
+    return amount.quantize(CENT)
+
+
+def _receipt_loaded(
+    payment: Payment,
+    rows: list[PaymentLine],
+    tenders: list[Tender],
+    lines: Sequence[Line],
+    before: dict[int, Decimal],
+    after: dict[int, Decimal],
+) -> Payment:
+    """``payment`` as ``selectors.payment_for_receipt`` reads it, from what was just written.
+
+    Its lines and tenders are the rows saved (amounts as the columns give them
+    back); each account line carries ``paid_to`` (what this transaction's journal
+    lines paid by service, as ``ledger.selectors.paid_by_service`` sums them) and
+    ``balance_after`` (the balance its history row records: the locked balance
+    after the posting, or None when the posting left it where it was and wrote no
+    history row), and its account's balance is the one just written.
+    ``tests/payments/test_receipt_loaded.py`` compares it with the selector's
+    reading field by field.
+    """
+    paid: dict[int, dict[Service | None, Decimal]] = {}
+    for line in lines:
+        if line.account is not None:
+            by_service = paid.setdefault(line.account.pk, {})
+            by_service[line.service] = by_service.get(line.service, ZERO) + line.amount
+
+    def order(item: tuple[Service | None, Decimal]) -> tuple[bool, int, str]:
+        service = item[0]  # no service (credit) last, as NULLs sort in PostgreSQL
+        return (service is None, service.payment_order if service else 0, _name(service))
+
+    for row in rows:
+        row.amount = Money(_cents(row.amount.amount), CURRENCY)
+        if row.account_id is None:
+            continue
+        # The account as it is now (the lines name the form's reading, with its customer
+        # and premise): what is offered after a payment depends on what it owes now.
+        row.account.balance = Money(after[row.account_id], CURRENCY)  # type: ignore[union-attr]
+        parts = sorted(paid.get(row.account_id, {}).items(), key=order)
+        row.paid_to = [(_name(s), _cents(-total)) for s, total in parts if total]  # type: ignore[attr-defined]
+        moved = after[row.account_id] != before[row.account_id]
+        row.balance_after = _cents(after[row.account_id]) if moved else None  # type: ignore[attr-defined]
+    for tender in tenders:
+        tender.amount = Money(_cents(tender.amount.amount), CURRENCY)
+    for name in ("total", "tendered", "change_due"):
+        setattr(payment, name, Money(_cents(getattr(payment, name).amount), CURRENCY))
+    payment._prefetched_objects_cache = {  # type: ignore[attr-defined]
+        "lines": _loaded(PaymentLine, rows),
+        "tenders": _loaded(Tender, tenders),
+    }
+    Payment.returned.related.set_cached_value(payment, None)  # type: ignore[attr-defined]
     return payment
+
+
+def _name(service: Service | None) -> str:
+    return service.name if service is not None else UNAPPLIED
+
+
+def _loaded(model: type[Any], rows: list[Any]) -> QuerySet[Any]:
+    """A queryset that already holds ``rows`` (what ``prefetch_related`` leaves)."""
+    found: QuerySet[Any] = model.objects.none()
+    found._result_cache = rows  # type: ignore[attr-defined]
+    found._prefetch_done = True  # type: ignore[attr-defined]
+    return found
 
 
 def _check_parts(
@@ -230,7 +322,7 @@ def _save_lines(
     accounts: Sequence[AccountPart],
     misc: Sequence[MiscPart],
     deposits: Sequence[AccountPart],
-) -> None:
+) -> list[PaymentLine]:
     rows = (
         [
             PaymentLine(payment=payment, account=p.account, amount=Money(p.amount, CURRENCY))
@@ -255,11 +347,11 @@ def _save_lines(
             for m in misc
         ]
     )
-    PaymentLine.objects.bulk_create(rows)
+    return PaymentLine.objects.bulk_create(rows)
 
 
-def _save_tenders(payment: Payment, tenders: Sequence[TenderIn]) -> None:
-    Tender.objects.bulk_create(
+def _save_tenders(payment: Payment, tenders: Sequence[TenderIn]) -> list[Tender]:
+    return Tender.objects.bulk_create(
         Tender(
             payment=payment,
             kind=t.kind,

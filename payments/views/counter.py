@@ -57,6 +57,7 @@ def take(request: HttpRequest) -> HttpResponse:
     if request.method != "POST" and drawer is None:
         return _to_drawer_open(request, wanted)
     form = PaymentForm(request.POST or None, initial={"account_0": wanted})
+    taken: list[Payment] = []  # the payment posted, its receipt loaded (not on a replay)
 
     def post() -> str:
         payment = services.payment_take(
@@ -65,12 +66,16 @@ def take(request: HttpRequest) -> HttpResponse:
             tenders=form.tenders(),
             payer=form.cleaned_data["payer"],
             acting_user=request.user,
+            savepoint=False,  # run_once's transaction rolls back whole on a refusal
         )
+        taken.append(payment)
         return reverse("payments:receipt", args=[payment.pk])
 
     sent = submit(request, purpose=TAKE, form=form, action=post)
     if sent.done:
-        return _posted(request, sent.done) if _pay_screen_request(request) else sent.done
+        if not _pay_screen_request(request):
+            return sent.done
+        return _posted(request, sent.done, taken[0] if taken else None)
     drawer = drawer or selectors.open_drawer_for(request.user)
     if drawer is None:
         return _to_drawer_open(request, wanted)
@@ -93,10 +98,15 @@ def _pay_screen_request(request: HttpRequest) -> bool:
     return bool(htmx) and not htmx.history_restore_request and htmx.target == "pay-screen"
 
 
-def _posted(request: HttpRequest, done: HttpResponse) -> HttpResponse:
-    """The pay screen after a payment (or its replay): its receipt above a fresh form."""
+def _posted(request: HttpRequest, done: HttpResponse, posted: Payment | None) -> HttpResponse:
+    """The pay screen after a payment (or its replay): its receipt above a fresh form.
+
+    ``posted`` is the payment just taken, its receipt loaded by ``payment_take``
+    (committed by now: ``submit`` returns after the transaction); a replay reads
+    the first submission's receipt.
+    """
     url = done["Location"]
-    payment = selectors.payment_for_receipt(resolve(url).kwargs["payment_pk"])
+    payment = posted or selectors.payment_for_receipt(resolve(url).kwargs["payment_pk"])
     context = {
         "form": PaymentForm(),
         "drawer": payment.drawer,

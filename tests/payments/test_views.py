@@ -370,7 +370,10 @@ def test_it_sends_a_clerk_without_a_drawer_to_open_one(alice, business_day, acco
 
 def test_the_htmx_post_reads_drawer_day_and_number_once(clerk, bob, account) -> None:
     """Pins the statements of one payment by htmx (before: 27 plus 4 savepoint statements,
-    then a GET of the receipt page, 13, and of a new form, 6)."""
+    then a GET of the receipt page, 13, and of a new form, 6; then 26 with the receipt
+    panel's 6 reads and payment_take's SAVEPOINT and RELEASE). The panel now shows the payment as
+    payment_take wrote it (tests/payments/test_receipt_loaded.py), the account with its
+    customer and premise as the form read it, and payment_take has no savepoint."""
 
     charge(account, bob, water="42.50")
     _hx_post(clerk, _form(clerk, account_0=account.number, amount_0="1.00", cash_amount="1"))
@@ -387,8 +390,11 @@ def test_the_htmx_post_reads_drawer_day_and_number_once(clerk, bob, account) -> 
     assert count(r'FROM "ledger_businessday"') == 1
     assert count(r"common_numbersequence") == 1
     assert count(r"UPDATE .*common_numbersequence|ON CONFLICT \(name\) DO UPDATE") == 1
-    assert count(r"^SAVEPOINT") == 2  # the test's own transaction, and payment_take's
-    assert len(statements) == 26  # the POST 19 (permissions cached, one-statement flush), panel 7
+    assert count(r"^SAVEPOINT") == 1  # the test's own transaction only
+    assert count(r"^SELECT .*(payments_payment|payments_tender|historicalaccount)") == 0
+    # The POST (permissions cached, one-statement flush; the chart read again after charge()),
+    # and nothing for the panel.
+    assert len(statements) == 18
 
 
 def test_it_closes_a_drawer_only_after_the_count_is_reviewed_and_confirmed(clerk) -> None:
