@@ -66,7 +66,9 @@ def test_it_loads_an_overpayment_left_as_credit(alice, bob, account, business_da
         tenders=[cash("60.00")],
         acting_user=alice,
     )
-    assert "Credit on account" in _same_receipt(payment)
+    html = _same_receipt(payment)
+    assert "Credit on account" in html
+    assert "Balance after this payment credit $20.00" in html  # not "-$20.00"
 
 
 def test_it_loads_a_payment_that_settles_an_earlier_credit(alice, bob, account, business_day):
