@@ -42,7 +42,7 @@ def plan_list(request: HttpRequest) -> HttpResponse:
     which = request.GET.get("show", "active")
     which = which if which in plan_selectors.LISTS else "active"
     page, rows = plan_selectors.plan_list_page(
-        which, today=_today(), page_number=request.GET.get("page")
+        which, today=_today, page_number=request.GET.get("page")
     )
     context = {
         "rows": rows,
