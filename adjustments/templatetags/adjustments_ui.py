@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import template
 
 from ..choices import RequestStatus
-from ..refunds.selectors import refunds_waiting
 
 register = template.Library()
 
@@ -24,9 +23,3 @@ _BADGE = {
 def request_badge(status: str) -> str:
     """The badge class for a request status."""
     return _BADGE.get(status, "")
-
-
-@register.simple_tag
-def refunds_waiting_count() -> int:
-    """How many refunds wait for approval (the navigation's badge)."""
-    return refunds_waiting().count()

@@ -1,5 +1,4 @@
-"""Template helpers of the payments app: the count of voids waiting, for the navigation,
-and the city printed on receipts."""
+"""Template helpers of the payments app: the city printed on receipts, misc-revenue labels."""
 
 from __future__ import annotations
 
@@ -8,14 +7,7 @@ from typing import Any
 from django import template
 from django.conf import settings
 
-from ..selectors import voids_waiting
-
 register = template.Library()
-
-
-@register.simple_tag
-def voids_waiting_count() -> int:
-    return voids_waiting().count()
 
 
 @register.simple_tag
