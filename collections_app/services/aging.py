@@ -76,15 +76,12 @@ def _insert_sql(limits: list[int]) -> str:
     fields = "run_id, account_id, rollup_id, service_id, fund_id, account_class, status, bucket"
     status = f"""CASE WHEN f.id IS NOT NULL THEN '{AgingStatus.IN_COLLECTIONS}'
         WHEN a.status IN ('active', 'final') THEN a.status ELSE '{AgingStatus.OTHER}' END"""
-    return (
-        fifo.charge_parts_sql("e.account_id BETWEEN %(lo)s AND %(hi)s")
-        + f"""
-    , bucketed AS (SELECT account_id, service_id, open_part, {fifo.bucket_sql(limits)} AS bucket
-                   FROM parts)
-    , unapplied AS ({fifo.unapplied_sql().format(where="e.account_id BETWEEN %(lo)s AND %(hi)s")})
+    where = "e.account_id BETWEEN %(lo)s AND %(hi)s"
+    return f"""
+    WITH buckets AS ({fifo.bucket_parts_sql(where, limits)})
+    , unapplied AS ({fifo.unapplied_sql().format(where=where)})
     , together AS (
-        SELECT account_id, service_id, bucket, SUM(open_part) AS amount FROM bucketed
-        GROUP BY account_id, service_id, bucket
+        SELECT account_id, service_id, bucket, amount FROM buckets
         UNION ALL SELECT account_id, NULL, 0, amount FROM unapplied
     )
     INSERT INTO {AgingLine._meta.db_table} ({fields}, amount)
@@ -97,7 +94,6 @@ def _insert_sql(limits: list[int]) -> str:
     LEFT JOIN {flag} f ON f.account_id = a.id AND f.kind = '{FlagKind.IN_COLLECTIONS}'
          AND f.cleared_at IS NULL AND (f.expires_on IS NULL OR f.expires_on >= %(as_of)s)
     """
-    )
 
 
 def aging_chunk(*, task: LongTask, number: int, acting_user: User) -> ChunkResult:
