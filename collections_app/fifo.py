@@ -30,7 +30,7 @@ from django.db import connection
 
 from billing.models import Bill, BillRun
 from ledger.choices import GLRole, TransactionKind
-from ledger.models import GLAccount, JournalEntry, JournalTransaction
+from ledger.models import AccountOpen, GLAccount, JournalEntry, JournalTransaction
 
 NOT_CHARGES = (TransactionKind.CREDIT_APPLICATION, TransactionKind.REVERSAL)
 
@@ -104,46 +104,78 @@ def bucket_sql(
 def bucket_parts_sql(where: str, limits: list[int]) -> str:
     """SELECT account_id, service_id, bucket, amount: per account and service the open
     amount in each age bucket of ``limits`` as of %(as_of)s (only buckets with something
-    open), the sums of ``charge_parts_sql``'s parts per bucket; ``where`` as there.
+    open): the sums of ``charge_parts_sql``'s parts per bucket. ``where`` filters by
+    ``e.account_id`` (applied to the entries and to the kept open amounts, both alias e).
 
-    The same rule in one pass over the entries and no walk per charge: a bucket is a range
-    of charge dates, and newest first is youngest bucket first, so what is open of bucket
-    k is ``min(charged in k, max(0, O - charged in the younger buckets))`` (O the open
-    amount), and what is left after every charge goes to the oldest bucket, as the part
-    older than every charge does. One grouping of the entries per account and service
-    (the charged amount per bucket in ``FILTER`` sums), then a row per bucket: no window,
-    no sort, no second read of the entries."""
+    The same rule without walking every charge:
+
+    * a bucket is a range of charge dates and newest first is youngest bucket first, so
+      what is open of bucket k is ``min(charged in k, max(0, O - charged in the younger
+      buckets))``, O the open amount; the oldest bucket takes all that is left,
+      ``max(0, O - charged in the younger buckets)`` (its own charges and the part older
+      than every charge alike), so charges older than the last limit are never read;
+    * O as of the day is the ledger's kept open amount (``ledger_accountopen``, always
+      the sum of the journal's lines per account and service) less the lines dated after
+      the day: no reading of the whole history;
+    * the younger charges are the lines of transactions dated within the last limit of
+      the day, or of bills dated within it (a bill's date may be before or after its
+      posting), found by the business-date and bill-run indexes."""
     t = _tables()
+    kept = AccountOpen._meta.db_table
     last = len(limits)
+    oldest = int(limits[-1])  # charge dates older than the day less this: the last bucket
     bucket = bucket_sql(limits, charge_date="COALESCE(r.bill_date, t.business_date)")
     charged = ",\n             ".join(
-        f"COALESCE(SUM(amount) FILTER (WHERE bucket = {k}), 0) AS c{k}" for k in range(last + 1)
+        f"SUM(e.amount) FILTER (WHERE {bucket} = {k}) AS c{k}" for k in range(last)
     )
-    younger = ["0"] + [" + ".join(f"c{j}" for j in range(k + 1)) for k in range(last)]
-    every = " + ".join(f"c{k}" for k in range(last + 1))
-    rows = ", ".join(
-        f"({k}, LEAST(c{k}, GREATEST(open_amount - ({younger[k]}), 0))"
-        + (f" + GREATEST(open_amount - ({every}), 0))" if k == last else ")")
-        for k in range(last + 1)
+    younger = ["0"] + [
+        " + ".join(f"COALESCE(c.c{j}, 0)" for j in range(k + 1)) for k in range(last)
+    ]
+    rows = (
+        ", ".join(
+            f"({k}, LEAST(COALESCE(c.c{k}, 0), GREATEST(o.open_amount - ({younger[k]}), 0)))"
+            for k in range(last)
+        )
+        + f", ({last}, GREATEST(o.open_amount - ({younger[last]}), 0))"
     )
     return f"""
-    WITH lines AS (
-      SELECT e.account_id, e.service_id, e.amount,
-             CASE WHEN e.amount > 0 AND t.kind NOT IN ('{NOT_CHARGES[0]}', '{NOT_CHARGES[1]}')
-                  THEN {bucket} END AS bucket
-      FROM {t["entry"]} e
-      JOIN {t["txn"]} t ON t.id = e.transaction_id
+    WITH later AS (
+      SELECT e.account_id, e.service_id, SUM(e.amount) AS amount
+      FROM {t["txn"]} t JOIN {t["entry"]} e ON e.transaction_id = t.id
+      WHERE t.business_date > %(as_of)s AND e.service_id IS NOT NULL AND ({where})
+      GROUP BY e.account_id, e.service_id
+    ),
+    open AS (
+      SELECT account_id, service_id, COALESCE(k.amount, 0) - COALESCE(l.amount, 0) AS open_amount
+      FROM (SELECT e.account_id, e.service_id, e.amount FROM {kept} e
+            WHERE e.service_id IS NOT NULL AND ({where})) k
+      FULL JOIN later l USING (account_id, service_id)
+      WHERE COALESCE(k.amount, 0) - COALESCE(l.amount, 0) > 0
+    ),
+    recent AS (
+      SELECT t.id, t.business_date FROM {t["txn"]} t
+      WHERE t.business_date BETWEEN %(as_of)s::date - {oldest} AND %(as_of)s
+        AND t.kind NOT IN ('{NOT_CHARGES[0]}', '{NOT_CHARGES[1]}')
+      UNION
+      SELECT t.id, t.business_date FROM {t["run"]} r
+      JOIN {t["bill"]} b ON b.run_id = r.id
+      JOIN {t["txn"]} t ON t.id = b.transaction_id
+      WHERE r.bill_date >= %(as_of)s::date - {oldest} AND t.business_date <= %(as_of)s
+        AND t.kind NOT IN ('{NOT_CHARGES[0]}', '{NOT_CHARGES[1]}')
+    ),
+    charged AS (
+      SELECT e.account_id, e.service_id,
+             {charged}
+      FROM recent t
+      JOIN {t["entry"]} e ON e.transaction_id = t.id
       LEFT JOIN {t["bill"]} b ON b.transaction_id = t.id
       LEFT JOIN {t["run"]} r ON r.id = b.run_id
-      WHERE e.service_id IS NOT NULL AND t.business_date <= %(as_of)s AND ({where})
-    ),
-    sums AS (
-      SELECT account_id, service_id, SUM(amount) AS open_amount,
-             {charged}
-      FROM lines GROUP BY account_id, service_id HAVING SUM(amount) > 0
+      WHERE e.service_id IS NOT NULL AND e.amount > 0 AND ({where})
+      GROUP BY e.account_id, e.service_id
     )
-    SELECT s.account_id, s.service_id, p.bucket, p.amount
-    FROM sums s CROSS JOIN LATERAL (VALUES {rows}) AS p(bucket, amount)
+    SELECT o.account_id, o.service_id, p.bucket, p.amount
+    FROM open o LEFT JOIN charged c USING (account_id, service_id)
+    CROSS JOIN LATERAL (VALUES {rows}) AS p(bucket, amount)
     WHERE p.amount > 0
     """
 
@@ -252,14 +284,33 @@ def unapplied_sql() -> str:
 
 def gl_balance(role: str, *, as_of: date) -> Decimal:
     """What the GL accounts of ``role`` hold as of ``as_of`` (every line, named or not)."""
+    return gl_balances([role], as_of=as_of)[role]
+
+
+def gl_balances(roles: list[str], *, as_of: date) -> dict[str, Decimal]:
+    """What the GL accounts of each role hold as of ``as_of``, in one statement: every line
+    of the role less the lines dated after ``as_of``. Reading every line needs no join to
+    its transaction (the date), which was most of the cost; the later lines are the few
+    transactions after that day (by the business-date index)."""
     t = _tables()
     gl = GLAccount._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT COALESCE(SUM(e.amount), 0) FROM {t['entry']} e"
-            f" JOIN {t['txn']} t ON t.id = e.transaction_id"
-            f" JOIN {gl} g ON g.id = e.gl_account_id"
-            " WHERE g.role = %s AND t.business_date <= %s",
-            [role, as_of],
+            f"""
+            WITH every AS (
+              SELECT g.role, SUM(e.amount) AS amount FROM {t["entry"]} e
+              JOIN {gl} g ON g.id = e.gl_account_id
+              WHERE g.role = ANY(%(roles)s) GROUP BY g.role
+            ), later AS (
+              SELECT g.role, SUM(e.amount) AS amount FROM {t["txn"]} t
+              JOIN {t["entry"]} e ON e.transaction_id = t.id
+              JOIN {gl} g ON g.id = e.gl_account_id
+              WHERE t.business_date > %(as_of)s AND g.role = ANY(%(roles)s) GROUP BY g.role
+            )
+            SELECT every.role, every.amount - COALESCE(later.amount, 0)
+            FROM every LEFT JOIN later USING (role)
+            """,
+            {"roles": list(roles), "as_of": as_of},
         )
-        return Decimal(cursor.fetchone()[0])
+        found = {role: Decimal(amount) for role, amount in cursor.fetchall()}
+    return {role: found.get(role, Decimal(0)) for role in roles}

@@ -32,6 +32,7 @@ AGING_TASK = "collections.aging"
 RUN_PERM = "collections.add_agingrun"
 VIEW_PERM = "collections.view_agingrun"
 CHUNK = 10_000
+WORK_MEM = "64MB"
 
 
 def default_limits() -> list[int]:
@@ -107,6 +108,8 @@ def aging_chunk(*, task: LongTask, number: int, acting_user: User) -> ChunkResul
     if ids:
         params: dict[str, Any] = {"run": run.pk, "as_of": run.as_of, "lo": ids[0], "hi": ids[-1]}
         with connection.cursor() as cursor:
+            # the chunk's groupings and sorts in memory, for this transaction only
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
             cursor.execute(_insert_sql(list(run.limits)), params)
     return ChunkResult(done=len(ids))
 
@@ -117,8 +120,9 @@ def aging_finish(*, task: LongTask, acting_user: User) -> None:
     lines = AgingLine.objects.filter(run=run)
     run.aging_total = lines.filter(service__isnull=False).aggregate(t=Sum("amount"))["t"] or 0
     run.unapplied_total = lines.filter(service__isnull=True).aggregate(t=Sum("amount"))["t"] or 0
-    run.receivable_gl_total = fifo.gl_balance(GLRole.RECEIVABLE, as_of=run.as_of)
-    run.unapplied_gl_total = fifo.gl_balance(GLRole.UNAPPLIED_CREDIT, as_of=run.as_of)
+    gl = fifo.gl_balances([GLRole.RECEIVABLE, GLRole.UNAPPLIED_CREDIT], as_of=run.as_of)
+    run.receivable_gl_total = gl[GLRole.RECEIVABLE]
+    run.unapplied_gl_total = gl[GLRole.UNAPPLIED_CREDIT]
     run.status = "done"
     run.finished_at = timezone.now()
     run.save()
