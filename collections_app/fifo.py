@@ -17,7 +17,10 @@ Oct 10. As of Oct 31 O = $75: $50 from Oct 1 (30 days: current), $25 of Sep 1 (6
 31-60), nothing of Aug 1.
 
 One SQL statement does it for a range of accounts (window sum over the charges, newest
-first); the aging task runs it chunk by chunk and explain-this-balance for one account.
+first): explain-this-balance runs it for one account. The aging task needs only the sums
+per age bucket and runs ``bucket_parts_sql`` chunk by chunk: the same rule, from the
+ledger's kept open amounts and the charges younger than the last limit (tests compare
+the two).
 """
 
 from __future__ import annotations
