@@ -61,3 +61,19 @@ def test_it_buckets_as_the_charge_by_charge_walk_does(business_day, bob, carol):
         assert got == walked(ids, as_of, limits), limits
         assert run.difference == 0 and run.aging_total == D("220.00") == sum(got.values())
         assert run.unapplied_total == D("-15.00") == run.unapplied_gl_total
+
+
+def test_it_reads_a_young_bill_posted_long_before_its_bill_date(business_day, bob, carol):
+    account = make_account(bob)
+    # posted 2026-11-23, dated 2027-04-01: 143 days of posting, 14 of bill date as of Apr 15
+    bill(bob, account, bill_date=date(2027, 4, 1), due_date=date(2027, 4, 21), WATER="60.00")
+    bill(bob, account, bill_date=date(2026, 11, 1), due_date=date(2026, 11, 21), WATER="20.00")
+    next_day(carol, to=date(2027, 4, 15))
+    pay(bob, account, "30.00")
+    as_of = date(2027, 4, 15)
+    run = aged(bob, as_of)
+    lines = AgingLine.objects.filter(run=run, service__isnull=False)
+    assert sorted(lines.values_list("bucket", "amount")) == [(0, D("50.00"))]
+    assert walked([account.pk], as_of, list(run.limits)) == {
+        (account.pk, lines[0].service_id, 0): D("50.00")
+    }
