@@ -17,7 +17,10 @@ Oct 10. As of Oct 31 O = $75: $50 from Oct 1 (30 days: current), $25 of Sep 1 (6
 31-60), nothing of Aug 1.
 
 One SQL statement does it for a range of accounts (window sum over the charges, newest
-first); the aging task runs it chunk by chunk and explain-this-balance for one account.
+first): explain-this-balance runs it for one account. The aging task needs only the sums
+per age bucket and runs ``bucket_parts_sql`` chunk by chunk: the same rule, from the
+ledger's kept open amounts and the charges younger than the last limit (tests compare
+the two).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from django.db import connection
 
 from billing.models import Bill, BillRun
 from ledger.choices import GLRole, TransactionKind
-from ledger.models import GLAccount, JournalEntry, JournalTransaction
+from ledger.models import AccountOpen, GLAccount, JournalEntry, JournalTransaction
 
 NOT_CHARGES = (TransactionKind.CREDIT_APPLICATION, TransactionKind.REVERSAL)
 
@@ -88,14 +91,96 @@ def charge_parts_sql(where: str) -> str:
     """
 
 
-def bucket_sql(limits: list[int], *, as_of: str = "%(as_of)s::date") -> str:
+def bucket_sql(
+    limits: list[int], *, as_of: str = "%(as_of)s::date", charge_date: str = "charge_date"
+) -> str:
     """The bucket index of ``parts.charge_date`` (NULL date: the last, oldest bucket), aged
-    as of ``as_of`` (the parameter, or ``"as_of"``: the column of a many-dates ``parts``)."""
+    as of ``as_of`` (the parameter, or ``"as_of"``: the column of a many-dates ``parts``);
+    ``charge_date`` may be another expression of the date."""
     thresholds = ",".join(str(int(limit) + 1) for limit in limits) or "100000"
     return (
-        f"CASE WHEN charge_date IS NULL THEN {len(limits)} "
-        f"ELSE width_bucket({as_of} - charge_date, ARRAY[{thresholds}]) END"
+        f"CASE WHEN {charge_date} IS NULL THEN {len(limits)} "
+        f"ELSE width_bucket({as_of} - {charge_date}, ARRAY[{thresholds}]) END"
     )
+
+
+def bucket_parts_sql(where: str, limits: list[int]) -> str:
+    """SELECT account_id, service_id, bucket, amount: per account and service the open
+    amount in each age bucket of ``limits`` as of %(as_of)s (only buckets with something
+    open): the sums of ``charge_parts_sql``'s parts per bucket. ``where`` filters by
+    ``e.account_id`` (applied to the entries and to the kept open amounts, both alias e).
+
+    The same rule without walking every charge:
+
+    * a bucket is a range of charge dates and newest first is youngest bucket first, so
+      what is open of bucket k is ``min(charged in k, max(0, O - charged in the younger
+      buckets))``, O the open amount; the oldest bucket takes all that is left,
+      ``max(0, O - charged in the younger buckets)`` (its own charges and the part older
+      than every charge alike), so charges older than the last limit are never read;
+    * O as of the day is the ledger's kept open amount (``ledger_accountopen``, always
+      the sum of the journal's lines per account and service) less the lines dated after
+      the day: no reading of the whole history;
+    * the younger charges are the lines of transactions dated within the last limit of
+      the day, or of bills dated within it (a bill's date may be before or after its
+      posting), found by the business-date and bill-run indexes."""
+    t = _tables()
+    kept = AccountOpen._meta.db_table
+    last = len(limits)
+    oldest = int(limits[-1])  # charge dates older than the day less this: the last bucket
+    bucket = bucket_sql(limits, charge_date="COALESCE(r.bill_date, t.business_date)")
+    charged = ",\n             ".join(
+        f"SUM(e.amount) FILTER (WHERE {bucket} = {k}) AS c{k}" for k in range(last)
+    )
+    younger = ["0"] + [
+        " + ".join(f"COALESCE(c.c{j}, 0)" for j in range(k + 1)) for k in range(last)
+    ]
+    rows = (
+        ", ".join(
+            f"({k}, LEAST(COALESCE(c.c{k}, 0), GREATEST(o.open_amount - ({younger[k]}), 0)))"
+            for k in range(last)
+        )
+        + f", ({last}, GREATEST(o.open_amount - ({younger[last]}), 0))"
+    )
+    return f"""
+    WITH later AS (
+      SELECT e.account_id, e.service_id, SUM(e.amount) AS amount
+      FROM {t["txn"]} t JOIN {t["entry"]} e ON e.transaction_id = t.id
+      WHERE t.business_date > %(as_of)s AND e.service_id IS NOT NULL AND ({where})
+      GROUP BY e.account_id, e.service_id
+    ),
+    open AS (
+      SELECT account_id, service_id, COALESCE(k.amount, 0) - COALESCE(l.amount, 0) AS open_amount
+      FROM (SELECT e.account_id, e.service_id, e.amount FROM {kept} e
+            WHERE e.service_id IS NOT NULL AND ({where})) k
+      FULL JOIN later l USING (account_id, service_id)
+      WHERE COALESCE(k.amount, 0) - COALESCE(l.amount, 0) > 0
+    ),
+    recent AS (
+      SELECT t.id, t.business_date FROM {t["txn"]} t
+      WHERE t.business_date BETWEEN %(as_of)s::date - {oldest} AND %(as_of)s
+        AND t.kind NOT IN ('{NOT_CHARGES[0]}', '{NOT_CHARGES[1]}')
+      UNION
+      SELECT t.id, t.business_date FROM {t["run"]} r
+      JOIN {t["bill"]} b ON b.run_id = r.id
+      JOIN {t["txn"]} t ON t.id = b.transaction_id
+      WHERE r.bill_date >= %(as_of)s::date - {oldest} AND t.business_date <= %(as_of)s
+        AND t.kind NOT IN ('{NOT_CHARGES[0]}', '{NOT_CHARGES[1]}')
+    ),
+    charged AS (
+      SELECT e.account_id, e.service_id,
+             {charged}
+      FROM recent t
+      JOIN {t["entry"]} e ON e.transaction_id = t.id
+      LEFT JOIN {t["bill"]} b ON b.transaction_id = t.id
+      LEFT JOIN {t["run"]} r ON r.id = b.run_id
+      WHERE e.service_id IS NOT NULL AND e.amount > 0 AND ({where})
+      GROUP BY e.account_id, e.service_id
+    )
+    SELECT o.account_id, o.service_id, p.bucket, p.amount
+    FROM open o LEFT JOIN charged c USING (account_id, service_id)
+    CROSS JOIN LATERAL (VALUES {rows}) AS p(bucket, amount)
+    WHERE p.amount > 0
+    """
 
 
 def buckets_at_dates_sql(limits: list[int]) -> str:
@@ -202,14 +287,33 @@ def unapplied_sql() -> str:
 
 def gl_balance(role: str, *, as_of: date) -> Decimal:
     """What the GL accounts of ``role`` hold as of ``as_of`` (every line, named or not)."""
+    return gl_balances([role], as_of=as_of)[role]
+
+
+def gl_balances(roles: list[str], *, as_of: date) -> dict[str, Decimal]:
+    """What the GL accounts of each role hold as of ``as_of``, in one statement: every line
+    of the role less the lines dated after ``as_of``. Reading every line needs no join to
+    its transaction (the date), which was most of the cost; the later lines are the few
+    transactions after that day (by the business-date index)."""
     t = _tables()
     gl = GLAccount._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT COALESCE(SUM(e.amount), 0) FROM {t['entry']} e"
-            f" JOIN {t['txn']} t ON t.id = e.transaction_id"
-            f" JOIN {gl} g ON g.id = e.gl_account_id"
-            " WHERE g.role = %s AND t.business_date <= %s",
-            [role, as_of],
+            f"""
+            WITH every AS (
+              SELECT g.role, SUM(e.amount) AS amount FROM {t["entry"]} e
+              JOIN {gl} g ON g.id = e.gl_account_id
+              WHERE g.role = ANY(%(roles)s) GROUP BY g.role
+            ), later AS (
+              SELECT g.role, SUM(e.amount) AS amount FROM {t["txn"]} t
+              JOIN {t["entry"]} e ON e.transaction_id = t.id
+              JOIN {gl} g ON g.id = e.gl_account_id
+              WHERE t.business_date > %(as_of)s AND g.role = ANY(%(roles)s) GROUP BY g.role
+            )
+            SELECT every.role, every.amount - COALESCE(later.amount, 0)
+            FROM every LEFT JOIN later USING (role)
+            """,
+            {"roles": list(roles), "as_of": as_of},
         )
-        return Decimal(cursor.fetchone()[0])
+        found = {role: Decimal(amount) for role, amount in cursor.fetchall()}
+    return {role: found.get(role, Decimal(0)) for role in roles}

@@ -67,13 +67,30 @@ class AgingLine(models.Model):
     when the aging runs, so a kept aging reads the same later.
     """
 
-    run = models.ForeignKey(AgingRun, on_delete=models.CASCADE, related_name="lines")
-    account = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")
-    rollup = models.ForeignKey("accounts.Account", on_delete=models.PROTECT, related_name="+")
-    service = models.ForeignKey(
-        "ledger.Service", null=True, on_delete=models.PROTECT, related_name="+"
+    # Every read is of one run (``aging_line_run_rollup_idx`` serves it), and the lines are
+    # written only by the aging chunk's INSERT ... SELECT, which takes account, rollup,
+    # service and fund from the rows it joins: so no index of their own and no foreign-key
+    # constraint (PostgreSQL checks one with a query per row and key, at commit: about a
+    # quarter of an aging's time, issue 13). The run's constraint stays.
+    run = models.ForeignKey(
+        AgingRun, on_delete=models.CASCADE, related_name="lines", db_index=False
     )
-    fund = models.ForeignKey("ledger.Fund", null=True, on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="+", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
+    rollup = models.ForeignKey(
+        "accounts.Account", on_delete=models.PROTECT, related_name="+", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
+    service = models.ForeignKey(
+        "ledger.Service", null=True, on_delete=models.PROTECT, related_name="+",
+        db_index=False, db_constraint=False,
+    )  # fmt: skip
+    fund = models.ForeignKey(
+        "ledger.Fund", null=True, on_delete=models.PROTECT, related_name="+", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
     account_class = models.CharField(max_length=20)
     status = models.CharField(max_length=20, choices=AgingStatus)
     bucket = models.PositiveSmallIntegerField()

@@ -32,6 +32,7 @@ AGING_TASK = "collections.aging"
 RUN_PERM = "collections.add_agingrun"
 VIEW_PERM = "collections.view_agingrun"
 CHUNK = 10_000
+WORK_MEM = "64MB"
 
 
 def default_limits() -> list[int]:
@@ -76,15 +77,12 @@ def _insert_sql(limits: list[int]) -> str:
     fields = "run_id, account_id, rollup_id, service_id, fund_id, account_class, status, bucket"
     status = f"""CASE WHEN f.id IS NOT NULL THEN '{AgingStatus.IN_COLLECTIONS}'
         WHEN a.status IN ('active', 'final') THEN a.status ELSE '{AgingStatus.OTHER}' END"""
-    return (
-        fifo.charge_parts_sql("e.account_id BETWEEN %(lo)s AND %(hi)s")
-        + f"""
-    , bucketed AS (SELECT account_id, service_id, open_part, {fifo.bucket_sql(limits)} AS bucket
-                   FROM parts)
-    , unapplied AS ({fifo.unapplied_sql().format(where="e.account_id BETWEEN %(lo)s AND %(hi)s")})
+    where = "e.account_id BETWEEN %(lo)s AND %(hi)s"
+    return f"""
+    WITH buckets AS ({fifo.bucket_parts_sql(where, limits)})
+    , unapplied AS ({fifo.unapplied_sql().format(where=where)})
     , together AS (
-        SELECT account_id, service_id, bucket, SUM(open_part) AS amount FROM bucketed
-        GROUP BY account_id, service_id, bucket
+        SELECT account_id, service_id, bucket, amount FROM buckets
         UNION ALL SELECT account_id, NULL, 0, amount FROM unapplied
     )
     INSERT INTO {AgingLine._meta.db_table} ({fields}, amount)
@@ -97,7 +95,6 @@ def _insert_sql(limits: list[int]) -> str:
     LEFT JOIN {flag} f ON f.account_id = a.id AND f.kind = '{FlagKind.IN_COLLECTIONS}'
          AND f.cleared_at IS NULL AND (f.expires_on IS NULL OR f.expires_on >= %(as_of)s)
     """
-    )
 
 
 def aging_chunk(*, task: LongTask, number: int, acting_user: User) -> ChunkResult:
@@ -111,6 +108,8 @@ def aging_chunk(*, task: LongTask, number: int, acting_user: User) -> ChunkResul
     if ids:
         params: dict[str, Any] = {"run": run.pk, "as_of": run.as_of, "lo": ids[0], "hi": ids[-1]}
         with connection.cursor() as cursor:
+            # the chunk's groupings and sorts in memory, for this transaction only
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
             cursor.execute(_insert_sql(list(run.limits)), params)
     return ChunkResult(done=len(ids))
 
@@ -121,8 +120,9 @@ def aging_finish(*, task: LongTask, acting_user: User) -> None:
     lines = AgingLine.objects.filter(run=run)
     run.aging_total = lines.filter(service__isnull=False).aggregate(t=Sum("amount"))["t"] or 0
     run.unapplied_total = lines.filter(service__isnull=True).aggregate(t=Sum("amount"))["t"] or 0
-    run.receivable_gl_total = fifo.gl_balance(GLRole.RECEIVABLE, as_of=run.as_of)
-    run.unapplied_gl_total = fifo.gl_balance(GLRole.UNAPPLIED_CREDIT, as_of=run.as_of)
+    gl = fifo.gl_balances([GLRole.RECEIVABLE, GLRole.UNAPPLIED_CREDIT], as_of=run.as_of)
+    run.receivable_gl_total = gl[GLRole.RECEIVABLE]
+    run.unapplied_gl_total = gl[GLRole.UNAPPLIED_CREDIT]
     run.status = "done"
     run.finished_at = timezone.now()
     run.save()
