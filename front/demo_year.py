@@ -44,7 +44,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -67,7 +67,7 @@ from ledger.models import BusinessDay
 from ledger.selectors import open_business_day
 from payments.choices import DENOMINATIONS, BatchStatus, DrawerStatus, ReturnKind, TenderKind
 from payments.models import Drawer, Payment, RemittanceBatch, RemittanceItem
-from payments.selectors import drawer_expected
+from payments.selectors import drawer_expected, is_cash_only
 from payments.services import batches, closeout, drawers, returns, taking
 
 ZERO = Decimal("0.00")
@@ -415,6 +415,8 @@ class DemoYear:
                 account = Account.objects.get(pk=item.account_id)
                 if account.status == AccountStatus.CLOSED:
                     continue
+                if item.tender != "cash" and is_cash_only(account, on=on):
+                    item = replace(item, tender="cash", returned=False)  # as the clerk asks
                 payment = taking.payment_take(
                     drawer=None, tenders=[self.tender(item)], acting_user=self.clerk,
                     accounts=[taking.AccountPart(account, item.amount)], payer="",

@@ -98,26 +98,36 @@ def document_bytes(document: Document) -> bytes:
 CHUNK = 1 << 20  # a megabyte: what is read of a stored file at a time
 
 
-def document_verified(document: Document) -> None:
-    """Check the stored file against its checksum, a megabyte at a time (a combined PDF
-    of a whole cycle does not fit in memory); ``DocumentDamaged`` if it changed."""
+def document_verified(document: Document, handle: IO[bytes] | None = None) -> None:
+    """Check the stored file (or ``handle``, read from where it is and left at its start)
+    against its checksum, a megabyte at a time (a combined PDF of a whole cycle does not
+    fit in memory); ``DocumentDamaged`` if it changed."""
+    if handle is None:
+        with default_storage.open(document.file.name or "", "rb") as own:
+            return document_verified(document, own)
     digest = hashlib.sha256()
-    with default_storage.open(document.file.name or "", "rb") as handle:
-        while piece := handle.read(CHUNK):
-            digest.update(piece)
+    while piece := handle.read(CHUNK):
+        digest.update(piece)
+    handle.seek(0)
     if digest.hexdigest() != document.sha256:
         raise DocumentDamaged(
             f"The stored {document.kind} {document.subject_id} does not match its checksum."
         )
+    return None
 
 
 def document_download(
     document: Document, filename: str, *, inline: bool = False, content_type: str = ""
 ) -> FileResponse:
-    """The stored file as a download, checked first and then sent in pieces: memory stays
-    flat however big the file is (the print shop's combined PDF, a mailing export)."""
-    document_verified(document)
+    """The stored file as a download, checked and then sent in pieces through the same
+    open file (what is sent is what was checked): memory stays flat however big the file
+    is (the print shop's combined PDF, a mailing export)."""
     handle = default_storage.open(document.file.name or "", "rb")
+    try:
+        document_verified(document, handle)
+    except BaseException:
+        handle.close()
+        raise
     return FileResponse(
         handle,
         content_type=content_type or document.content_type,

@@ -97,6 +97,25 @@ def test_it_imports_a_handheld_route_file(bob, account, meter):
         )
 
 
+def test_it_takes_a_meter_on_file_whose_number_looks_like_a_card(bob, account):
+    from billing_site.common.cards import looks_like_card_number
+
+    long = metered_account(bob, account, number="1000000000009", reading="1000", on=LAST_MONTH)
+    assert looks_like_card_number(long.number)  # 13 digits passing the Luhn check
+    row = f"{long.number},{account.number},{TODAY:%Y-%m-%d},1450,01"
+    done, _ = run(csv_file(row), bob)
+    assert done.stored == 1
+    record = route_record(
+        type="RD", route="R1", sequence="00010", account=account.number, meter=long.number,
+        read_date=f"{TODAY:%Y%m%d}", reading="1460.00", read_code="01",
+    )  # fmt: skip
+    routed, _ = run(route_file("R1", [record]).encode(), bob, ImportFormat.ROUTE, "r1.txt")
+    assert routed.stored == 1
+    with pytest.raises(ValidationError) as refused:  # the same digits, no such meter
+        run(csv_file(row.replace(long.number, "4111111111111111")), bob, name="other.csv")
+    assert "the meter column looks like a payment card number" in " ".join(refused.value.messages)
+
+
 def test_it_refuses_a_field_technician_or_clerk_importing(dave, alice):
     for user in (dave, alice):
         with pytest.raises(PermissionDenied):
