@@ -70,9 +70,10 @@ def test_it_keys_stubs_with_the_keyboard_edits_one_and_cancels(live_server, brow
     # Line 2 was keyed $40.00 but the check says $50.00: correct it in place.
     page.click("#line-2 [data-edit-stub]")
     page.wait_for_url("**?edit=*")
-    # Focus comes once the page's styles and scripts are in (a busy test machine takes
-    # longer than the five seconds an expectation waits): wait for the page itself.
     page.wait_for_load_state("load")
+    # "Focused" asks document.hasFocus() too: the worker's browser holds the pages of its
+    # earlier tests, and after a navigation one of them may hold the window's focus.
+    page.bring_to_front()
     expect(page.locator("#id_edit-account")).to_be_focused()
     expect(page.locator("#id_edit-amount")).to_have_value("40.00")
     page.fill("#id_edit-amount", "50.00")
