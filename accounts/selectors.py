@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -348,11 +349,12 @@ def _query(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return cursor.fetchall()
 
 
-def account_by_number(text: str) -> Account | None:
+def account_by_number(text: str, *, related: Sequence[str] = ()) -> Account | None:
+    """The account numbered ``text`` (digits only), with ``related`` read in the same query."""
     number = text.strip()
     if not number.isdigit():
         return None
-    return Account.objects.filter(number=number).first()
+    return Account.objects.select_related(*related).filter(number=number).first()
 
 
 def account_for_page(pk: int) -> Account:

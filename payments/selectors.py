@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.choices import FlagKind
 from accounts.models import Account, AccountFlag
-from accounts.selectors import flags_in_force
+from accounts.selectors import account_by_number, flags_in_force
 from billing_site.common.money import ZERO
 from ledger.choices import GLRole
 from ledger.models import GLAccount
@@ -107,10 +107,7 @@ def account_to_pay(text: str) -> Account | None:
     """The account numbered ``text`` (digits only), with the customer and premise its
     receipt line names: the payment form reads the account once, and the receipt
     panel shown after the post needs no read of its own."""
-    number = text.strip()
-    if not number.isdigit():
-        return None
-    return Account.objects.select_related("customer", "premise").filter(number=number).first()
+    return account_by_number(text, related=("customer", "premise"))
 
 
 def open_drawer_for(user: Any) -> Drawer | None:

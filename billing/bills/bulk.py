@@ -35,14 +35,19 @@ def copy_instances(model: type[models.Model], objs: Sequence[models.Model]) -> N
         for f in fields:
             if getattr(obj, f.attname) is None and f.has_default():
                 setattr(obj, f.attname, f.get_default())
+    _copy(model, fields, ([_value(f, obj) for f in fields] for obj in objs))
+
+
+def _copy(model: type[models.Model], fields: Sequence[Any], rows: Iterable[list[Any]]) -> None:
+    """``COPY`` ``rows`` (one value per field, in order) into ``model``'s table."""
     names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
     ):
-        for obj in objs:
-            copy.write_row([_value(f, obj) for f in fields])
+        for row in rows:
+            copy.write_row(row)
 
 
 def copy_values(model: type[models.Model], rows: Iterable[Mapping[str, Any]]) -> None:
@@ -59,18 +64,15 @@ def copy_values(model: type[models.Model], rows: Iterable[Mapping[str, Any]]) ->
             defaults[f.attname] = f.get_db_prep_save(f.get_default(), connection)
         else:
             defaults[f.attname] = None
-    names = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
     attnames = [f.attname for f in fields]
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            unknown = row.keys() - defaults.keys()
-            if unknown:
-                raise ValueError(f"{model.__name__} has no column {sorted(unknown)}")
-            copy.write_row([row.get(a, defaults[a]) for a in attnames])
+
+    def values(row: Mapping[str, Any]) -> list[Any]:
+        unknown = row.keys() - defaults.keys()
+        if unknown:
+            raise ValueError(f"{model.__name__} has no column {sorted(unknown)}")
+        return [row.get(a, defaults[a]) for a in attnames]
+
+    _copy(model, fields, (values(row) for row in rows))
 
 
 def update_instances(objs: Sequence[models.Model], field_names: Sequence[str]) -> None:

@@ -88,11 +88,15 @@ def document_bytes(document: Document) -> bytes:
     """The stored bytes, checked against the checksum recorded when they were stored."""
     with default_storage.open(document.file.name or "", "rb") as handle:
         data = handle.read()
-    if sha256(data) != document.sha256:
+    _refuse_changed(document, sha256(data))
+    return data
+
+
+def _refuse_changed(document: Document, digest: str) -> None:
+    if digest != document.sha256:
         raise DocumentDamaged(
             f"The stored {document.kind} {document.subject_id} does not match its checksum."
         )
-    return data
 
 
 CHUNK = 1 << 20  # a megabyte: what is read of a stored file at a time
@@ -109,10 +113,7 @@ def document_verified(document: Document, handle: IO[bytes] | None = None) -> No
     while piece := handle.read(CHUNK):
         digest.update(piece)
     handle.seek(0)
-    if digest.hexdigest() != document.sha256:
-        raise DocumentDamaged(
-            f"The stored {document.kind} {document.subject_id} does not match its checksum."
-        )
+    _refuse_changed(document, digest.hexdigest())
     return None
 
 
