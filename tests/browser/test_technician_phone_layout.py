@@ -62,6 +62,9 @@ def test_the_technicians_pages_fit_a_phone(live_server, browser):
         page.goto(f"{live_server.url}/service-orders/{test.pk}/")
         assert page.locator("#complete-form").count() == 1
         _check(page, f"a meter test's completion form at {width}")
-        page.get_by_role("button", name="Complete order").click()  # errors next to the fields
+        with page.expect_navigation():  # a full-page POST: measure the page that comes back
+            page.get_by_role("button", name="Complete order").click()  # errors next to the fields
+        page.wait_for_load_state()
+        assert page.locator(".field-error").count() > 0
         _check(page, f"the completion form with errors at {width}")
         page.close()
