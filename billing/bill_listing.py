@@ -53,7 +53,10 @@ def stub(context: dict[str, Any]) -> list[Line]:
     rows = [
         (context["city_name"], context["customer"].display_name),
         ("Account number", context["account"].number),
-        ("Amount due", _money(bill.amount_due)),
+        (
+            "Amount due + deposit" if bill.deposit_due.amount > 0 else "Amount due",
+            _money(bill.stub_amount),
+        ),
         ("Due date", _day(bill.due_date)),
         ("Amount paid", "$ ____________"),
     ]
@@ -93,6 +96,13 @@ def charges(context: dict[str, Any]) -> list[Line]:
         lines += charge(
             "Budget billing: your budget amount this month", context["budget_amount"], bold=True
         )
+    if bill.deposit_due.amount > 0:
+        lines += charge(
+            "Security deposit due with this bill (held by the city for this account and "
+            "returned or applied later; not part of your balance)",
+            bill.deposit_due,
+        )
+        lines += charge("Total to pay with the stub", bill.stub_amount, bold=True)
     return lines
 
 

@@ -11,7 +11,9 @@ The city's name and contact come from ``settings.BILLING_CITY_NAME`` and
 ``settings.BILLING_CITY_CONTACT`` (``billing_site/settings/base.py``). The bill also
 carries the 13-month usage chart (``billing.usage_chart``), the run's message and the
 account's messages (``billing.bill_messages``), the budget amount when the bill has
-one (``Bill.budget_amount``, where budget billing is enrolled), and on the stub the
+one (``Bill.budget_amount``, where budget billing is enrolled), a security deposit to
+collect with the bill beside the amount due (``Bill.deposit_due``, never part of it), and
+on the stub the amount to pay (``Bill.stub_amount``: amount due and deposit) with the
 scanline as digits and as a Code 128 barcode (``billing.stub_barcode``).
 """
 
@@ -61,8 +63,9 @@ def bill_context(*, bill_pk: int) -> dict[str, Any]:
         .select_related("meter")
         .order_by("meter__number", "read_date")
     )
-    due = bill.amount_due.amount
-    line = scanline(account_number=bill.account.number, amount_due=due, due_date=bill.due_date)
+    line = scanline(
+        account_number=bill.account.number, amount_due=bill.stub_amount, due_date=bill.due_date
+    )
     history = usage_history(bill)
     messages = bill_messages(account_ids=[bill.account_id], bill_date=bill.run.bill_date)
     context = {

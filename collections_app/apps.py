@@ -42,3 +42,5 @@ class CollectionsConfig(AppConfig):
         )
 
         account_alerts.register("collections.deposit_required", deposit_rule.counter_alerts)
+        # A deposit collected with the bill: the bill asks for it, payments split it off.
+        billing_hooks.register_billed_deposits("collections.deposit", deposit_rule.BILLED_DEPOSITS)

@@ -139,6 +139,13 @@ class DepositCounterForm(CardSafeForm):
                                 max_length=30)  # fmt: skip
 
 
+class DepositBillForm(CardSafeForm):
+    """A deposit collected with the account's bills: the total required (what is held counts)."""
+
+    amount = forms.DecimalField(label="Deposit required in all", max_digits=12,
+                                decimal_places=2, min_value=Decimal("0.01"))  # fmt: skip
+
+
 class DepositReturnForm(CardSafeForm):
     how = forms.ChoiceField(choices=[("apply", "Apply to the balance, refund the rest"),
                                      ("refund", "Refund all of it")])  # fmt: skip

@@ -31,9 +31,12 @@ HEADER = (
     "mailing_line2", "mailing_city", "mailing_state", "mailing_zip", "service_address",
     "bill_date", "period_start", "period_end", "due_date", "previous_balance", "payments",
     "adjustments", "new_charges", "amount_due", "budget_amount", "usage", "scanline",
-    "messages", "pdf_first_page", "pdf_pages",
+    "messages", "pdf_first_page", "pdf_pages", "deposit_due", "stub_amount",
 )  # fmt: skip
-MONEY = ("previous_balance", "payments", "adjustments", "new_charges", "amount_due")
+MONEY = (
+    "previous_balance", "payments", "adjustments", "new_charges", "amount_due", "deposit_due",
+    "stub_amount",
+)  # fmt: skip
 BATCH = 2000  # accounts per call of the message sources
 
 
@@ -85,9 +88,9 @@ def _row(
         bill.period_end, bill.due_date, bill.previous_balance, bill.payments, bill.adjustments,
         bill.new_charges, bill.amount_due, getattr(bill, "budget_amount", None),
         f"{usage.normalize():f}" if usage is not None else "",
-        scanline(account_number=bill.account.number, amount_due=bill.amount_due.amount,
+        scanline(account_number=bill.account.number, amount_due=bill.stub_amount,
                  due_date=bill.due_date),
-        " | ".join(messages), first, count,
+        " | ".join(messages), first, count, bill.deposit_due, bill.stub_amount,
     ]  # fmt: skip
 
 

@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -48,6 +48,7 @@ from ledger.services import AccountCharges, post_charges_bulk
 
 from ..calendar import due_date
 from ..choices import BillRunKind, BillRunStatus, BillStatus
+from ..hooks import billed_deposits_due
 from ..models import Bill, BillingCycle, BillLine, BillRun, RouteStop, ServiceAgreement
 from .bulk import copy_instances, copy_values, update_instances, update_values
 from .calculate import CannotBill, Draft, draft_bills
@@ -183,6 +184,7 @@ def _calculate(run: BillRun, account_ids: Sequence[int]) -> list[ItemError]:
         status__in=[BillStatus.DRAFT, BillStatus.ERROR, BillStatus.EXCLUDED],
     ).delete()
     since = balances_since_last_bill(account_ids)
+    deposits = billed_deposits_due(account_ids)
     numbers = dict(Account.objects.filter(pk__in=account_ids).values_list("pk", "number"))
     bills: list[Bill] = []
     drafts: list[Draft | None] = []
@@ -198,7 +200,9 @@ def _calculate(run: BillRun, account_ids: Sequence[int]) -> list[ItemError]:
             draft = result
         except CannotBill as refused:
             errors.append(ItemError(f"account {numbers[account_id]}", str(refused)))
-        bills.append(new_bill(run, account_id, draft, since[account_id], errors))
+        bill = new_bill(run, account_id, draft, since[account_id], errors)
+        bill.deposit_due = deposit_on_bill(bill, deposits)  # type: ignore[assignment]
+        bills.append(bill)
         drafts.append(draft)
     copy_instances(Bill, bills)
     ids = dict(
@@ -272,6 +276,12 @@ def new_bill(
         final_bill=bool(draft and draft.final_bill),
         error="" if draft else errors[-1].message[:500],
     )  # fmt: skip
+
+
+def deposit_on_bill(bill: Bill, deposits: Mapping[int, Decimal]) -> Decimal:
+    """The security deposit the bill asks for beside its amount due (none on a final bill:
+    the deposit held is applied to it instead, ``billing.hooks.after_final_bill``)."""
+    return ZERO if bill.final_bill else deposits.get(bill.account_id, ZERO)
 
 
 def service_totals(lines: Sequence[object]) -> dict[int, Decimal]:
@@ -454,6 +464,7 @@ def post_bills(bills: list[Bill], acting_user: User) -> None:
     ids = sorted({b.account_id for b in bills})
     list(Account.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
     since = balances_since_last_bill(ids)
+    deposits = billed_deposits_due(ids)
     lines: dict[int, list[_Line]] = defaultdict(list)
     rows = BillLine.objects.filter(bill__in=bills).order_by("bill_id", "position")
     for row in rows.values_list("pk", "bill", "service", "amount"):
@@ -485,6 +496,7 @@ def post_bills(bills: list[Bill], acting_user: User) -> None:
         bill.previous_balance, bill.payments = previous, payments  # type: ignore[assignment]
         bill.adjustments = before - previous + payments  # type: ignore[assignment]
         bill.amount_due = balance[bill.account_id]
+        bill.deposit_due = deposit_on_bill(bill, deposits)  # type: ignore[assignment]
         links += [
             (line.pk, entry_of.get((txn.pk, line.service_id)))
             for line in lines[bill.pk]
@@ -494,7 +506,7 @@ def post_bills(bills: list[Bill], acting_user: User) -> None:
     update_instances(
         bills,
         ["number", "transaction", "posted_at", "status", "previous_balance", "payments",
-         "adjustments", "amount_due"],
+         "adjustments", "amount_due", "deposit_due"],
     )  # fmt: skip
     after_posting(bills, acting_user)
 

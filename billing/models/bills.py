@@ -5,6 +5,8 @@ refuses an UPDATE of its money and a DELETE of its lines (migration 0050)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from djmoney.models.fields import MoneyField
@@ -82,6 +84,9 @@ class Bill(models.Model):
     # difference (actual charges less budget amounts) still carried after it.
     budget_amount = MoneyField(**{**MONEY, "default": None}, null=True, blank=True)
     budget_carried = MoneyField(**{**MONEY, "default": None}, null=True, blank=True)
+    # A security deposit to collect with this bill (``billing.hooks.billed_deposits_due``):
+    # never part of what the account owes (``amount_due``); the stub asks for both.
+    deposit_due = MoneyField(**MONEY)
     estimated = models.BooleanField(default=False)
     first_bill = models.BooleanField(default=False)
     final_bill = models.BooleanField(default=False)
@@ -129,6 +134,12 @@ class Bill(models.Model):
 
     def __str__(self) -> str:
         return f"Bill {self.number or '(draft)'} for {self.account_id}"
+
+    @property
+    def stub_amount(self) -> Decimal:
+        """What the stub asks for: the amount due (nothing when the account is in credit)
+        and the security deposit to collect with the bill."""
+        return max(self.amount_due.amount, Decimal("0.00")) + self.deposit_due.amount
 
 
 class BillLine(models.Model):

@@ -298,6 +298,9 @@ COLLECTIONS_DEPOSIT_INTEREST_PERCENT = env_decimal(
 )
 COLLECTIONS_DEPOSIT_REVIEW_MONTHS = env_int("COLLECTIONS_DEPOSIT_REVIEW_MONTHS", 12, minimum=1)
 COLLECTIONS_DEPOSIT_MAX_LATE_FEES = env_int("COLLECTIONS_DEPOSIT_MAX_LATE_FEES", 2, minimum=0)
+# A deposit the rule requires when service starts is collected with the first bill (the bill
+# asks for it beside the balance) unless it is taken first; off: only at the counter or office.
+COLLECTIONS_DEPOSIT_ON_FIRST_BILL = env_bool("COLLECTIONS_DEPOSIT_ON_FIRST_BILL", True)
 # Collection-agency referral review: final accounts owing more than this amount more than
 # this many days after their final bill's due date.
 COLLECTIONS_REFERRAL_MIN_BALANCE = env_decimal(

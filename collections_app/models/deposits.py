@@ -111,6 +111,13 @@ class DepositRequired(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+    # Collected with the bill: each bill asks for what is still to take beside the
+    # balance, and a payment's part above what the account owes goes to it.
+    on_bill = models.BooleanField(default=False)
+    put_on_bill_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
 
     class Meta:
         ordering = ["-recorded_at", "-pk"]

@@ -13,8 +13,15 @@ from billing_site.common.formflow import submit, token_for
 from ledger.selectors import current_business_date, deposit_held, open_business_day
 from payments.selectors import open_drawer_for
 
-from ..forms import CreditResultForm, DepositCounterForm, DepositReturnForm, DepositTakeForm
+from ..forms import (
+    CreditResultForm,
+    DepositBillForm,
+    DepositCounterForm,
+    DepositReturnForm,
+    DepositTakeForm,
+)
 from ..models import CreditResult, SecurityDeposit
+from ..services import deposit_rule
 from ..services import deposits as services
 
 VIEW = "collections.view_securitydeposit"
@@ -22,6 +29,7 @@ FORMS = {
     "credit": CreditResultForm,
     "counter": DepositCounterForm,
     "take": DepositTakeForm,
+    "bill": DepositBillForm,
     "return": DepositReturnForm,
 }
 # payment_take's refusals name the counter form's fields; here they land on these.
@@ -54,6 +62,10 @@ def account_deposit(request: HttpRequest, pk: int) -> HttpResponse:
             services.deposit_collect(
                 account=account, amount=data["amount"], acting_user=request.user
             )
+        elif which == "bill":
+            deposit_rule.deposit_put_on_bill(
+                account=account, amount=data["amount"], acting_user=request.user
+            )
         else:
             services.deposit_return(account=account, how=data["how"], acting_user=request.user)
         return url
@@ -76,6 +88,7 @@ def account_deposit(request: HttpRequest, pk: int) -> HttpResponse:
         "tokens": tokens,
         "need": services.deposit_requirement(account, today=day.date) if day else None,
         "held": deposit_held(account.pk),
+        "due": deposit_rule.deposit_due(account.pk),
         "drawer": open_drawer_for(request.user),
         "results": CreditResult.objects.filter(account=account).select_related("recorded_by")[:10],
         "taken": SecurityDeposit.objects.filter(account=account).select_related("taken_by"),

@@ -47,7 +47,6 @@ from billing_site.common.tasks import (
 from ledger.choices import GLRole, TransactionKind
 from ledger.services import (
     LedgerWriter,
-    payment_lines,
     refresh_planner_statistics,
     writer_for,
 )
@@ -57,6 +56,12 @@ from ..lockbox import LockboxFormatError, file_hash, parse_lockbox
 from ..models import RemittanceBatch, RemittanceItem
 from ..selectors import cash_only_ids, is_cash_only
 from ._common import amount_for, refuse, today
+from .billed_deposit import (
+    BilledDeposits,
+    DepositReceived,
+    billed_deposits_due,
+    billed_deposits_received,
+)
 
 PERM = "payments.manage_batches"
 CHUNK = 500
@@ -217,10 +222,14 @@ def _post_items(writer: LedgerWriter, items: Sequence[RemittanceItem], batch: An
     """One payment transaction per item, written in one flush."""
     writer.lock([i.account_id for i in items])  # type: ignore[misc]
     cash = writer.chart.gl(GLRole.CASH)
+    splitter = BilledDeposits(writer)
     queued = []
+    billed: list[tuple[RemittanceItem, Decimal]] = []
     for item in items:
         account = writer.account(item.account_id)  # type: ignore[arg-type]
-        lines = payment_lines(writer, account, item.amount.amount, cash)
+        lines, to_deposit = splitter.lines(account, item.amount.amount, cash)
+        if to_deposit > ZERO:
+            billed.append((item, to_deposit))
         memo = f"Batch {batch.number} line {item.line_number}: check {item.check_number}"
         queued.append(
             writer.post(
@@ -236,6 +245,19 @@ def _post_items(writer: LedgerWriter, items: Sequence[RemittanceItem], batch: An
         item.status = ItemStatus.POSTED
         item.business_date = writer.business_date
     _mark_posted(items, writer.business_date)
+    billed_deposits_received(
+        [
+            DepositReceived(
+                item.account_id,  # type: ignore[arg-type]
+                amount,
+                item.transaction.pk,  # type: ignore[union-attr]
+                writer.business_date,
+                f"batch {batch.number} line {item.line_number}",
+            )
+            for item, amount in billed
+        ],
+        writer.user,
+    )
 
 
 def _mark_posted(items: Sequence[RemittanceItem], business_date: Any) -> None:
@@ -440,7 +462,11 @@ def _row_problem(item: RemittanceItem, writer: LedgerWriter, cash_only: set[int]
     overpay = settings.PAYMENTS_LOCKBOX_OVERPAY_LIMIT
     owed = writer.open_amounts(account).balance
     if amount - max(owed, ZERO) > overpay:
-        return f"Pays {amount} against {owed} owed: more than {overpay} over."
+        # A deposit the bill asked for is not an overpayment (``billed_deposit``).
+        deposit = billed_deposits_due([account.pk]).get(account.pk, ZERO)
+        if amount - max(owed, ZERO) - deposit > overpay:
+            also = f" and a {deposit} deposit due" if deposit else ""
+            return f"Pays {amount} against {owed} owed{also}: more than {overpay} over."
     return ""
 
 

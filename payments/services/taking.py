@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -30,12 +30,13 @@ from billing_site.common.roles import require_perm
 from ledger.choices import GLRole, TransactionKind
 from ledger.models import Service
 from ledger.selectors import UNAPPLIED
-from ledger.services import Line, deposit_lines, payment_lines, writer_for
+from ledger.services import LedgerWriter, Line, deposit_lines, payment_lines, writer_for
 
 from ..choices import CASH_ONLY_TENDERS, TenderKind
 from ..models import Drawer, MiscRevenueItem, Payment, PaymentLine, Tender
 from ..selectors import is_cash_only
 from ._common import amount_for, refuse
+from .billed_deposit import BilledDeposits, DepositReceived, billed_deposits_received
 from .drawers import own_open_drawer
 
 _AUTH_CODE = re.compile(r"^[A-Za-z0-9]{2,12}$")
@@ -120,11 +121,14 @@ def _take(
     held_for, locked = locked[len(accounts) :], locked[: len(accounts)]
     _check_accounts(accounts, locked, tenders, writer.business_date)
     before = {a.pk: a.balance.amount for a in [*locked, *held_for]}
+    paid, deposits, held_for, billed = _billed_deposits(
+        writer, accounts, locked, deposits, held_for
+    )
     number = next_number(f"payments.receipt.drawer.{drawer.pk}")
     label = f"{drawer.pk}-{number:05d}"
     cash = writer.chart.gl(GLRole.CASH)
     lines: list[Line] = []
-    for part, account in zip(accounts, locked, strict=True):
+    for part, account in paid:
         lines += payment_lines(writer, account, part.amount, cash)
     for part, account in zip(deposits, held_for, strict=True):
         lines += deposit_lines(writer, account, part.amount, cash)
@@ -135,12 +139,12 @@ def _take(
         ]
     kind = (
         TransactionKind.PAYMENT
-        if accounts
+        if paid
         else TransactionKind.DEPOSIT
         if deposits
         else TransactionKind.MISC_REVENUE
     )
-    who = ", ".join(a.number for a in locked) or ", ".join(m.item.name for m in misc)
+    who = ", ".join(a.number for _p, a in paid) or ", ".join(m.item.name for m in misc)
     if held_for:
         who = ", ".join([*filter(None, [who]), *(f"deposit {a.number}" for a in held_for)])
     posted = writer.post_now(
@@ -157,10 +161,43 @@ def _take(
         payer=payer.strip()[:200],
         transaction=posted,
     )
-    rows = _save_lines(payment, accounts, misc, deposits)
+    billed_deposits_received(
+        [
+            DepositReceived(
+                p.account.pk, p.amount, posted.pk, writer.business_date, f"receipt {label}"
+            )
+            for p in billed
+        ],
+        acting_user,
+    )
+    rows = _save_lines(payment, [p for p, _a in paid], misc, deposits)
     saved_tenders = _save_tenders(payment, tenders)
     after = {pk: writer.account(pk).balance.amount for pk in before}
     return _receipt_loaded(payment, rows, saved_tenders, lines, before, after)
+
+
+def _billed_deposits(
+    writer: LedgerWriter,
+    accounts: Sequence[AccountPart],
+    locked: list[Account],
+    deposits: Sequence[AccountPart],
+    held_for: list[Account],
+) -> tuple[list[tuple[AccountPart, Account]], list[AccountPart], list[Account], list[AccountPart]]:
+    """Each account's part split where its bill asks for a security deposit
+    (``billed_deposit``): what is paid to the accounts, the deposits (those asked for and
+    the billed parts), the accounts holding them, and the billed parts alone. An account
+    whose deposit is already on the receipt is not split."""
+    splitter = BilledDeposits(writer)
+    asked = {p.account.pk for p in deposits}
+    paid: list[tuple[AccountPart, Account]] = []
+    billed: list[AccountPart] = []
+    for part, account in zip(accounts, locked, strict=True):
+        to_deposit = ZERO if account.pk in asked else splitter.part(account, part.amount)
+        if to_deposit > ZERO:
+            billed.append(replace(part, account=account, amount=to_deposit))
+        if part.amount > to_deposit:
+            paid.append((replace(part, amount=part.amount - to_deposit), account))
+    return paid, [*deposits, *billed], [*held_for, *(p.account for p in billed)], billed
 
 
 def _cents(amount: Decimal) -> Decimal:
