@@ -222,7 +222,8 @@ def _post_items(writer: LedgerWriter, items: Sequence[RemittanceItem], batch: An
     """One payment transaction per item, written in one flush."""
     writer.lock([i.account_id for i in items])  # type: ignore[misc]
     cash = writer.chart.gl(GLRole.CASH)
-    splitter = BilledDeposits(writer)
+    ids = sorted({i.account_id for i in items if i.account_id is not None})
+    splitter = BilledDeposits(writer, prefetch=ids)
     queued = []
     billed: list[tuple[RemittanceItem, Decimal]] = []
     for item in items:

@@ -12,6 +12,7 @@ deposits' keeper (collections) records it through ``billed_deposits_received``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
 from accounts.models import Account
@@ -28,9 +29,14 @@ class BilledDeposits:
     it sends to an account's deposit counts against that deposit for the next payment of
     the same posting (the deposit held is only written at the flush)."""
 
-    def __init__(self, writer: LedgerWriter) -> None:
+    def __init__(self, writer: LedgerWriter, *, prefetch: Sequence[int] = ()) -> None:
+        """``prefetch``: the accounts of a batch chunk, looked up in one go (a lockbox file
+        overpays on many rows; the counter's one receipt looks up only when it must)."""
         self._writer = writer
         self._due: dict[int, Decimal] = {}
+        if prefetch:
+            found = billed_deposits_due(prefetch)
+            self._due = {pk: found.get(pk, ZERO) for pk in prefetch}
 
     def part(self, account: Account, amount: Decimal) -> Decimal:
         """How much of ``amount`` paid to the locked ``account`` goes to its billed deposit:
