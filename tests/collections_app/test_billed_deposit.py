@@ -116,6 +116,23 @@ def test_a_lockbox_row_of_the_stub_amount_pays_both(bob, business_day):
     _verified()
 
 
+def test_rows_of_one_file_share_what_is_still_to_take(bob, business_day):
+    account, _bill = _billed(bob)
+    rows = [(account.number, "49.70"), (account.number, "100.00"), (account.number, "75.00")]
+    batch = payments.lockbox_import(
+        file_name="lockbox.csv", data=lockbox_file(rows), acting_user=bob
+    )
+    tasks.lockbox_post.enqueue(batch.pk, bob.pk)
+    batch.refresh_from_db()
+    assert [i.problem for i in batch.items.order_by("line_number")] == ["", "", ""]
+    account.refresh_from_db()
+    # The bill, then 100.00 all to the deposit, then 50.00 of it and 25.00 credit.
+    assert account.balance.amount == D("-25.00") and deposit_held(account.pk) == D("150.00")
+    kept = sorted(SecurityDeposit.objects.filter(account=account).values_list("amount", flat=True))
+    assert kept == [D("50.00"), D("100.00")]
+    _verified()
+
+
 def test_only_coordinators_put_a_deposit_on_the_bill(client, alice, bob, business_day):
     (account,) = accounts(bob, 1)
     with pytest.raises(PermissionDenied):
