@@ -11,7 +11,7 @@ import os
 from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made
 # while it runs are ordinary synchronous test set-up.
@@ -43,3 +43,17 @@ def sign_in(page: Page, base_url: str, username: str) -> None:
     page.fill("#id_password", "correct-horse-battery")
     page.press("#id_password", "Enter")
     page.wait_for_url(f"{base_url}/")
+
+
+def expect_focus(locator: Locator, timeout: float = 5000) -> None:
+    """Wait until ``locator`` is the page's active element.
+
+    Playwright's ``to_be_focused`` also asks ``document.hasFocus()``, which a
+    headless Chromium on a busy machine may answer False for a moment after a
+    navigation although the page put the caret where it should (CI saw this).
+    What a keyboard user needs is the active element, so that is what is waited for.
+    """
+    handle = locator.element_handle(timeout=timeout)
+    locator.page.wait_for_function(
+        "el => el === el.getRootNode().activeElement", arg=handle, timeout=timeout
+    )

@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from accounts.models import Account
 from adjustments.models import AdjustmentRequest
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import expect_focus, sign_in
 from tests.browser.test_accessibility_audit import _world
 
 pytestmark = [
@@ -79,7 +79,7 @@ def _search_combobox(chromium: Browser, base: str, world: dict[str, Any]) -> Non
     expect(first).to_have_attribute("aria-selected", "false")
     search.press("ArrowUp")
     expect(search).to_have_attribute("aria-activedescendant", first.get_attribute("id") or "")
-    expect(search).to_be_focused()
+    expect_focus(search)
 
     search.press("Escape")  # first Escape: nothing chosen, the list stays
     expect(search).not_to_have_attribute("aria-activedescendant", re.compile(".+"))
@@ -110,7 +110,7 @@ def _payment_combobox(chromium: Browser, base: str, world: dict[str, Any]) -> No
         "aria-label", "Matching accounts, account 1"
     )
     box.press("ArrowDown")
-    expect(box).to_be_focused()
+    expect_focus(box)
     expect(box).to_have_attribute("aria-activedescendant", "match-0-1")
     box.press("ArrowDown")
     box.press("ArrowUp")
@@ -119,7 +119,7 @@ def _payment_combobox(chromium: Browser, base: str, world: dict[str, Any]) -> No
     box.press("Enter")
 
     expect(box).to_have_value(world["account"].number)
-    expect(page.locator("#id_amount_0")).to_be_focused()
+    expect_focus(page.locator("#id_amount_0"))
     expect(page.locator("#lookup-0 .pay-account-card")).to_contain_text(world["account"].number)
     expect(page).not_to_have_url(re.compile("receipts"))  # Enter took the match, posted nothing
     expect(page.locator("label[for=id_amount_1]")).to_have_text("Amount, account 2")
@@ -162,7 +162,7 @@ def _skip_link(chromium: Browser, base: str, world: dict[str, Any]) -> None:
     expect(skip).to_have_text("Skip to main content")
     expect(skip).to_be_in_viewport()
     page.keyboard.press("Enter")
-    expect(page.locator("main#main")).to_be_focused()
+    expect_focus(page.locator("main#main"))
 
 
 def _reflow(chromium: Browser, base: str, world: dict[str, Any]) -> None:
@@ -204,7 +204,7 @@ def _idle_warning(chromium: Browser, base: str, settings: Any) -> None:
     expect(warning).to_be_visible(timeout=15_000)  # 20 s before the end, about 6 s in
     expect(warning).to_contain_text("You will be signed out in")
     stay = warning.get_by_role("button", name="Stay signed in")
-    expect(stay).to_be_focused()
+    expect_focus(stay)
     count = int(warning.locator("[data-idle-count]").inner_text())
     assert 15 <= count <= 20, count
     stay.click()

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from billing_site.common import roles
 from ledger import services as ledger
 from ledger.models import BusinessDay
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import expect_focus, sign_in
 from tests.factories import make_account, make_customer, make_user, service
 
 pytestmark = [
@@ -45,7 +45,7 @@ def test_it_lets_a_clerk_find_and_open_an_account_by_keyboard(live_server, brows
     sign_in(page, live_server.url, clerk.username)
 
     search = page.locator("#account-search")
-    expect(search).to_be_focused()
+    expect_focus(search)
     search.press_sequentially("thornb", delay=40)
     expect(page.locator("#search-results [data-result]")).to_have_count(1)
     search.press("ArrowDown")

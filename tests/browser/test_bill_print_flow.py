@@ -26,7 +26,7 @@ from payments import services as payments
 from payments.models import Payment
 from tests.billing.barcode_reader import bars_in_pdf, decode_bars
 from tests.billing.bill_helpers import BILL_DATE, END, START, accounts
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import expect_focus, sign_in
 from tests.factories import make_user
 
 pytestmark = [
@@ -95,7 +95,7 @@ def test_a_coordinator_runs_a_cycle_to_print_and_a_clerk_pays_a_scanned_stub(liv
     clerk.on("pageerror", lambda e: problems.append(str(e)))
     sign_in(clerk, base, alice.username)
     clerk.goto(f"{base}/payments/take/")
-    expect(clerk.locator("#id_account_0")).to_be_focused()
+    expect_focus(clerk.locator("#id_account_0"))
     clerk.keyboard.type(scanned)
     clerk.keyboard.press("Enter")
     expect(clerk.locator("#lookup-0 .pay-account-card")).to_contain_text(first.number)

@@ -17,7 +17,7 @@ from ledger import services as ledger
 from ledger.models import BusinessDay
 from payments import services as payments
 from payments.models import Payment
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import expect_focus, sign_in
 from tests.factories import make_account, make_user, service
 
 pytestmark = [
@@ -28,15 +28,15 @@ pytestmark = [
 
 def pay_by_keyboard(page: Page, number: str, cash: str) -> None:
     """Type the account, Enter (the amount due is filled in), Tab to cash, type, Enter."""
-    expect(page.locator("#id_account_0")).to_be_focused()
+    expect_focus(page.locator("#id_account_0"))
     page.keyboard.type(number)
     page.keyboard.press("Enter")
-    expect(page.locator("#id_amount_0")).to_be_focused()
+    expect_focus(page.locator("#id_amount_0"))
     expect(page.locator("#lookup-0 .pay-account-card")).to_be_visible()
     expect(page.locator("#id_amount_0")).not_to_have_value("")
     for _ in range(7):  # the three empty account rows, then cash
         page.keyboard.press("Tab")
-    expect(page.locator("#id_cash_amount")).to_be_focused()
+    expect_focus(page.locator("#id_cash_amount"))
     page.keyboard.type(cash)
     page.keyboard.press("Enter")
 

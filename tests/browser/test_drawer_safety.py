@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from billing_site.common import roles
 from ledger.models import BusinessDay
 from payments.models import Drawer
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import expect_focus, sign_in
 from tests.factories import make_user
 
 pytestmark = [
@@ -34,13 +34,13 @@ def test_it_never_opens_or_closes_a_drawer_on_a_reflex_enter(live_server, browse
     sign_in(page, base, clerk.username)
 
     page.goto(f"{base}/payments/drawer/open/")
-    expect(page.locator("#id_d100")).to_be_focused()  # the count starts at the first field
+    expect_focus(page.locator("#id_d100"))  # the count starts at the first field
     page.keyboard.press("Tab")
     page.keyboard.press("Tab")
-    expect(page.locator("#id_d20")).to_be_focused()
+    expect_focus(page.locator("#id_d20"))
     page.keyboard.type("5")
     page.keyboard.press("Enter")  # moves on; opens nothing
-    expect(page.locator("#id_d10")).to_be_focused()
+    expect_focus(page.locator("#id_d10"))
     assert not Drawer.objects.exists()
     expect(page.locator("[data-count-total]")).to_have_text("$100.00")
     page.click("#open-drawer")
@@ -49,10 +49,10 @@ def test_it_never_opens_or_closes_a_drawer_on_a_reflex_enter(live_server, browse
 
     # Close: type 6 in "$20 bills" and press Enter: the drawer stays open.
     page.goto(f"{base}/payments/drawer/close/")
-    expect(page.locator("#id_d100")).to_be_focused()
+    expect_focus(page.locator("#id_d100"))
     page.fill("#id_d20", "6")
     page.press("#id_d20", "Enter")
-    expect(page.locator("#id_d10")).to_be_focused()
+    expect_focus(page.locator("#id_d10"))
     assert Drawer.objects.get().status == "open"
     page.click("#review-count")  # the count against what is expected; nothing posted
     expect(page.locator("#review-over-short")).to_contain_text("$20.00 over")

@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from billing_site.common import roles
 from ledger.models import BusinessDay
 from payments.models import RemittanceBatch
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import expect_focus, sign_in
 from tests.factories import make_account, make_user
 
 pytestmark = [
@@ -37,7 +37,7 @@ def test_it_keys_stubs_with_the_keyboard_edits_one_and_cancels(live_server, brow
     page.fill("#id_control_total", "80.00")
     page.press("#id_control_total", "Enter")
     page.wait_for_url("**/payments/batches/*/")
-    expect(page.locator("#id_account")).to_be_focused()
+    expect_focus(page.locator("#id_account"))
 
     page.keyboard.type(first.number)
     page.keyboard.press("Tab")
@@ -46,7 +46,7 @@ def test_it_keys_stubs_with_the_keyboard_edits_one_and_cancels(live_server, brow
     page.keyboard.type("501")
     page.keyboard.press("Enter")  # adds the stub
     expect(page.locator("#batch-items")).to_contain_text("501")
-    expect(page.locator("#id_account")).to_be_focused()  # ready for the next stub
+    expect_focus(page.locator("#id_account"))  # ready for the next stub
 
     # A scanned stub (account|amount) then the check number; Enter adds it.
     page.keyboard.type(f"{second.number}|40.00")
@@ -55,7 +55,7 @@ def test_it_keys_stubs_with_the_keyboard_edits_one_and_cancels(live_server, brow
     page.keyboard.type("502")
     page.keyboard.press("Enter")
     expect(page.locator("#batch-items")).to_contain_text("502")
-    expect(page.locator("#id_account")).to_be_focused()
+    expect_focus(page.locator("#id_account"))
 
     # A refused stub keeps what was typed and puts the focus on the field in error.
     page.keyboard.type(first.number)
@@ -64,22 +64,19 @@ def test_it_keys_stubs_with_the_keyboard_edits_one_and_cancels(live_server, brow
     page.keyboard.press("Tab")
     page.keyboard.type("503")
     page.keyboard.press("Enter")
-    expect(page.locator("#id_amount")).to_be_focused()
+    expect_focus(page.locator("#id_amount"))
     expect(page.locator("#id_check_number")).to_have_value("503")
 
     # Line 2 was keyed $40.00 but the check says $50.00: correct it in place.
     page.click("#line-2 [data-edit-stub]")
     page.wait_for_url("**?edit=*")
     page.wait_for_load_state("load")
-    # "Focused" asks document.hasFocus() too: the worker's browser holds the pages of its
-    # earlier tests, and after a navigation one of them may hold the window's focus.
-    page.bring_to_front()
-    expect(page.locator("#id_edit-account")).to_be_focused()
+    expect_focus(page.locator("#id_edit-account"))
     expect(page.locator("#id_edit-amount")).to_have_value("40.00")
     page.fill("#id_edit-amount", "50.00")
     page.press("#id_edit-amount", "Enter")
     expect(page.locator("#line-2")).to_contain_text("$50.00")
-    expect(page.locator("#id_account")).to_be_focused()
+    expect_focus(page.locator("#id_account"))
     items = RemittanceBatch.objects.get().items.order_by("line_number")
     assert [(i.line_number, i.amount.amount) for i in items] == [(1, D("30.00")), (2, D("50.00"))]
 
@@ -87,7 +84,7 @@ def test_it_keys_stubs_with_the_keyboard_edits_one_and_cancels(live_server, brow
     page.click(".pay-cancel summary")
     page.click("#cancel-batch")  # no reason: refused next to the field
     expect(page.locator("#id_reason_error")).to_contain_text("Say why")
-    expect(page.locator("#id_reason")).to_be_focused()
+    expect_focus(page.locator("#id_reason"))
     page.fill("#id_reason", "Stubs belong to tomorrow's envelope")
     page.click("#cancel-batch")
     expect(page.locator("#batch-cancelled")).to_contain_text("tomorrow's envelope")
