@@ -78,7 +78,9 @@ class _Pending:
     reversal_of: JournalTransaction | None
     balances_after: dict[int, Decimal] = field(default_factory=dict)
     deposits_after: dict[int, Decimal] = field(default_factory=dict)
-    saved: JournalTransaction | None = None
+    pk: int | None = None  # set by flush()
+    created_at: datetime | None = None
+    saved: JournalTransaction | None = None  # built when first asked for
 
 
 @cache
@@ -223,11 +225,17 @@ class LedgerWriter:
         return self.transaction_of(queued)
 
     def transaction_of(self, queued: Queued) -> JournalTransaction:
-        """The journal row a queued posting was saved as (after :meth:`flush`)."""
-        saved = self._pending[queued.position].saved
-        if saved is None:
+        """The journal row a queued posting was saved as (after :meth:`flush`).
+
+        Built when first asked for: a bill run's chunk that only counts what it
+        posted does not pay for 10,000 model instances.
+        """
+        p = self._pending[queued.position]
+        if p.pk is None:
             raise RuntimeError("flush() the writer before asking for the saved transaction")
-        return saved
+        if p.saved is None:
+            p.saved = self._saved(p)
+        return p.saved
 
     def receivable_line(self, account: Account, amount: Decimal, service: Service | None) -> Line:
         """A customer line: on the service's receivable GL, or unapplied credit when no service."""
@@ -362,14 +370,15 @@ class LedgerWriter:
         return targets + [(sid, -amount) for sid, amount in saved]
 
     # -- writing -------------------------------------------------------------
-    def flush(self) -> list[JournalTransaction]:
+    def flush(self) -> int:
         """Write every queued transaction, its entries, balances and history rows.
 
         One statement (``ledger.writing``) however many postings are queued.
+        Returns how many transactions were written (:meth:`transaction_of` names each).
         """
-        todo = [p for p in self._pending if p.saved is None]
+        todo = [p for p in self._pending if p.pk is None]
         if not todo:
-            return []
+            return 0
         arrays = FlushArrays()
         for ord_, p in enumerate(todo, start=1):
             arrays.kinds.append(p.kind)
@@ -384,21 +393,21 @@ class LedgerWriter:
                 arrays.e_service.append(line.service.pk if line.service else None)
                 arrays.e_deposit.append(line.deposit_account.pk if line.deposit_account else None)
         self._balance_arrays(todo, arrays)
-        rows = write_flush(arrays, user=self.user, business_date=self.business_date)
-        for p, (pk, created_at) in zip(todo, rows, strict=True):
-            p.saved = self._saved(p, pk, created_at)
+        ids, created_at = write_flush(arrays, user=self.user, business_date=self.business_date)
+        for p, pk in zip(todo, ids, strict=True):
+            p.pk, p.created_at = pk, created_at
         self._write_deposits(todo)
-        return [p.saved for p in todo if p.saved is not None]
+        return len(todo)
 
-    def _saved(self, p: _Pending, pk: int, created_at: datetime) -> JournalTransaction:
+    def _saved(self, p: _Pending) -> JournalTransaction:
         txn = JournalTransaction(
-            pk=pk,
+            pk=p.pk,
             business_date=self.business_date,
             kind=p.kind,
             memo=p.memo,
             source=p.source,
             created_by=self.user,
-            created_at=created_at,
+            created_at=p.created_at,
             reversal_of=p.reversal_of,
         )
         txn._state.adding = False
@@ -431,5 +440,5 @@ class LedgerWriter:
             for pk, held in p.deposits_after.items():
                 row = DepositHeld(account_id=pk, amount=Money(held, CURRENCY))
                 row._history_user = self.user  # type: ignore[attr-defined]
-                row._change_reason = f"Transaction #{p.saved.pk} ({p.kind}): {p.memo}"  # type: ignore[attr-defined,union-attr]
+                row._change_reason = f"Transaction #{p.pk} ({p.kind}): {p.memo}"  # type: ignore[attr-defined]
                 row.save()

@@ -141,6 +141,14 @@ def post_charges_bulk(
     return [writer.transaction_of(q) for q in queued]
 
 
+@transaction.atomic
+def _post_charges_counted(*, bills: Sequence[AccountCharges], acting_user: User, kind: str) -> int:
+    """:func:`post_charges_bulk` for a caller that only counts what was posted."""
+    writer = writer_for(acting_user)
+    queue_charges(writer, bills, kind=kind)
+    return writer.flush()
+
+
 def post_charges_in_chunks(
     *,
     bills: Iterable[AccountCharges],
@@ -161,12 +169,12 @@ def post_charges_in_chunks(
     for bill in bills:
         chunk.append(bill)
         if len(chunk) == chunk_size:
-            posted += len(post_charges_bulk(bills=chunk, acting_user=acting_user, kind=kind))
+            posted += _post_charges_counted(bills=chunk, acting_user=acting_user, kind=kind)
             chunk = []
             if posted == chunk_size:
                 refresh_planner_statistics()
     if chunk:
-        posted += len(post_charges_bulk(bills=chunk, acting_user=acting_user, kind=kind))
+        posted += _post_charges_counted(bills=chunk, acting_user=acting_user, kind=kind)
     return posted
 
 

@@ -108,7 +108,7 @@ WITH ids AS MATERIALIZED (
     JOIN balances AS a ON a.id = h.account
     ORDER BY h.n
 )
-SELECT id, created_at FROM txn ORDER BY id"""
+SELECT array_agg(id ORDER BY id), statement_timestamp() FROM txn"""
 
 
 # The arrays of numbers and ids, sent as PostgreSQL array literals: psycopg's
@@ -125,8 +125,12 @@ def _literal(values: list[Any]) -> str:
 
 def write_flush(
     arrays: FlushArrays, *, user: Any, business_date: date
-) -> list[tuple[int, datetime]]:
-    """Send one flush; returns (id, created_at) of each transaction in posting order."""
+) -> tuple[list[int], datetime]:
+    """Send one flush; returns the transactions' ids in posting order and their created_at.
+
+    Every row of the statement has the same ``created_at`` (the column's default
+    is ``statement_timestamp()``), so it is read once, not once per row.
+    """
     params = {
         **arrays.__dict__,
         **{name: _literal(getattr(arrays, name)) for name in _NUMERIC},
@@ -138,4 +142,5 @@ def write_flush(
     }
     with connection.cursor() as cursor:
         cursor.execute(_statement(), params)
-        return list(cursor.fetchall())
+        ids, created_at = cursor.fetchone()
+        return list(ids), created_at

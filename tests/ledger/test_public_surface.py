@@ -136,8 +136,12 @@ def test_it_names_the_saved_transaction_only_after_flush(alice, account, busines
         )
         with pytest.raises(RuntimeError, match="flush"):
             writer.transaction_of(queued)
-        (saved,) = writer.flush()
-        assert writer.transaction_of(queued) == saved
+        assert writer.flush() == 1
+        saved = writer.transaction_of(queued)
+        assert writer.transaction_of(queued) is saved
+        row = JournalTransaction.objects.get(pk=saved.pk)
+        assert (saved.kind, saved.memo, saved.created_at) == (row.kind, row.memo, row.created_at)
+        assert (saved.business_date, saved.created_by_id) == (row.business_date, alice.pk)
         with pytest.raises(PostingRefused, match="Lock the account"):
             writer.open_amounts(account.pk + 1000)
 
