@@ -10,7 +10,10 @@
   (``billed_deposits_due``; the bill shows it beside, never inside, the amount owed, and
   the stub asks for both), and what to record when a payment's part goes to that deposit
   (``billed_deposits_received``). Payments (above billing) split a payment with them:
-  ``payments.services.billed_deposit``."""
+  ``payments.services.billed_deposit``. When a payment that put money into a deposit is
+  voided or comes back from the bank, payments says how much of it left the deposit
+  (``deposits_reversed``), so the keeper's record of deposits taken matches what is held.
+  This covers every deposit taken with a payment, billed or taken at the counter."""
 
 from __future__ import annotations
 
@@ -48,9 +51,21 @@ class DepositReceived:
 
 
 @dataclass(frozen=True)
+class DepositReversed:
+    """What a void or returned payment took back out of an account's deposit held."""
+
+    account_id: int
+    amount: Decimal  # positive: how much the deposit held went down
+    transaction_id: int  # the payment's transaction (the one the deposit was taken with)
+    business_date: date
+    why: str  # "voided receipt 3-00012: keyed twice", "returned check - receipt 3-00012"
+
+
+@dataclass(frozen=True)
 class BilledDeposits:
     due: Callable[[Sequence[int]], Mapping[int, Decimal]]  # account id -> still to take
     received: Callable[[Sequence[DepositReceived], User], None]
+    reversed: Callable[[Sequence[DepositReversed], User], None]
 
 
 _billed_deposits: Registry[BilledDeposits] = Registry()
@@ -75,3 +90,10 @@ def billed_deposits_received(rows: Sequence[DepositReceived], acting_user: User)
     if rows:
         for source in _billed_deposits:
             source.received(rows, acting_user)
+
+
+def deposits_reversed(rows: Sequence[DepositReversed], acting_user: User) -> None:
+    """Tell the deposits' keeper what voids and returned payments took out of deposits."""
+    if rows:
+        for source in _billed_deposits:
+            source.reversed(rows, acting_user)

@@ -111,6 +111,18 @@ def deposits_held_total() -> tuple[int, Decimal]:
     return found["n"], found["total"] or ZERO
 
 
+def deposits_moved(transaction_id: int) -> dict[int, Decimal]:
+    """How one transaction changed each account's deposit held (its deposit lines: a
+    credit holds more, so a reversal of a deposit taken gives negative amounts)."""
+    moved = (
+        JournalEntry.objects.filter(transaction_id=transaction_id, deposit_account__isnull=False)
+        .values("deposit_account_id")
+        .annotate(total=Sum("amount"))
+        .values_list("deposit_account_id", "total")
+    )
+    return {pk: -Decimal(str(getattr(total, "amount", total))) for pk, total in moved if total}
+
+
 def deposit_held(account_id: int) -> Decimal:
     """What the city holds as deposit for the account; never part of ``Account.balance``."""
     return deposits_held([account_id])[account_id]

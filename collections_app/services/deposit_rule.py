@@ -23,7 +23,7 @@ from django.db import transaction
 
 from accounts.models import Account
 from accounts.services import system_note
-from billing.hooks import BilledDeposits, DepositReceived
+from billing.hooks import BilledDeposits, DepositReceived, DepositReversed
 from billing_site.common.money import format_money
 from billing_site.common.roles import require_perm
 from ledger.selectors import current_business_date, deposit_held, deposits_held
@@ -157,4 +157,36 @@ def billed_deposits_received(rows: Sequence[DepositReceived], acting_user: User)
         )  # fmt: skip
 
 
-BILLED_DEPOSITS = BilledDeposits(due=billed_deposits_due, received=billed_deposits_received)
+def deposits_reversed(rows: Sequence[DepositReversed], acting_user: User) -> None:
+    """Payments' hook: a void or returned payment took back what it put into a deposit.
+
+    The deposit taken with that transaction is marked returned, with why (so the refund
+    review and the interest run no longer count it from its date); if only part of it
+    was taken back (one tender of several came back), its amount becomes what is still
+    held of it. A note on the account says what happened either way."""
+    for row in rows:
+        left = row.amount
+        taken = SecurityDeposit.objects.select_for_update().filter(
+            account_id=row.account_id, transaction_id=row.transaction_id, returned_on__isnull=True
+        )
+        for dep in taken.order_by("-pk"):
+            if left <= 0:
+                break
+            if left >= dep.amount:
+                dep.returned_on, dep.returned_how = row.business_date, row.why[:100]
+                dep.save(update_fields=["returned_on", "returned_how"])
+                left -= dep.amount
+            else:
+                dep.amount -= left
+                dep.save(update_fields=["amount"])
+                left = Decimal("0.00")
+        system_note(
+            account=Account(pk=row.account_id), acting_user=acting_user,
+            text=f"Security deposit of {format_money(row.amount)} taken back: {row.why}. "
+            "The deposit is still to take where one is required.",
+        )  # fmt: skip
+
+
+BILLED_DEPOSITS = BilledDeposits(
+    due=billed_deposits_due, received=billed_deposits_received, reversed=deposits_reversed
+)

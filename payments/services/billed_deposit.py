@@ -8,6 +8,10 @@ Written once for every way a payment arrives: the counter's receipt
 part is a deposit line of the same journal transaction (debit cash, credit deposits held
 naming the account, ``ledger.services.deposit_lines``), never what the account owes; the
 deposits' keeper (collections) records it through ``billed_deposits_received``.
+
+A void or a returned payment reverses the deposit line with the rest of the payment;
+:func:`deposit_reversals_record` tells the keeper (``deposits_reversed``) so its record of
+deposits taken (the refund review's start, the deposit page) no longer counts it.
 """
 
 from __future__ import annotations
@@ -15,13 +19,47 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from django.contrib.auth.models import User
+
 from accounts.models import Account
-from billing.hooks import DepositReceived, billed_deposits_due, billed_deposits_received
+from billing.hooks import (
+    DepositReceived,
+    DepositReversed,
+    billed_deposits_due,
+    billed_deposits_received,
+    deposits_reversed,
+)
 from billing_site.common.money import ZERO
-from ledger.models import GLAccount
+from ledger.models import GLAccount, JournalTransaction
+from ledger.selectors import deposits_moved
 from ledger.services import LedgerWriter, Line, deposit_lines, payment_lines
 
-__all__ = ["BilledDeposits", "DepositReceived", "billed_deposits_due", "billed_deposits_received"]
+__all__ = [
+    "BilledDeposits",
+    "DepositReceived",
+    "billed_deposits_due",
+    "billed_deposits_received",
+    "deposit_reversals_record",
+]
+
+
+def deposit_reversals_record(
+    *, original: JournalTransaction, reversal: JournalTransaction, why: str, acting_user: User
+) -> None:
+    """After a void or a returned payment: what ``reversal`` took out of deposits held (one
+    query; nothing when the payment held no deposit), told to the deposits' keeper."""
+    rows = [
+        DepositReversed(
+            account_id=pk,
+            amount=-moved,
+            transaction_id=original.pk,
+            business_date=reversal.business_date,
+            why=why[:100],
+        )
+        for pk, moved in deposits_moved(reversal.pk).items()
+        if moved < ZERO
+    ]
+    deposits_reversed(rows, acting_user)
 
 
 class BilledDeposits:

@@ -45,6 +45,7 @@ from ..choices import ItemStatus, PaymentStatus, ReturnKind, TenderKind
 from ..fees import returned_payment_fee, rule_of
 from ..models import Payment, RemittanceItem, ReturnedPayment, ReturnFeeSchedule
 from ._common import refuse, today
+from .billed_deposit import deposit_reversals_record
 
 FEE_SERVICE = "RPF"
 
@@ -121,6 +122,9 @@ def payment_return(
             memo=memo[:500],
             acting_user=acting_user,
         )
+    deposit_reversals_record(
+        original=target.transaction, reversal=reversal, why=memo, acting_user=acting_user
+    )
     fee, fee_account, fee_txn = _charge_fee(target, returned_amount, kind, acting_user)
     returned = ReturnedPayment.objects.create(
         payment=payment,

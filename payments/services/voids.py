@@ -14,6 +14,7 @@ from ledger.services import reverse_transaction
 from ..choices import DrawerStatus, PaymentStatus
 from ..models import Payment
 from ._common import refuse, today
+from .billed_deposit import deposit_reversals_record
 
 
 @transaction.atomic
@@ -75,6 +76,10 @@ def payment_void(*, payment: Payment, reason: str, acting_user: User) -> Payment
         memo=f"Void of receipt {payment.receipt_label}: {reason.strip()}",
         acting_user=acting_user,
     )
+    deposit_reversals_record(
+        original=payment.transaction, reversal=reversal, acting_user=acting_user,
+        why=f"voided with receipt {payment.receipt_label}: {reason.strip()}",
+    )  # fmt: skip
     payment.status = PaymentStatus.VOID
     payment.voided_by = acting_user
     payment.voided_at = timezone.now()

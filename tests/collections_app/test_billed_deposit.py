@@ -25,7 +25,8 @@ from ledger.selectors import deposit_held
 from payments import services as payments
 from payments import tasks
 from tests.billing.bill_helpers import accounts, calculated, posted
-from tests.payments.helpers import open_drawer, pay
+from tests.payments.helpers import check, open_drawer, pay
+from tests.payments.returns_helpers import close_day
 from tests.payments.lockbox_files import lockbox_file
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -155,3 +156,47 @@ def test_only_coordinators_put_a_deposit_on_the_bill(client, alice, bob, busines
     data = {"form": "bill", "token": "x", "amount": "125.00"}
     client.post(url, data)
     assert account.deposits_required.count() == 1
+
+
+def test_a_void_takes_the_deposit_back_out_and_it_is_still_to_take(
+    alice, bob, carol, business_day
+):
+    account, _bill = _billed(bob)
+    drawer = open_drawer(alice)
+    payment = pay(alice, drawer, account, "199.70")
+    payments.payment_void(payment=payment, reason="Keyed on the wrong account", acting_user=carol)
+    account.refresh_from_db()
+    assert account.balance.amount == D("49.70") and deposit_held(account.pk) == D("0.00")
+    kept = SecurityDeposit.objects.get(account=account)
+    assert kept.returned_on == business_day.date and kept.amount == D("150.00")
+    assert "voided with receipt" in kept.returned_how and "wrong account" in kept.returned_how
+    note = account.notes.filter(text__contains="taken back").get()
+    assert "$150.00" in note.text
+    # Still required: the next stub payment takes it again, a new deposit taken.
+    pay(alice, drawer, account, "199.70")
+    assert deposit_held(account.pk) == D("150.00")
+    assert SecurityDeposit.objects.filter(account=account, returned_on__isnull=True).count() == 1
+    _verified()
+
+
+def test_a_returned_check_takes_its_deposit_part_back(alice, bob, business_day):
+    account, _bill = _billed(bob)
+    drawer = open_drawer(alice)
+    payment = pay(alice, drawer, account, "199.70", check("199.70", "4410"))
+    close_day(alice)
+    payments.payment_return(payment=payment, kind="returned_check", reason="NSF", acting_user=bob)
+    assert deposit_held(account.pk) == D("0.00")
+    kept = SecurityDeposit.objects.get(account=account)
+    assert kept.returned_on is not None and "NSF" in kept.returned_how
+    _verified()
+
+
+def test_a_payment_without_a_deposit_part_leaves_deposits_alone(alice, bob, carol, business_day):
+    account, _bill = _billed(bob)
+    drawer = open_drawer(alice)
+    pay(alice, drawer, account, "199.70")
+    other = pay(alice, drawer, account, "5.00")  # held in full by now: a credit
+    payments.payment_void(payment=other, reason="Twice", acting_user=carol)
+    assert deposit_held(account.pk) == D("150.00")
+    assert SecurityDeposit.objects.get(account=account).returned_on is None
+    assert not account.notes.filter(text__contains="taken back").exists()
