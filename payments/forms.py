@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
+from billing.hooks import billed_deposits_due
 from billing.scanline import parse_scanline
 from billing_site.common.cards import CardSafeForm
 from billing_site.common.money import ZERO, format_money, parse_amount
@@ -149,21 +150,28 @@ class PaymentForm(TenderFieldsForm):
         """Ask the clerk to confirm paying more than an account owes by over the setting.
 
         ``PAYMENTS_OVERPAY_CONFIRM_OVER``: the excess becomes a credit on the account,
-        which is rarely what the customer meant (a misread bill, a doubled digit).
+        which is rarely what the customer meant (a misread bill, a doubled digit). A
+        security deposit asked for with the bill is not excess: what is above the balance
+        goes to it first (``services.billed_deposit``), so paying the stub asks nothing.
         """
         limit = settings.PAYMENTS_OVERPAY_CONFIRM_OVER
-        for part in self._parts:
+        over = [p for p in self._parts if p.amount - max(p.account.balance.amount, ZERO) > limit]
+        deposits = billed_deposits_due([p.account.pk for p in over]) if over else {}
+        for part in over:
             owed = max(part.account.balance.amount, ZERO)
-            credit = part.amount - owed
+            deposit = min(deposits.get(part.account.pk, ZERO), part.amount - owed)
+            deposits[part.account.pk] = deposits.get(part.account.pk, ZERO) - deposit
+            credit = part.amount - owed - deposit
             if credit <= limit:
                 continue
             self.asks_confirmation = True
             if not self.cleaned_data.get("confirm_amount"):
+                after = f" and the {format_money(deposit)} deposit due" if deposit else ""
                 self.add_error(
                     part.field.replace("account_", "amount_"),
-                    f"{format_money(part.amount)} is more than the {format_money(owed)} owed: "
-                    f"it leaves a credit of {format_money(credit)}. Check the amount, then "
-                    'tick "I confirm this amount" and post again.',
+                    f"{format_money(part.amount)} is more than the {format_money(owed)} owed"
+                    f"{after}: it leaves a credit of {format_money(credit)}. Check the amount, "
+                    'then tick "I confirm this amount" and post again.',
                 )
 
     def _clean_row(self, i: int) -> None:

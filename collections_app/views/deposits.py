@@ -46,7 +46,12 @@ COUNTER_FIELDS = {
 def account_deposit(request: HttpRequest, pk: int) -> HttpResponse:
     account = get_object_or_404(Account.objects.select_related("customer", "premise"), pk=pk)
     which = request.POST.get("form", "") if request.method == "POST" else ""
-    forms = {k: (f(request.POST) if k == which else f()) for k, f in FORMS.items()}
+    # Each form's own ids (id_bill_amount, id_take_amount, ...): the page shows several
+    # forms with an amount, and a label must find its own field.
+    forms = {
+        k: (f(request.POST, auto_id=f"id_{k}_%s") if k == which else f(auto_id=f"id_{k}_%s"))
+        for k, f in FORMS.items()
+    }
     url = reverse("collections:deposit", args=[account.pk])
 
     def act() -> str:

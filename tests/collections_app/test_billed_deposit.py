@@ -26,8 +26,8 @@ from payments import services as payments
 from payments import tasks
 from tests.billing.bill_helpers import accounts, calculated, posted
 from tests.payments.helpers import check, open_drawer, pay
-from tests.payments.returns_helpers import close_day
 from tests.payments.lockbox_files import lockbox_file
+from tests.payments.returns_helpers import close_day
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -158,9 +158,7 @@ def test_only_coordinators_put_a_deposit_on_the_bill(client, alice, bob, busines
     assert account.deposits_required.count() == 1
 
 
-def test_a_void_takes_the_deposit_back_out_and_it_is_still_to_take(
-    alice, bob, carol, business_day
-):
+def test_a_void_takes_the_deposit_back_out_and_it_is_still_to_take(alice, bob, carol, business_day):
     account, _bill = _billed(bob)
     drawer = open_drawer(alice)
     payment = pay(alice, drawer, account, "199.70")
@@ -200,3 +198,27 @@ def test_a_payment_without_a_deposit_part_leaves_deposits_alone(alice, bob, caro
     assert deposit_held(account.pk) == D("150.00")
     assert SecurityDeposit.objects.get(account=account).returned_on is None
     assert not account.notes.filter(text__contains="taken back").exists()
+
+
+def test_the_counter_asks_no_confirmation_for_the_stub_amount(client, alice, bob, business_day):
+    account, _bill = _billed(bob)
+    open_drawer(alice)
+    client.force_login(alice)
+    url = reverse("payments:take")
+
+    def post(amount: str):
+        token = re.search(r'name="token" value="([^"]+)"', client.get(url).content.decode())
+        data = {"account_0": account.number, "amount_0": amount, "cash_amount": amount}
+        return client.post(url, {"token": token.group(1), **data})  # type: ignore[union-attr]
+
+    # Far above the bill and its deposit: the credit left is what is asked about.
+    refused = post("350.00")
+    assert refused.status_code == 400
+    assert (
+        "$350.00 is more than the $49.70 owed and the $150.00 deposit due: it leaves a credit "
+        "of $150.30" in refused.content.decode()
+    )
+    assert deposit_held(account.pk) == D("0.00")
+    assert post("199.70").status_code == 302  # the stub: the bill and the deposit, no question
+    account.refresh_from_db()
+    assert account.balance.amount == D("0.00") and deposit_held(account.pk) == D("150.00")
