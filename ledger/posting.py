@@ -237,6 +237,13 @@ class LedgerWriter:
             p.saved = self._saved(p)
         return p.saved
 
+    def transaction_id_of(self, queued: Queued) -> int:
+        """The id of the journal row a queued posting was saved as (no model built)."""
+        pk = self._pending[queued.position].pk
+        if pk is None:
+            raise RuntimeError("flush() the writer before asking for the saved transaction")
+        return pk
+
     def receivable_line(self, account: Account, amount: Decimal, service: Service | None) -> Line:
         """A customer line: on the service's receivable GL, or unapplied credit when no service."""
         gl = service.receivable_gl if service else self.unapplied_gl

@@ -422,7 +422,7 @@ def late_fee_post_chunk(*, task: LongTask, number: int, acting_user: User) -> Ch
     queued = ledger.queue_charges(writer, charges, kind=TransactionKind.FEE)
     writer.flush()
     for (pk, fee, now, how), q in zip(kept, queued, strict=True):
-        rows.append((pk, LineStatus.POSTED, fee, now, writer.transaction_of(q).pk, None, how))
+        rows.append((pk, LineStatus.POSTED, fee, now, writer.transaction_id_of(q), None, how))
     _write_lines(rows)
     return ChunkResult(done=len(lines))
 
