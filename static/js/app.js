@@ -307,6 +307,9 @@
   }
 
   function wrapTables() {
+    // Moving a table moves the field the caret is in (the batch page edits a stub inside
+    // its table row): the element loses the focus, so it is given back afterwards.
+    var active = document.activeElement;
     document.querySelectorAll("main table").forEach(function (table) {
       if (table.closest(".table-scroll")) return;
       var region = document.createElement("div");
@@ -316,6 +319,10 @@
       table.parentNode.insertBefore(region, table);
       region.appendChild(table);
     });
+    if (active && active !== document.body && active !== document.activeElement &&
+        document.contains(active)) {
+      active.focus();
+    }
     document.querySelectorAll(".table-scroll").forEach(function (region) {
       if (region.scrollWidth > region.clientWidth + 1) region.setAttribute("tabindex", "0");
       else if (!region.hasAttribute("data-always-focusable")) region.removeAttribute("tabindex");

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made
 # while it runs are ordinary synchronous test set-up.
@@ -54,6 +55,15 @@ def expect_focus(locator: Locator, timeout: float = 5000) -> None:
     What a keyboard user needs is the active element, so that is what is waited for.
     """
     handle = locator.element_handle(timeout=timeout)
-    locator.page.wait_for_function(
-        "el => el === el.getRootNode().activeElement", arg=handle, timeout=timeout
-    )
+    try:
+        locator.page.wait_for_function(
+            "el => el === el.getRootNode().activeElement", arg=handle, timeout=timeout
+        )
+    except PlaywrightTimeout:
+        active = locator.page.evaluate(
+            "() => [String(document.activeElement && document.activeElement.outerHTML)"
+            ".slice(0, 200), document.hasFocus(), document.readyState, location.href]"
+        )
+        raise AssertionError(
+            f"{locator} is not the active element; the page has {active}"
+        ) from None
