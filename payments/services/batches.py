@@ -242,7 +242,7 @@ def _post_items(writer: LedgerWriter, items: Sequence[RemittanceItem], batch: An
         )
     writer.flush()
     for item, posted in zip(items, queued, strict=True):
-        item.transaction = writer.transaction_of(posted)
+        item.transaction_id = writer.transaction_id_of(posted)
         item.status = ItemStatus.POSTED
         item.business_date = writer.business_date
     _mark_posted(items, writer.business_date)
@@ -251,7 +251,7 @@ def _post_items(writer: LedgerWriter, items: Sequence[RemittanceItem], batch: An
             DepositReceived(
                 item.account_id,  # type: ignore[arg-type]
                 amount,
-                item.transaction.pk,  # type: ignore[union-attr]
+                item.transaction_id,  # type: ignore[arg-type]
                 writer.business_date,
                 f"batch {batch.number} line {item.line_number}",
             )
@@ -267,7 +267,7 @@ def _mark_posted(items: Sequence[RemittanceItem], business_date: Any) -> None:
     values = ", ".join(["(%s, %s, %s)"] * len(items))
     params: list[Any] = [ItemStatus.POSTED, business_date]
     for item in items:
-        params += [item.pk, item.transaction.pk, item.account_id]  # type: ignore[union-attr]
+        params += [item.pk, item.transaction_id, item.account_id]
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} AS i SET status = %s, business_date = %s, "
