@@ -58,7 +58,7 @@ class DepositReversed:
     amount: Decimal  # positive: how much the deposit held went down
     transaction_id: int  # the payment's transaction (the one the deposit was taken with)
     business_date: date
-    why: str  # "voided receipt 3-00012: keyed twice", "returned check - receipt 3-00012"
+    why: str  # "voided with receipt 3-00012: keyed twice", "Returned check - ...: NSF"
 
 
 @dataclass(frozen=True)

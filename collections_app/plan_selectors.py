@@ -160,14 +160,15 @@ def plan_row(plan: PaymentPlan) -> PlanRow:
 def plans_in_good_standing(account_ids: list[int]) -> Iterable[int]:
     """Accounts with an active plan (the daily check defaults the ones that missed).
 
-    One array parameter, not an ``IN`` list: a late-fee chunk asks about thousands of
-    accounts, and adapting that many placeholders cost more than the query."""
+    One array parameter (as the ledger's lock query), not an ``IN`` list: a late-fee chunk
+    asks about thousands of accounts, and compiling that many placeholders cost more than
+    the query."""
     table = PaymentPlan._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT DISTINCT account_id FROM {table}"
             " WHERE account_id = ANY(%s::bigint[]) AND status = %s",
-            ["{" + ",".join(str(int(pk)) for pk in account_ids) + "}", PlanStatus.ACTIVE],
+            [list(account_ids), PlanStatus.ACTIVE],
         )
         return [row[0] for row in cursor.fetchall()]
 

@@ -155,10 +155,10 @@ class PaymentForm(TenderFieldsForm):
         goes to it first (``services.billed_deposit``), so paying the stub asks nothing.
         """
         limit = settings.PAYMENTS_OVERPAY_CONFIRM_OVER
-        over = [p for p in self._parts if p.amount - max(p.account.balance.amount, ZERO) > limit]
-        deposits = billed_deposits_due([p.account.pk for p in over]) if over else {}
-        for part in over:
-            owed = max(part.account.balance.amount, ZERO)
+        owed_by = [(p, max(p.account.balance.amount, ZERO)) for p in self._parts]
+        over = [(p, owed) for p, owed in owed_by if p.amount - owed > limit]
+        deposits = billed_deposits_due([p.account.pk for p, _owed in over]) if over else {}
+        for part, owed in over:
             deposit = min(deposits.get(part.account.pk, ZERO), part.amount - owed)
             deposits[part.account.pk] = deposits.get(part.account.pk, ZERO) - deposit
             credit = part.amount - owed - deposit

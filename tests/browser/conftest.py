@@ -49,10 +49,10 @@ def sign_in(page: Page, base_url: str, username: str) -> None:
 def expect_focus(locator: Locator, timeout: float = 5000) -> None:
     """Wait until ``locator`` is the page's active element.
 
-    Playwright's ``to_be_focused`` also asks ``document.hasFocus()``, which a
-    headless Chromium on a busy machine may answer False for a moment after a
-    navigation although the page put the caret where it should (CI saw this).
-    What a keyboard user needs is the active element, so that is what is waited for.
+    Playwright's ``to_be_focused`` also asks ``document.hasFocus()``, which says whether
+    the browser window has the system focus, not where the page put the caret. What a
+    keyboard user needs is the active element, so that is what is waited for; on a
+    timeout the message names the element that has the focus instead.
     """
     handle = locator.element_handle(timeout=timeout)
     try:
