@@ -86,12 +86,7 @@ def charge_lines(
     writer: LedgerWriter, account: Account, charges: Sequence[tuple[Service, Decimal]]
 ) -> list[Line]:
     """Per service: debit the account's receivable, credit the service's revenue."""
-    lines: list[Line] = []
-    for service, amount in charges:
-        check_amount(amount, what=f"{service.name} charge")
-        lines.append(writer.receivable_line(account, amount, service))
-        lines.append(Line(gl_account=service.revenue_gl, amount=-amount))
-    return lines
+    return writer.charge_lines(account, charges)
 
 
 @dataclass(frozen=True)
@@ -110,9 +105,10 @@ def queue_charges(
     """Queue many accounts' charges on ``writer`` (locking them in key order first)."""
     writer.lock(sorted({b.account if isinstance(b.account, int) else b.account.pk for b in bills}))
     return [
-        writer.post(
+        writer.post_charges(
             kind=kind,
-            lines=charge_lines(writer, writer.account(bill.account), bill.charges),
+            account=bill.account,
+            charges=bill.charges,
             memo=bill.memo,
             source=bill.source,
         )
@@ -211,10 +207,12 @@ def post_charges(
 ) -> JournalTransaction:
     """Charge the account per service (debit receivable, credit revenue) in one transaction."""
     writer = writer_for(acting_user)
-    (locked,) = writer.lock([account])
-    return writer.post_now(
-        kind=kind, lines=charge_lines(writer, locked, charges), memo=memo, source=source
+    writer.lock([account])
+    queued = writer.post_charges(
+        kind=kind, account=account, charges=charges, memo=memo, source=source
     )
+    writer.flush()
+    return writer.transaction_of(queued)
 
 
 def payment_lines(

@@ -11,6 +11,7 @@ STORM 5, TRASH 6):
 
 from __future__ import annotations
 
+import copy
 from decimal import Decimal as D
 
 import pytest
@@ -165,3 +166,56 @@ def test_it_posts_a_run_in_chunks_each_all_or_nothing(alice, bob, business_day):
         services.post_charges_in_chunks(bills=bad, acting_user=alice, chunk_size=2)
     # The first chunk (two bills) committed; the chunk with the zero charge did not.
     assert [balance(a) for a in accounts] == [D("20.00")] * 2 + [D("10.00")] * 3
+
+
+def test_the_charge_path_writes_what_a_checked_posting_writes(alice, bob, business_day):
+    """``LedgerWriter.post_charges`` skips the per-line checks of lines it built itself:
+    the rows are the same as :meth:`post` writes for the same lines."""
+    fast, checked = make_account(bob), make_account(bob)
+    charges = [(service("WATER"), D("38.12")), (service("SEWER"), D("41.60"))]
+    with transaction.atomic():
+        writer = services.writer_for(alice)
+        writer.lock([fast, checked])
+        writer.post_charges(kind="charge", account=fast, charges=charges, memo="Bill")
+        lines = services.charge_lines(writer, writer.account(checked), charges)
+        writer.post(kind="charge", lines=lines, memo="Bill")
+        assert writer.flush() == 2
+
+    def rows(account: Account) -> list[tuple[object, ...]]:
+        txn = JournalTransaction.objects.filter(entries__account=account).distinct().get()
+        entries = txn.entries.values_list("gl_account_id", "amount", "service_id")
+        return [(txn.memo, txn.kind), *sorted(entries)]
+
+    assert rows(fast) == rows(checked)
+    assert balance(fast) == balance(checked) == D("79.72")
+    assert open_amounts(fast) == open_amounts(checked)
+
+
+def test_the_charge_path_checks_what_the_caller_gives(alice, account, business_day):
+    water = service("WATER")
+    with transaction.atomic():
+        writer = services.writer_for(alice)
+        writer.lock([account])
+        for amount, message in [
+            (D("0.00"), "more than zero"),
+            (D("-5.00"), "more than zero"),
+            (D("5.005"), "two decimal places"),
+        ]:
+            with pytest.raises(PostingRefused, match=message):
+                writer.post_charges(
+                    kind="charge", account=account, charges=[(water, amount)], memo="Bill"
+                )
+        with pytest.raises(PostingRefused, match="needs a memo"):
+            writer.post_charges(kind="charge", account=account, charges=[(water, D("1"))], memo="")
+        with pytest.raises(PostingRefused, match="at least two lines"):
+            writer.post_charges(kind="charge", account=account, charges=[], memo="Bill")
+        with pytest.raises(PostingRefused, match="Lock the account"):
+            writer.post_charges(
+                kind="charge", account=account.pk + 1000, charges=[(water, D("1"))], memo="Bill"
+            )
+        # A service whose GLs do not make a charge is not trusted: every line is checked.
+        odd = copy.copy(water)
+        odd.revenue_gl = water.receivable_gl
+        with pytest.raises(PostingRefused, match="name an account"):
+            writer.post_charges(kind="charge", account=account, charges=[(odd, D("1"))], memo="x")
+        assert writer.flush() == 0
