@@ -94,10 +94,16 @@ def _tables() -> dict[str, str]:
     }
 
 
-def past_due_sql(bills: str) -> str:
-    """CTEs ending in ``fees``: one row per service charged by each bill of ``bills`` (a CTE
-    body selecting ``bill_id``), with its past due, exemption, rule and fee. Parameters:
-    rule columns (``r_*``), tier columns (``t_*``), ``run_date``, ``due_date``, ``plans``."""
+def past_due_sql() -> str:
+    """CTEs ending in ``fees``: one row per service charged by each bill of ``bill_ids``,
+    with its past due, exemption, rule and fee. Parameters: ``bill_ids``, rule columns
+    (``r_*``), tier columns (``t_*``), ``run_date``, ``due_date``, ``plans``.
+
+    The bills are named by a constant array, not a subquery, so the planner knows how many
+    rows come (a subquery's estimate of 10 for 1,000 made the recompute join its lines by
+    a nested loop: 92 ms a chunk instead of 17). ``parts`` is materialized: its tier
+    subqueries are read several times by the CTEs after it and were evaluated at each read.
+    """
     t = _tables()
     rule_args = ", ".join(f"%({c})s::{kind}[]" for c, kind in zip(
         [f"r_{c}" for c in RULE_COLUMNS],
@@ -114,14 +120,13 @@ def past_due_sql(bills: str) -> str:
                            %(t_fee)s::numeric[], %(t_percent)s::numeric[])
              AS x(rule_id, position, up_to, fee, percent)
     ),
-    chosen AS ({bills}),
     bills AS (
       SELECT b.id AS bill_id, b.account_id, b.transaction_id, b.number, a.account_class,
              a.status, c.is_city
       FROM {t["bill"]} b
       JOIN {t["account"]} a ON a.id = b.account_id
       JOIN {t["customer"]} c ON c.id = a.customer_id
-      WHERE b.id = ANY((SELECT array_agg(bill_id) FROM chosen)::bigint[])
+      WHERE b.id = ANY(%(bill_ids)s::bigint[])
     ),
     past AS (  -- per bill and service: its charge, the charges posted after it, past due
       -- (LATERAL: index lookups on (account, transaction), never a scan of the journal)
@@ -167,7 +172,7 @@ def past_due_sql(bills: str) -> str:
       LEFT JOIN {t["flag"]} f ON f.account_id = p.account_id AND f.kind = '{FlagKind.NO_LATE_FEE}'
            AND f.cleared_at IS NULL AND (f.expires_on IS NULL OR f.expires_on >= %(run_date)s)
     ),
-    parts AS (
+    parts AS MATERIALIZED (
       SELECT u.*,
         COALESCE(
           (SELECT x.fee FROM tiers x WHERE x.rule_id = u.rule_id AND x.fee IS NOT NULL
@@ -262,7 +267,7 @@ def insert_proof_lines(*, run_id: int, bill_ids: list[int], params: dict[str, An
     """Write the proof-list lines of these bills (every service with anything past due)."""
     t = _tables()
     sql = (
-        past_due_sql("SELECT unnest(%(bill_ids)s::bigint[]) AS bill_id")
+        past_due_sql()
         + f"""
     INSERT INTO {t["line"]} (run_id, account_id, bill_id, service_id, due_date, past_due, fee,
                              status, reason, computation)
@@ -277,14 +282,14 @@ def insert_proof_lines(*, run_id: int, bill_ids: list[int], params: dict[str, An
         return cursor.rowcount
 
 
-def recompute_lines(*, line_ids: list[int], params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """For proposed lines (under the caller's account locks): line id, account id, bill
-    number, fee service id, past due now, fee now, reason, computation."""
+def recompute_lines(
+    *, line_ids: list[int], bill_ids: list[int], params: dict[str, Any]
+) -> list[tuple[Any, ...]]:
+    """For proposed lines of these bills (under the caller's account locks): line id, account
+    id, bill number, fee service id, past due now, fee now, reason, computation."""
     t = _tables()
     sql = (
-        past_due_sql(
-            f"SELECT DISTINCT bill_id FROM {t['line']} WHERE id = ANY(%(line_ids)s::bigint[])"
-        )
+        past_due_sql()
         + f"""
     SELECT l.id, f.account_id, f.number, f.fee_service_id, f.past_due, f.fee,
            {reason_sql("f")}, CASE WHEN f.fee > 0 THEN f.computation ELSE '' END
@@ -295,5 +300,5 @@ def recompute_lines(*, line_ids: list[int], params: dict[str, Any]) -> list[tupl
     """
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, {**params, "line_ids": line_ids})
+        cursor.execute(sql, {**params, "line_ids": line_ids, "bill_ids": bill_ids})
         return cursor.fetchall()

@@ -399,12 +399,16 @@ def late_fee_post_chunk(*, task: LongTask, number: int, acting_user: User) -> Ch
     lines = list(
         run.lines.exclude(status=LineStatus.EXCLUDED)
         .order_by("pk")
-        .values_list("pk", "status", "account_id")[number * size : (number + 1) * size]
+        .values_list("pk", "status", "account_id", "bill_id")[number * size : (number + 1) * size]
     )
-    todo = [pk for pk, status, _account in lines if status == LineStatus.PROPOSED]
+    todo = [(pk, a, bill) for pk, status, a, bill in lines if status == LineStatus.PROPOSED]
     writer = ledger.writer_for(acting_user)
-    writer.lock(sorted({account for _pk, status, account in lines if status == "proposed"}))
-    recomputed = sql.recompute_lines(line_ids=todo, params=sql_parameters(run, plans=[]))
+    writer.lock(sorted({account for _pk, account, _bill in todo}))
+    recomputed = sql.recompute_lines(
+        line_ids=[pk for pk, _account, _bill in todo],
+        bill_ids=sorted({bill for _pk, _account, bill in todo}),
+        params=sql_parameters(run, plans=[]),
+    )
     services = {rule.fee_service_id: rule.fee_service for rule in active_rules().by_key.values()}
     charges: list[ledger.AccountCharges] = []
     kept: list[tuple[int, Decimal, Decimal, str]] = []
