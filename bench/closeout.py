@@ -30,7 +30,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from bench.common import OUT, Result, log, recreate_database, setup_django
+from bench.common import OUT, Result, log, recreate_database, settle, setup_django
 
 DATABASE = "billing_bench_closeout"
 DRAWERS = 10
@@ -43,7 +43,7 @@ def main() -> Result:
     recreate_database(DATABASE)  # a fresh ledger every run, so runs compare
     setup_django(DATABASE)
     supervisor_id, day = prepare()
-    _settle()
+    settle("closeout")
     _warm_up()
     steps: list[tuple[str, float]] = []
     value = close_the_day(supervisor_id, steps)
@@ -138,17 +138,6 @@ def _take_payments(drawer: Any, clerk: Any, ids: list[int], rng: random.Random) 
         NumberSequence.objects.create(
             name=f"payments.receipt.drawer.{drawer.pk}", next_value=PER_DRAWER + 1
         )
-
-
-def _settle() -> None:
-    """VACUUM ANALYZE after the bulk load: planner statistics and hint bits in place, as
-    autovacuum leaves a day's tables, so the first query timed does not pay for them."""
-    from django.db import connection
-
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM (ANALYZE)")
-    log(f"closeout: VACUUM ANALYZE {time.perf_counter() - started:.1f} s")
 
 
 def _warm_up() -> None:

@@ -12,6 +12,7 @@ import math
 import os
 import shutil
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -47,6 +48,18 @@ class Result:
 def log(message: str) -> None:
     """Progress goes to stderr; stdout carries only the BENCH line."""
     print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def settle(name: str) -> None:
+    """VACUUM ANALYZE after a bulk load: planner statistics, hint bits and the visibility map
+    in place, as autovacuum leaves tables overnight, so neither the first query timed pays
+    for them nor an autovacuum woken by the load runs beside the measurement."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM (ANALYZE)")
+    log(f"{name}: VACUUM ANALYZE {time.perf_counter() - started:.1f} s")
 
 
 def percentile(samples: list[float], share: float) -> float:

@@ -94,10 +94,14 @@ def _tables() -> dict[str, str]:
     }
 
 
-def past_due_sql() -> str:
+def past_due_sql(*, owing_only: bool = False) -> str:
     """CTEs ending in ``fees``: one row per service charged by each bill of ``bill_ids``,
     with its past due, exemption, rule and fee. Parameters: ``bill_ids``, rule columns
     (``r_*``), tier columns (``t_*``), ``run_date``, ``due_date``, ``plans``.
+
+    ``owing_only`` leaves out, before any journal is read, the bills of accounts that owe
+    nothing on any service: a service's past due is at most its open amount, so none of
+    their rows could be past due (most bills are paid by the time late fees run).
 
     The bills are named by a constant array, not a subquery, so the planner knows how many
     rows come (a subquery's estimate of 10 for 1,000 made the recompute join its lines by
@@ -110,6 +114,13 @@ def past_due_sql() -> str:
         ["bigint", "bigint", "text", "bigint", "text", "numeric", "numeric", "numeric",
          "numeric", "numeric"], strict=True,
     ))  # fmt: skip
+    owing = (
+        f"""
+        AND EXISTS (SELECT 1 FROM {t["open"]} o
+                    WHERE o.account_id = b.account_id AND o.amount > 0)"""
+        if owing_only
+        else ""
+    )
     return f"""
     WITH rules AS (
       SELECT * FROM unnest({rule_args}) AS r(rule_id, service_id, account_class, fee_service_id,
@@ -126,7 +137,7 @@ def past_due_sql() -> str:
       FROM {t["bill"]} b
       JOIN {t["account"]} a ON a.id = b.account_id
       JOIN {t["customer"]} c ON c.id = a.customer_id
-      WHERE b.id = ANY(%(bill_ids)s::bigint[])
+      WHERE b.id = ANY(%(bill_ids)s::bigint[]){owing}
     ),
     past AS (  -- per bill and service: its charge, the charges posted after it, past due
       -- (LATERAL: index lookups on (account, transaction), never a scan of the journal)
@@ -267,7 +278,7 @@ def insert_proof_lines(*, run_id: int, bill_ids: list[int], params: dict[str, An
     """Write the proof-list lines of these bills (every service with anything past due)."""
     t = _tables()
     sql = (
-        past_due_sql()
+        past_due_sql(owing_only=True)
         + f"""
     INSERT INTO {t["line"]} (run_id, account_id, bill_id, service_id, due_date, past_due, fee,
                              status, reason, computation)

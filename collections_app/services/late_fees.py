@@ -55,7 +55,12 @@ RUN_PERM = "collections.add_latefeerun"
 POST_PERM = "collections.post_latefeerun"
 VIEW_PERM = "collections.view_latefeerun"
 WAIVE_PERM = "collections.waive_latefee"
-CHUNK = 1000
+# Calculating reads and inserts (no locks): a chunk's fixed cost (the task's bookkeeping, the
+# rules read, a commit) is most of a small chunk's time, so its chunks are large. Posting
+# locks the chunk's accounts until it commits, so its chunks stay small (a counter payment to
+# one of them waits at most one chunk); larger ones measured no faster.
+CALCULATE_CHUNK = 5000
+POST_CHUNK = 1000
 
 
 def waiver_limit() -> Decimal:
@@ -84,7 +89,7 @@ def late_fee_run_start(*, due_date: date, acting_user: User) -> LateFeeRun:
         raise ValidationError({"due_date": f"No posted bill is due on {due_date:%b %-d, %Y}."})
     run = LateFeeRun.objects.create(due_date=due_date, run_date=run_date, created_by=acting_user)
     task = start_long_task(
-        kind=CALCULATE_TASK, subject=run, total=count, chunk_size=CHUNK,
+        kind=CALCULATE_TASK, subject=run, total=count, chunk_size=CALCULATE_CHUNK,
         view_permission=VIEW_PERM, acting_user=acting_user, label=str(run),
     )  # fmt: skip
     _enqueue(task)
@@ -356,7 +361,7 @@ def late_fee_run_post(*, run: LateFeeRun, acting_user: User) -> LongTask:
     run.save(update_fields=["status", "posted_by", "posted_at"])
     total = run.lines.filter(status=LineStatus.PROPOSED).count()
     task = start_long_task(
-        kind=POST_TASK, subject=run, total=total, chunk_size=CHUNK,
+        kind=POST_TASK, subject=run, total=total, chunk_size=POST_CHUNK,
         view_permission=VIEW_PERM, acting_user=acting_user, label=f"Posting {run}",
     )  # fmt: skip
     _enqueue(task)
