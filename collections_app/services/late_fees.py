@@ -141,10 +141,12 @@ def _in_grace(rule: LateFeeRule, run: LateFeeRun, grace: GraceDays) -> bool:
     return run.run_date <= grace[key]
 
 
-def sql_parameters(run: LateFeeRun, *, plans: list[int]) -> dict[str, object]:
-    rules, tiers = rule_tables(active_rules(), run, {})
+def sql_parameters(
+    run: LateFeeRun, *, plans: list[int], rules: Rules | None = None
+) -> dict[str, object]:
+    rows, tiers = rule_tables(active_rules() if rules is None else rules, run, {})
     return sql.parameters(
-        rules=rules, tiers=tiers, run_date=run.run_date, due_date=run.due_date, plans=plans
+        rules=rows, tiers=tiers, run_date=run.run_date, due_date=run.due_date, plans=plans
     )
 
 
@@ -409,12 +411,13 @@ def late_fee_post_chunk(*, task: LongTask, number: int, acting_user: User) -> Ch
     todo = [(pk, a, bill) for pk, status, a, bill in lines if status == LineStatus.PROPOSED]
     writer = ledger.writer_for(acting_user)
     writer.lock(sorted({account for _pk, account, _bill in todo}))
+    rules = active_rules()
     recomputed = sql.recompute_lines(
         line_ids=[pk for pk, _account, _bill in todo],
         bill_ids=sorted({bill for _pk, _account, bill in todo}),
-        params=sql_parameters(run, plans=[]),
+        params=sql_parameters(run, plans=[], rules=rules),
     )
-    services = {rule.fee_service_id: rule.fee_service for rule in active_rules().by_key.values()}
+    services = {rule.fee_service_id: rule.fee_service for rule in rules.by_key.values()}
     charges: list[ledger.AccountCharges] = []
     kept: list[tuple[int, Decimal, Decimal, str]] = []
     rows: list[PostedRow] = []
