@@ -357,7 +357,7 @@ def cash_only_ids(accounts: Any, *, on: date) -> set[int]:
     """The pks of ``accounts`` with a cash-only flag in force on ``on`` (one query)."""
     return set(
         AccountFlag.objects.filter(
-            account__in=[a.pk for a in accounts],
+            account__any=[a.pk for a in accounts],
             kind=FlagKind.CASH_ONLY,
             cleared_at__isnull=True,
         )

@@ -22,7 +22,7 @@ class CommonConfig(AppConfig):
 
         BaseModelAdmin.form = CardSafeModelForm  # type: ignore[misc]
 
-        from . import checks, sessions, user_roles  # noqa: F401 (checks registers itself)
+        from . import checks, lookups, sessions, user_roles  # noqa: F401 (they register)
 
         user_roles.connect()
         sessions.connect()

@@ -58,7 +58,12 @@ def card_numbers_in(text: str | None) -> Iterator[str]:
     card number).
     """
     for match in _DIGIT_RUN.finditer(text or ""):
-        groups = [_ascii(g) for g in _SEPARATORS.split(match.group())]
+        run = match.group()
+        if len(run) < 13:  # fewer characters than a card number has digits (most runs)
+            continue
+        groups = _SEPARATORS.split(run)
+        if not run.isascii():
+            groups = [_ascii(g) for g in groups]
         start = 0
         while start < len(groups):
             found = _longest_card(groups, start)

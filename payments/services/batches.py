@@ -52,7 +52,7 @@ from ledger.services import (
 )
 
 from ..choices import BatchKind, BatchStatus, ItemStatus
-from ..lockbox import LockboxFormatError, file_hash, parse_lockbox
+from ..lockbox import LockboxFormatError, LockboxRow, file_hash, parse_lockbox
 from ..models import RemittanceBatch, RemittanceItem
 from ..selectors import cash_only_ids, is_cash_only
 from ._common import amount_for, refuse, today
@@ -64,7 +64,10 @@ from .billed_deposit import (
 )
 
 PERM = "payments.manage_batches"
-CHUNK = 500
+# Rows per lockbox chunk: a chunk's fixed cost (locks, commit, the work queue's look at the
+# batch) measured about 70 ms, so 500-row chunks spent a third of the time on it; a
+# 2,000-row chunk holds its accounts' locks for about half a second.
+CHUNK = 2000
 LOCKBOX_TASK = "payments.lockbox_post"
 VIEW_BATCHES = "payments.view_remittancebatch"
 
@@ -262,18 +265,22 @@ def _post_items(writer: LedgerWriter, items: Sequence[RemittanceItem], batch: An
 
 
 def _mark_posted(items: Sequence[RemittanceItem], business_date: Any) -> None:
-    """One UPDATE ... FROM (VALUES ...) (``bulk_update``'s CASE chains are slow at 500 rows)."""
+    """One ``UPDATE ... FROM unnest`` of three id arrays (``bulk_update``'s CASE chains are
+    slow at 500 rows, and a ``VALUES`` list of 1,500 parameters cost as much to bind)."""
     table = RemittanceItem._meta.db_table
-    values = ", ".join(["(%s, %s, %s)"] * len(items))
-    params: list[Any] = [ItemStatus.POSTED, business_date]
-    for item in items:
-        params += [item.pk, item.transaction_id, item.account_id]
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} AS i SET status = %s, business_date = %s, "
-            "transaction_id = v.txn::bigint, account_id = v.account::bigint "
-            f"FROM (VALUES {values}) AS v(id, txn, account) WHERE i.id = v.id::bigint",
-            params,
+            "transaction_id = v.txn, account_id = v.account "
+            "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS v(id, txn, account) "
+            "WHERE i.id = v.id",
+            [
+                ItemStatus.POSTED,
+                business_date,
+                [item.pk for item in items],
+                [item.transaction_id for item in items],
+                [item.account_id for item in items],
+            ],
         )
 
 
@@ -325,23 +332,36 @@ def lockbox_import(*, file_name: str, data: bytes, acting_user: User) -> Remitta
         rows_total=len(fresh),
         rows_skipped=len(rows) - len(fresh),
     )
-    RemittanceItem.objects.bulk_create(
-        [
-            RemittanceItem(
-                batch=batch,
-                line_number=r.line,
-                account_text=r.account,
-                amount=Money(r.amount, CURRENCY),
-                check_number=r.check_number,
-                remitter=r.remitter,
-                row_key=r.key,
-            )
-            for r in fresh
-        ],
-        batch_size=2000,
-    )
+    _insert_rows(batch, fresh)
     _start_lockbox_task(batch, acting_user)
     return batch
+
+
+_INSERT_ROWS = """
+    INSERT INTO {table} (batch_id, line_number, account_text, amount, amount_currency,
+                         check_number, remitter, row_key, status, problem, resolution)
+    SELECT %s, v.line, v.account, v.amount, %s, v.check_number, v.remitter, v.row_key, %s, '', ''
+      FROM unnest(%s::int[], %s::text[], %s::numeric[], %s::text[], %s::text[], %s::text[])
+           AS v(line, account, amount, check_number, remitter, row_key)
+"""
+
+
+def _insert_rows(batch: RemittanceBatch, rows: Sequence[LockboxRow]) -> None:
+    """The file's rows as pending items in one ``INSERT ... SELECT FROM unnest`` (a
+    ``bulk_create`` of 10,000 items built a model and bound eight parameters per row)."""
+    columns: list[list[Any]] = [
+        [r.line for r in rows],
+        [r.account for r in rows],
+        [r.amount for r in rows],
+        [r.check_number for r in rows],
+        [r.remitter for r in rows],
+        [r.key for r in rows],
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _INSERT_ROWS.format(table=RemittanceItem._meta.db_table),
+            [batch.pk, CURRENCY, ItemStatus.PENDING, *columns],
+        )
 
 
 def _wait_for_other_imports() -> None:
@@ -422,14 +442,13 @@ def _post_chunk(batch_pk: int, number: int, size: int, acting_user: User) -> Chu
     if not items:
         return ChunkResult(done=0)
     writer = writer_for(acting_user)
-    by_number = {
-        a.number: a for a in Account.objects.filter(number__in=[i.account_text for i in items])
-    }
-    writer.lock(sorted({a.pk for a in by_number.values()}))
-    cash_only = cash_only_ids(by_number.values(), on=writer.business_date)
+    numbers = {i.account_text for i in items}
+    by_number = dict(Account.objects.filter(number__any=numbers).values_list("number", "pk"))
+    locked = {a.number: a for a in writer.lock(sorted(set(by_number.values())))}
+    cash_only = cash_only_ids(locked.values(), on=writer.business_date)
     postable = []
     for item in items:
-        item.account = by_number.get(item.account_text)
+        item.account = locked.get(item.account_text)
         item.problem = _row_problem(item, writer, cash_only)
         if item.problem:
             item.status = ItemStatus.EXCEPTION
