@@ -391,8 +391,11 @@ class LedgerWriter:
 
     def _settle_credit(self, account_id: int, *, after: _Pending) -> None:
         book = self._books[account_id]
-        if book.unapplied == ZERO and all(v >= ZERO for v in book.open_by_service.values()):
-            return  # at rest: no credit to apply, no service in credit
+        opened = book.open_by_service.values()
+        if all(v >= ZERO for v in opened) and (
+            book.unapplied == ZERO or book.unapplied < ZERO and all(v == ZERO for v in opened)
+        ):
+            return  # at rest: no service in credit, and no credit or nothing owed to apply it to
         targets = self._recent_credit_targets(account_id) if book.unapplied > ZERO else []
         moves = credit_moves(book, self.services, targets)
         if not moves:
