@@ -126,7 +126,7 @@ def billed_deposits_due(account_ids: Sequence[int]) -> dict[int, Decimal]:
     """Billing's hook: per account whose newest requirement is collected with the bill,
     what is still to take (accounts with nothing to take are left out). Two queries."""
     newest = (
-        DepositRequired.objects.filter(account_id__in=account_ids)
+        DepositRequired.objects.filter(account_id__any=account_ids)
         .order_by("account_id", "-recorded_at", "-pk")
         .distinct("account_id")
         .values_list("account_id", "amount", "on_bill")
