@@ -19,8 +19,9 @@ post as they stand become exceptions (and the task's per-item errors).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -221,14 +222,50 @@ def batch_post(*, batch: RemittanceBatch, acting_user: User) -> RemittanceBatch:
     return batch
 
 
-def _post_items(writer: LedgerWriter, items: Sequence[RemittanceItem], batch: Any) -> None:
+class _Stub(Protocol):
+    """What posting reads and sets of a stub: a ``RemittanceItem`` or a lockbox :class:`_Row`."""
+
+    pk: int
+    line_number: int
+    check_number: str
+    amount: Money
+    transaction_id: int | None
+    status: str
+    business_date: Any
+
+    @property
+    def account_id(self) -> int | None: ...
+
+
+@dataclass
+class _Row:
+    """A pending lockbox row as a chunk reads it: values, not a model (2,000 models of a
+    chunk cost 24 ms to build against 6 for their values)."""
+
+    pk: int
+    line_number: int
+    account_text: str
+    amount: Money
+    check_number: str
+    status: str
+    account: Account | None = None
+    problem: str = ""
+    transaction_id: int | None = None
+    business_date: Any = None
+
+    @property
+    def account_id(self) -> int | None:
+        return self.account.pk if self.account is not None else None
+
+
+def _post_items(writer: LedgerWriter, items: Sequence[_Stub], batch: Any) -> None:
     """One payment transaction per item, written in one flush."""
     writer.lock([i.account_id for i in items])  # type: ignore[misc]
     cash = writer.chart.gl(GLRole.CASH)
     ids = sorted({i.account_id for i in items if i.account_id is not None})
     splitter = BilledDeposits(writer, prefetch=ids)
     queued = []
-    billed: list[tuple[RemittanceItem, Decimal]] = []
+    billed: list[tuple[_Stub, Decimal]] = []
     for item in items:
         account = writer.account(item.account_id)  # type: ignore[arg-type]
         lines, to_deposit = splitter.lines(account, item.amount.amount, cash)
@@ -264,7 +301,7 @@ def _post_items(writer: LedgerWriter, items: Sequence[RemittanceItem], batch: An
     )
 
 
-def _mark_posted(items: Sequence[RemittanceItem], business_date: Any) -> None:
+def _mark_posted(items: Sequence[_Stub], business_date: Any) -> None:
     """One ``UPDATE ... FROM unnest`` of three id arrays (``bulk_update``'s CASE chains are
     slow at 500 rows, and a ``VALUES`` list of 1,500 parameters cost as much to bind)."""
     table = RemittanceItem._meta.db_table
@@ -437,8 +474,14 @@ def _post_chunk(batch_pk: int, number: int, size: int, acting_user: User) -> Chu
     batch = RemittanceBatch.objects.select_for_update().get(pk=batch_pk)
     if number == 1 and batch.rows_total > size:  # stale plans would slow every later chunk
         refresh_planner_statistics()
-    in_chunk = batch.items.order_by("line_number", "pk")[number * size : (number + 1) * size]
-    items = [i for i in in_chunk if i.status == ItemStatus.PENDING]
+    in_chunk = batch.items.order_by("line_number", "pk").values_list(
+        "pk", "line_number", "account_text", "amount", "check_number", "status"
+    )[number * size : (number + 1) * size]
+    items = [
+        _Row(pk, line, text, Money(amount, CURRENCY), check, status)
+        for pk, line, text, amount, check, status in in_chunk
+        if status == ItemStatus.PENDING
+    ]
     if not items:
         return ChunkResult(done=0)
     writer = writer_for(acting_user)
@@ -454,9 +497,7 @@ def _post_chunk(batch_pk: int, number: int, size: int, acting_user: User) -> Chu
             item.status = ItemStatus.EXCEPTION
         else:
             postable.append(item)
-    RemittanceItem.objects.bulk_update(
-        [i for i in items if i.problem], ["status", "problem", "account"]
-    )
+    _mark_exceptions([i for i in items if i.problem])
     if postable:
         _post_items(writer, postable, batch)
     batch.rows_done += len(items)
@@ -465,7 +506,25 @@ def _post_chunk(batch_pk: int, number: int, size: int, acting_user: User) -> Chu
     return ChunkResult(done=len(items), errors=errors)
 
 
-def _row_problem(item: RemittanceItem, writer: LedgerWriter, cash_only: set[int]) -> str:
+def _mark_exceptions(rows: Sequence[_Row]) -> None:
+    """The rows that cannot post as they stand, with their problem and account if found."""
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {RemittanceItem._meta.db_table} AS i SET status = %s, problem = v.problem, "
+            "account_id = v.account FROM unnest(%s::bigint[], %s::text[], %s::bigint[]) "
+            "AS v(id, problem, account) WHERE i.id = v.id",
+            [
+                ItemStatus.EXCEPTION,
+                [r.pk for r in rows],
+                [r.problem for r in rows],
+                [r.account_id for r in rows],
+            ],
+        )
+
+
+def _row_problem(item: _Row, writer: LedgerWriter, cash_only: set[int]) -> str:
     account = item.account
     amount = item.amount.amount
     if account is None:

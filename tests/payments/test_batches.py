@@ -131,6 +131,13 @@ def test_a_lockbox_file_posts_good_rows_and_queues_the_rest(bob, account, busine
     assert "closed" in problems[4]
     assert "Over 10000.00" in problems[5]
     assert "not a payment" in problems[6]
+    # an exception keeps the account it was found for (a person resolves it from there)
+    rows = {n: (status, pk) for n, status, pk in batch.items.values_list(
+        "line_number", "status", "account_id")}  # fmt: skip
+    assert rows[2] == (ItemStatus.POSTED, account.pk)
+    assert rows[3] == (ItemStatus.EXCEPTION, None)
+    assert rows[4] == (ItemStatus.EXCEPTION, closed.pk)
+    assert rows[5] == rows[6] == (ItemStatus.EXCEPTION, account.pk)
     assert balance(account) == D("0.00")
     with pytest.raises(ValidationError, match="already imported as batch"):
         services.lockbox_import(file_name="again.csv", data=data, acting_user=bob)
