@@ -114,7 +114,7 @@ class ChunkData:
     def load(cls, account_ids: Sequence[int], start: date, end: date) -> ChunkData:
         data = cls(start, end)
         rows = (
-            ServiceAgreement.objects.filter(account_id__in=list(account_ids))
+            ServiceAgreement.objects.filter(account_id__any=account_ids)
             .order_by("account_id", "service__payment_order", "pk")
             .values_list(*AGREEMENT_COLUMNS)
         )
@@ -159,7 +159,7 @@ def _versions(schedule_ids: set[int]) -> dict[int, list[VersionSpec]]:
 def _reads(premise_ids: set[int], end: date) -> dict[tuple[int, int], list[tuple[date, ReadPoint]]]:
     rows = (
         MeterRead.objects.filter(
-            premise_id__in=premise_ids,
+            premise_id__any=premise_ids,
             read_date__lte=end,
             read_date__gte=end - timedelta(days=HISTORY_DAYS),
         )

@@ -180,12 +180,12 @@ def bill_run_calculate_finish(*, task: LongTask, acting_user: User) -> None:
 def _calculate(run: BillRun, account_ids: Sequence[int]) -> list[ItemError]:
     Bill.objects.filter(
         run=run,
-        account_id__in=account_ids,
+        account_id__any=account_ids,
         status__in=[BillStatus.DRAFT, BillStatus.ERROR, BillStatus.EXCLUDED],
     ).delete()
     since = balances_since_last_bill(account_ids)
     deposits = billed_deposits_due(account_ids)
-    numbers = dict(Account.objects.filter(pk__in=account_ids).values_list("pk", "number"))
+    numbers = dict(Account.objects.filter(pk__any=account_ids).values_list("pk", "number"))
     bills: list[Bill] = []
     drafts: list[Draft | None] = []
     errors: list[ItemError] = []
@@ -206,7 +206,7 @@ def _calculate(run: BillRun, account_ids: Sequence[int]) -> list[ItemError]:
         drafts.append(draft)
     copy_instances(Bill, bills)
     ids = dict(
-        Bill.objects.filter(run=run, account_id__in=account_ids)
+        Bill.objects.filter(run=run, account_id__any=account_ids)
         .exclude(status=BillStatus.CANCELLED)
         .values_list("account_id", "pk")
     )
@@ -299,7 +299,7 @@ def balances_since_last_bill(
     last = {
         account_id: (due, txn_id or 0)
         for account_id, due, txn_id in Bill.objects.filter(
-            account_id__in=account_ids, status=BillStatus.POSTED
+            account_id__any=account_ids, status=BillStatus.POSTED
         )
         .order_by("account_id", "-number")
         .distinct("account_id")
@@ -308,7 +308,7 @@ def balances_since_last_bill(
     since = min((txn for _due, txn in last.values()), default=0)
     paid: dict[int, Decimal] = defaultdict(lambda: ZERO)
     for account_id, txn_id, amount in JournalEntry.objects.filter(
-        account_id__in=account_ids,
+        account_id__any=account_ids,
         transaction__kind=TransactionKind.PAYMENT,
         transaction_id__gt=since,
     ).values_list("account_id", "transaction_id", "amount"):
@@ -462,11 +462,12 @@ def bill_run_post_chunk(*, task: LongTask, number: int, acting_user: User) -> Ch
 def post_bills(bills: list[Bill], acting_user: User) -> None:
     """Number and post these draft bills (inside the caller's transaction)."""
     ids = sorted({b.account_id for b in bills})
-    list(Account.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk"))
+    list(Account.objects.select_for_update().filter(pk__any=ids).order_by("pk").values_list("pk"))
     since = balances_since_last_bill(ids)
     deposits = billed_deposits_due(ids)
     lines: dict[int, list[_Line]] = defaultdict(list)
-    rows = BillLine.objects.filter(bill__in=bills).order_by("bill_id", "position")
+    rows = BillLine.objects.filter(bill_id__any=[b.pk for b in bills])
+    rows = rows.order_by("bill_id", "position")
     for row in rows.values_list("pk", "bill", "service", "amount"):
         lines[row[1]].append(_Line(*row))
     numbered = [b.number for b in bills if b.number is not None]
@@ -485,7 +486,7 @@ def post_bills(bills: list[Bill], acting_user: User) -> None:
             transaction__in=txns, service__isnull=False, amount__gt=0
         ).values_list("transaction_id", "service_id", "id")
     }
-    balance = dict(Account.objects.filter(pk__in=ids).values_list("pk", "balance"))
+    balance = dict(Account.objects.filter(pk__any=ids).values_list("pk", "balance"))
     now = timezone.now()
     links: list[tuple[int, int | None]] = []
     for bill, bill_number in zip(bills, numbers, strict=True):
