@@ -25,5 +25,7 @@ class AnyOf(Lookup):  # type: ignore[type-arg]
         lhs, lhs_params = self.process_lhs(compiler, connection)
         field = self.lhs.output_field
         values = [field.get_db_prep_value(v, connection, prepared=True) for v in self.rhs]
-        array_type = field.cast_db_type(connection) or field.db_type(connection)
-        return f"{lhs} = ANY(%s::{array_type}[])", (*lhs_params, values)
+        # The column's type without its modifier: a cast to varchar(40) or numeric(14,2)
+        # would cut or round a longer value into one that matches.
+        base = (field.cast_db_type(connection) or field.db_type(connection)).split("(")[0]
+        return f"{lhs} = ANY(%s::{base}[])", (*lhs_params, values)

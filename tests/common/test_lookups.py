@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from accounts.choices import FlagKind
-from accounts.models import Account, AccountFlag
-from tests.factories import make_account
+from accounts.models import Account, AccountFlag, Customer
+from tests.factories import make_account, make_customer
 
 
 def test_any_finds_what_in_finds(bob: User) -> None:
@@ -32,3 +32,11 @@ def test_any_on_a_foreign_key_sends_one_array(bob: User) -> None:
         )
     assert found == [second.pk]
     assert "= ANY(" in queries[0]["sql"] and "::bigint[]" in queries[0]["sql"]
+
+
+def test_any_does_not_cut_a_longer_value_to_the_column_length(bob: User) -> None:
+    name = "L" * Customer._meta.get_field("last_name").max_length
+    customer = make_customer(bob, last_name=name)
+    # a cast to the column's varchar(100) would cut the longer value down to the name
+    assert not Customer.objects.filter(last_name__any=[name + "son"]).exists()
+    assert list(Customer.objects.filter(last_name__any=[name])) == [customer]
