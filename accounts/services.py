@@ -26,6 +26,10 @@ from .models import Account, AccountFlag, AccountNote, Customer, Premise
 from .text import fold, joined_words
 
 ACCOUNT_NUMBER_START = 100_000
+# The search's rank index includes the document, and a btree row holds at most 2,704
+# bytes: a document is cut at this many bytes of UTF-8 (Latin text at every field's full
+# length makes about 1,100; a hundred Hangul letters a field, folded to jamo, about 9,400).
+SEARCH_DOCUMENT_BYTES = 2000
 
 
 def _with_history(obj: Any, *, acting_user: User, reason: str) -> Any:
@@ -38,7 +42,9 @@ def search_document_for(account: Account) -> str:
     """Everything a clerk might type to find the account, lower-cased for trigram search.
 
     City, state and ZIP are left out on purpose: nearly every account shares
-    them, so they would match everything and make every search slow.
+    them, so they would match everything and make every search slow. A document
+    longer than ``SEARCH_DOCUMENT_BYTES`` loses the end of its names and addresses
+    and keeps the account number (first) and the phones (appended).
     """
     c, p = account.customer, account.premise
     phones = " ".join(filter(None, [c.phone, c.alt_phone]))
@@ -56,7 +62,13 @@ def search_document_for(account: Account) -> str:
         digits,
     ]
     folded = fold(" ".join(part for part in parts if part))
-    return " ".join([folded, *joined_words(folded)])
+    document = " ".join([folded, *joined_words(folded)])
+    if len(document.encode()) <= SEARCH_DOCUMENT_BYTES:
+        return document
+    # Too long for the rank index: cut the names and addresses, keep number and phones.
+    kept = " ".join(part for part in [phones, digits] if part)
+    room = SEARCH_DOCUMENT_BYTES - len(kept.encode()) - 1
+    return document.encode()[:room].decode(errors="ignore").rstrip() + " " + kept
 
 
 def refresh_search_documents(

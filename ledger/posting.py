@@ -235,7 +235,7 @@ class LedgerWriter:
         if not all(known.get(s.pk) == (s.receivable_gl_id, s.revenue_gl_id) for s, _ in charges):
             return self.post(kind=kind, lines=lines, memo=memo, source=source)
         self._validate_head(kind, lines, memo, None)
-        if locked.status == AccountStatus.CLOSED:
+        if locked.status == AccountStatus.CLOSED and kind != TransactionKind.REVERSAL:
             raise PostingRefused(f"Account {locked.number} is closed: nothing can be posted to it.")
         return self._queue(_Pending(kind, memo[:500], source[:100], lines, None))
 

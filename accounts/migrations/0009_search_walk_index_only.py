@@ -21,6 +21,14 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        # A btree row holds at most 2,704 bytes: a document longer than the 2,000 bytes
+        # ``search_document_for`` now keeps (only text of very long non-Latin names) is cut
+        # to 600 characters (at most 2,400 bytes) until its customer or premise is saved.
+        migrations.RunSQL(
+            "UPDATE accounts_account SET search_document = left(search_document, 600)"
+            " WHERE octet_length(search_document) > 2000",
+            migrations.RunSQL.noop,
+        ),
         migrations.RemoveIndex(
             model_name="account",
             name="account_rank_number_idx",

@@ -506,8 +506,12 @@ def _post_chunk(batch_pk: int, number: int, size: int, acting_user: User) -> Chu
     return ChunkResult(done=len(items), errors=errors)
 
 
+PROBLEM_LENGTH = RemittanceItem._meta.get_field("problem").max_length
+
+
 def _mark_exceptions(rows: Sequence[_Row]) -> None:
-    """The rows that cannot post as they stand, with their problem and account if found."""
+    """The rows that cannot post as they stand, with their problem (cut to the column, as
+    the account text quoted in it can be long) and their account if found."""
     if not rows:
         return
     with connection.cursor() as cursor:
@@ -518,7 +522,7 @@ def _mark_exceptions(rows: Sequence[_Row]) -> None:
             [
                 ItemStatus.EXCEPTION,
                 [r.pk for r in rows],
-                [r.problem for r in rows],
+                [r.problem[:PROBLEM_LENGTH] for r in rows],
                 [r.account_id for r in rows],
             ],
         )

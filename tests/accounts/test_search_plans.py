@@ -208,3 +208,27 @@ def test_it_keeps_the_generic_plans(obriens) -> None:
         plans = cursor.fetchall()
     assert len(plans) == 3  # the number prefix; the words for a page, for the rest of one
     assert all(generic >= 5 and custom <= 5 for generic, custom in plans)
+
+
+def test_a_document_of_very_long_names_fits_the_rank_index_and_keeps_the_phone(bob) -> None:
+    """The rank index includes the document (a btree row holds 2,704 bytes): a hundred
+    Hangul letters a field (9,400 bytes folded) are cut, and the short parts that come
+    first still find the account."""
+    from accounts.models import Customer, Premise
+    from accounts.services import SEARCH_DOCUMENT_BYTES
+
+    def longest(model, name):
+        return "한" * model._meta.get_field(name).max_length
+
+    customer = make_customer(
+        bob, first_name=longest(Customer, "first_name"), last_name=longest(Customer, "last_name"),
+        mailing_line1=longest(Customer, "mailing_line1"), phone="8505559876",
+    )  # fmt: skip
+    from tests.factories import make_premise
+
+    premise = make_premise(bob, line1=longest(Premise, "line1"))
+    account = make_account(bob, customer=customer, premise=premise)
+    account.refresh_from_db()
+    assert len(account.search_document.encode()) <= SEARCH_DOCUMENT_BYTES
+    assert numbers(selectors.search_accounts("5559876")) == [account.number]
+    assert numbers(selectors.search_accounts("한한한")) == [account.number]

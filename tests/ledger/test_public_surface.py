@@ -219,3 +219,25 @@ def test_the_charge_path_checks_what_the_caller_gives(alice, account, business_d
         with pytest.raises(PostingRefused, match="name an account"):
             writer.post_charges(kind="charge", account=account, charges=[(odd, D("1"))], memo="x")
         assert writer.flush() == 0
+
+
+def test_the_charge_path_refuses_a_closed_account_as_a_checked_posting_does(
+    alice, account, business_day
+):
+    """Closed: nothing posts but a reversal, through either path (queued, not flushed)."""
+    Account.objects.filter(pk=account.pk).update(status="closed")
+    water = service("WATER")
+    with transaction.atomic():
+        writer = services.writer_for(alice)
+        writer.lock([account])
+        lines = services.charge_lines(writer, writer.account(account), [(water, D("5.00"))])
+        for post in (
+            lambda kind: writer.post_charges(
+                kind=kind, account=account, charges=[(water, D("5.00"))], memo="x"
+            ),
+            lambda kind: writer.post(kind=kind, lines=lines, memo="x"),
+        ):
+            with pytest.raises(PostingRefused, match="is closed"):
+                post("charge")
+            post("reversal")
+        transaction.set_rollback(True)

@@ -143,6 +143,16 @@ def test_a_lockbox_file_posts_good_rows_and_queues_the_rest(bob, account, busine
         services.lockbox_import(file_name="again.csv", data=data, acting_user=bob)
 
 
+def test_a_lockbox_row_with_a_long_strange_account_is_an_exception(bob, business_day) -> None:
+    """Its problem quotes the account text (repr of 40 unprintable characters: 400 and more
+    characters), cut to the column: the row waits in the queue, the chunk posts."""
+    batch = _import(bob, lockbox_file([("\U000f0000" * 40, "20.00")]))
+    assert batch.status == BatchStatus.POSTED
+    (item,) = batch.items.all()
+    assert item.status == ItemStatus.EXCEPTION
+    assert item.problem.startswith("No account numbered") and len(item.problem) == 300
+
+
 def test_a_person_resolves_exceptions(bob, carol, account, business_day) -> None:
     batch = _import(bob, lockbox_file([("12345678", "20.00"), ("87654321", "5.00")]))
     wrong, junk = batch.items.order_by("line_number")
