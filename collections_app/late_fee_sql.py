@@ -297,13 +297,14 @@ def recompute_lines(
     *, line_ids: list[int], bill_ids: list[int], params: dict[str, Any]
 ) -> list[tuple[Any, ...]]:
     """For proposed lines of these bills (under the caller's account locks): line id, account
-    id, bill number, fee service id, past due now, fee now, reason, computation."""
+    id, bill number, fee service id, past due now, then fee, status, reason and computation
+    as the proof list would give them now (no fee where one was posted for this due date
+    since, by another run, or where an exemption holds now)."""
     t = _tables()
     sql = (
         past_due_sql()
         + f"""
-    SELECT l.id, f.account_id, f.number, f.fee_service_id, f.past_due, f.fee,
-           {reason_sql("f")}, CASE WHEN f.fee > 0 THEN f.computation ELSE '' END
+    SELECT l.id, f.account_id, f.number, f.fee_service_id, f.past_due, {line_values_sql()}
       FROM {t["line"]} l
       JOIN fees f ON f.bill_id = l.bill_id AND f.service_id = l.service_id
      WHERE l.id = ANY(%(line_ids)s::bigint[])

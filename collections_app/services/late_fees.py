@@ -397,8 +397,9 @@ def late_fee_post_chunk(*, task: LongTask, number: int, acting_user: User) -> Ch
     line keeps its place: the chunk is the n-th slice of the run's lines not excluded).
 
     Set-based: the chunk's accounts locked once by the ledger writer (key order), the past
-    due and the fee recomputed after the lock by the proof list's own SQL (a payment since
-    drops the line), the fees queued on that writer and written in one flush, the lines
+    due and the fee recomputed after the lock by the proof list's own SQL (a payment since,
+    a fee another run posted for this due date since, or an exemption in force now drops
+    the line), the fees queued on that writer and written in one flush, the lines
     updated in one statement.
     """
     run = LateFeeRun.objects.get(pk=int(task.subject_id))
@@ -410,18 +411,20 @@ def late_fee_post_chunk(*, task: LongTask, number: int, acting_user: User) -> Ch
     )
     todo = [(pk, a, bill) for pk, status, a, bill in lines if status == LineStatus.PROPOSED]
     writer = ledger.writer_for(acting_user)
-    writer.lock(sorted({account for _pk, account, _bill in todo}))
+    accounts = sorted({account for _pk, account, _bill in todo})
+    writer.lock(accounts)
     rules = active_rules()
+    plans = sorted(hooks.plans_in_good_standing(accounts))
     recomputed = sql.recompute_lines(
         line_ids=[pk for pk, _account, _bill in todo],
         bill_ids=sorted({bill for _pk, _account, bill in todo}),
-        params=sql_parameters(run, plans=[], rules=rules),
+        params=sql_parameters(run, plans=plans, rules=rules),
     )
     services = {rule.fee_service_id: rule.fee_service for rule in rules.by_key.values()}
     charges: list[ledger.AccountCharges] = []
     kept: list[tuple[int, Decimal, Decimal, str]] = []
     rows: list[PostedRow] = []
-    for pk, account_id, bill_number, fee_service_id, now, fee, reason, how in recomputed:
+    for pk, account_id, bill_number, fee_service_id, now, fee, _status, reason, how in recomputed:
         if not fee:
             rows.append((pk, LineStatus.DROPPED, ZERO, now, None, reason, ""))
             continue

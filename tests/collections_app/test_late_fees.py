@@ -146,6 +146,28 @@ def test_it_proofs_posts_and_a_rerun_posts_nothing(business_day, bob, carol):
     assert late.balance.amount == D("431.00")
 
 
+def test_two_runs_proofed_before_either_posts_charge_once(business_day, bob, carol):
+    """Both proof lists propose the fee; the second to post finds it charged since and
+    drops its lines (found in Chromium: it failed on the once-per-due-date constraint and
+    stayed "Posting"). A flag set since the proof list drops the fee too."""
+    late, flagged = make_account(bob), make_account(bob)
+    for account in (late, flagged):
+        bill(bob, account, bill_date=date(2026, 10, 16), due_date=DUE, WATER="400.00")
+    first, second = calculated(bob), calculated(bob)
+    assert second.lines.filter(status=LineStatus.PROPOSED).count() == 2
+    account_services.flag_set(account=flagged, kind=FlagKind.NO_LATE_FEE, reason="Hardship",
+                              acting_user=bob)  # fmt: skip
+    assert posted(carol, first).status == "posted"
+    assert posted(carol, second).status == "posted"
+    assert second.lines.get(account=late).reason == "Already charged for this date"
+    assert second.lines.get(account=late).status == LineStatus.DROPPED
+    assert first.lines.get(account=flagged).status == LineStatus.DROPPED
+    assert first.lines.get(account=flagged).reason == "No-late-fee flag: Hardship"
+    assert LateFeeLine.objects.filter(status=LineStatus.POSTED).count() == 1
+    late.refresh_from_db()
+    assert late.balance.amount == D("406.00")
+
+
 def test_it_refuses_a_clerk_the_run_and_the_waiver(business_day, alice, bob, carol):
     account = make_account(bob)
     bill(bob, account, bill_date=date(2026, 10, 16), due_date=DUE, WATER="400.00")
