@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from billing_site.common.documents import document_download
 from billing_site.common.formflow import show_errors, submit
 from billing_site.common.pdf import pdf_response
+from billing_site.common.task_views import progress_url
 
 from .. import selectors
 from ..bill_pdf import bill_pdf as bill_pdf_bytes
@@ -68,10 +69,9 @@ def run_detail(request: HttpRequest, run_pk: int) -> HttpResponse:
     combined, export = printing.print_documents(run)
     context = {
         "run": run, "form": form, "token": sent.token, "task": task,
-        "poll_url": reverse("common:task_progress", args=[task.pk]) if task else "",
+        "poll_url": progress_url(task, refresh=True) if task else "",
         "print_task": print_task, "combined": combined, "export": export,
-        "print_poll_url": reverse("common:task_progress", args=[print_task.pk])
-        if print_task else "",
+        "print_poll_url": progress_url(print_task, refresh=True) if print_task else "",
         "proof": proof, "exception_lists": [
             (code, label, proof.exceptions[code]) for code, label in register.EXCEPTION_RULES
         ],

@@ -25,10 +25,19 @@ def _get_task_for_user(request: HttpRequest, task_pk: int) -> LongTask:
 def task_progress(request: HttpRequest, task_pk: int) -> HttpResponse:
     """The progress partial (full page when not asked by htmx)."""
     task = _get_task_for_user(request, task_pk)
-    context = {"task": task, "poll_url": reverse("common:task_progress", args=[task.pk])}
-    template = (
-        "common/partials/_task_progress.html"
-        if getattr(request, "htmx", False)
-        else "common/task.html"
-    )
-    return render(request, template, context)
+    refresh = request.GET.get("refresh") == "1"
+    context = {"task": task, "poll_url": progress_url(task, refresh=refresh)}
+    polled = getattr(request, "htmx", False)
+    template = "common/partials/_task_progress.html" if polled else "common/task.html"
+    response = render(request, template, context)
+    if polled and refresh and not task.is_active:
+        # The page around the bar shows what the task made (a proof list, a register):
+        # reload it once the task has finished (the reloaded bar no longer polls).
+        response["HX-Refresh"] = "true"
+    return response
+
+
+def progress_url(task: LongTask, *, refresh: bool = False) -> str:
+    """The URL a page's progress bar polls; ``refresh``: reload the page when it finishes."""
+    url = reverse("common:task_progress", args=[task.pk])
+    return f"{url}?refresh=1" if refresh else url

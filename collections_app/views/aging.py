@@ -9,13 +9,13 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Account
 from billing_site.common.csvutil import csv_response
 from billing_site.common.formflow import show_errors
 from billing_site.common.pdf import pdf_response, render_pdf
+from billing_site.common.task_views import progress_url
 from billing_site.common.tasks import long_task_for
 
 from .. import selectors
@@ -68,7 +68,7 @@ def aging_detail(request: HttpRequest, aging_pk: int) -> HttpResponse:
         "task": long_task_for(kind=aging_services.AGING_TASK, subject=run),
     }  # fmt: skip
     if context["task"]:
-        context["poll_url"] = reverse("common:task_progress", args=[context["task"].pk])
+        context["poll_url"] = progress_url(context["task"], refresh=True)
     fmt = request.GET.get("format", "")
     if fmt == "csv" and run.status == "done":
         return csv_response(

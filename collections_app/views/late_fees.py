@@ -14,6 +14,7 @@ from django.utils import timezone
 from billing_site.common.csvutil import csv_response
 from billing_site.common.formflow import show_errors, submit
 from billing_site.common.pdf import pdf_response, render_pdf
+from billing_site.common.task_views import progress_url
 
 from ..forms import LateFeePostForm, LateFeeStartForm, WaiverForm
 from ..models import LateFeeLine, LateFeeRun
@@ -76,7 +77,7 @@ def late_fee_detail(request: HttpRequest, fee_run_pk: int) -> HttpResponse:
         "task": services.run_task(run),
     }  # fmt: skip
     if context["task"]:
-        context["poll_url"] = reverse("common:task_progress", args=[context["task"].pk])
+        context["poll_url"] = progress_url(context["task"], refresh=True)
     if fmt == "pdf":
         context.update(printed_at=timezone.now(), printed_by=request.user.get_username())
         data = render_pdf(

@@ -21,6 +21,7 @@ from billing_site.common.documents import (
 )
 from billing_site.common.formflow import show_errors, submit
 from billing_site.common.pdf import pdf_response, render_pdf
+from billing_site.common.task_views import progress_url
 
 from .. import hooks
 from ..forms import NoticeSendForm, NoticeStartForm
@@ -98,7 +99,7 @@ def notice_detail(request: HttpRequest, notice_pk: int) -> HttpResponse:
     if run.status == "posted" and run.step.is_disconnect and fmt == "":
         context["run_actions"] = hooks.disconnect_run_actions(run, request.user)
     if context["task"]:
-        context["poll_url"] = reverse("common:task_progress", args=[context["task"].pk])
+        context["poll_url"] = progress_url(context["task"], refresh=True)
     if fmt == "pdf":
         context.update(printed_at=timezone.now(), printed_by=request.user.get_username())
         data = render_pdf("collections/pdf/notice_list.html", context,

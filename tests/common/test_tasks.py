@@ -205,6 +205,25 @@ def test_it_renders_the_progress_bar_and_polls_while_running(bob) -> None:
     assert "<html" in page and "data-rows-done" in page
 
 
+def test_a_page_asking_for_it_is_reloaded_once_its_task_has_finished(bob) -> None:
+    """The late-fee, notice, aging and bill-run pages show what their task made: their bar
+    asks for ``refresh=1`` and the poll that finds the task finished reloads the page (seen
+    in Chromium: "Done" under a page still saying "Calculating")."""
+    task = _start(bob)
+    LongTask.objects.filter(pk=task.pk).update(
+        status="running", done=3, lease_owner="w", lease_expires_at=timezone.now() + timedelta(1)
+    )
+    url = reverse("common:task_progress", args=[task.pk])
+    htmx = {"HX-Request": "true"}
+    running = _client(bob).get(f"{url}?refresh=1", headers=htmx)
+    assert "HX-Refresh" not in running.headers
+    assert f'hx-get="{url}?refresh=1"' in running.content.decode()
+    LongTask.objects.filter(pk=task.pk).update(status="done", done=7)
+    assert _client(bob).get(f"{url}?refresh=1", headers=htmx).headers["HX-Refresh"] == "true"
+    assert "HX-Refresh" not in _client(bob).get(url, headers=htmx).headers
+    assert "HX-Refresh" not in _client(bob).get(f"{url}?refresh=1").headers  # the full page
+
+
 def test_it_says_plainly_when_a_task_is_stuck_or_failed(bob) -> None:
     task = _kill_worker_after_first_chunk(_start(bob))
     url = reverse("common:task_progress", args=[task.pk])
