@@ -66,11 +66,13 @@ def _batches_page(
         "token": token,
         # Counts by row status in the same query: a lockbox batch with rows still
         # needing a person is not shown as plain "Posted".
-        "batches": RemittanceBatch.objects.select_related("created_by").annotate(
+        "batches": RemittanceBatch.objects.select_related("created_by")
+        .annotate(
             n_posted=Count("items", filter=Q(items__status=ItemStatus.POSTED)),
             n_exceptions=Count("items", filter=Q(items__status=ItemStatus.EXCEPTION)),
             n_rejected=Count("items", filter=Q(items__status=ItemStatus.REJECTED)),
-        )[:50],
+        )
+        .order_by("-number")[:50],  # a GROUP BY query leaves out the model's ordering
         "exceptions": RemittanceItem.objects.filter(status=ItemStatus.EXCEPTION).count(),
     }
     bad = form.errors or lockbox.errors

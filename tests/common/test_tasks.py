@@ -222,6 +222,9 @@ def test_a_page_asking_for_it_is_reloaded_once_its_task_has_finished(bob) -> Non
     assert _client(bob).get(f"{url}?refresh=1", headers=htmx).headers["HX-Refresh"] == "true"
     assert "HX-Refresh" not in _client(bob).get(url, headers=htmx).headers
     assert "HX-Refresh" not in _client(bob).get(f"{url}?refresh=1").headers  # the full page
+    for errors, said in [(1, "1 item was not done"), (2, "2 items were not done")]:
+        LongTask.objects.filter(pk=task.pk).update(errors=errors)
+        assert said in _client(bob).get(url, headers=htmx).content.decode()
 
 
 def test_it_says_plainly_when_a_task_is_stuck_or_failed(bob) -> None:

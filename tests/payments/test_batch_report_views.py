@@ -271,3 +271,15 @@ def test_it_lists_a_lockbox_batch_with_its_counts_not_plain_posted(coordinator, 
         "0 rejected",
         page,
     )
+
+
+def test_the_batch_list_shows_the_newest_batches_first(coordinator, bob) -> None:
+    """Found in Chromium: the counted (GROUP BY) list lost the model's ordering and showed
+    the oldest fifty, so a new batch never appeared."""
+    made = [
+        services.batch_create(control_count=1, control_total=D("1.00"), acting_user=bob)
+        for _ in range(3)
+    ]
+    html = coordinator.get(reverse("payments:batches")).content.decode()
+    shown = [html.index(reverse("payments:batch", args=[b.pk])) for b in made]
+    assert shown == sorted(shown, reverse=True)  # the last made comes first
