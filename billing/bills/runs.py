@@ -30,6 +30,7 @@ from django.db.models import Exists, OuterRef, Sum
 from django.utils import timezone
 
 from accounts.models import Account
+from billing_site.common.bulk import copy_instances, copy_values, update_instances, update_values
 from billing_site.common.cards import refuse_card_numbers
 from billing_site.common.models import LongTask
 from billing_site.common.numbering import next_numbers
@@ -50,7 +51,6 @@ from ..calendar import due_date
 from ..choices import BillRunKind, BillRunStatus, BillStatus
 from ..hooks import billed_deposits_due
 from ..models import Bill, BillingCycle, BillLine, BillRun, RouteStop, ServiceAgreement
-from .bulk import copy_instances, copy_values, update_instances, update_values
 from .calculate import CannotBill, Draft, draft_bills
 
 RUN = "billing.add_billrun"

@@ -33,6 +33,7 @@ from djmoney.money import Money
 from accounts.choices import AccountStatus
 from accounts.models import Account
 from accounts.selectors import account_by_number
+from billing_site.common.bulk import update_values
 from billing_site.common.cards import refuse_card_numbers
 from billing_site.common.models import LongTask
 from billing_site.common.money import CURRENCY, ZERO
@@ -302,23 +303,12 @@ def _post_items(writer: LedgerWriter, items: Sequence[_Stub], batch: Any) -> Non
 
 
 def _mark_posted(items: Sequence[_Stub], business_date: Any) -> None:
-    """One ``UPDATE ... FROM unnest`` of three id arrays (``bulk_update``'s CASE chains are
-    slow at 500 rows, and a ``VALUES`` list of 1,500 parameters cost as much to bind)."""
-    table = RemittanceItem._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} AS i SET status = %s, business_date = %s, "
-            "transaction_id = v.txn, account_id = v.account "
-            "FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[]) AS v(id, txn, account) "
-            "WHERE i.id = v.id",
-            [
-                ItemStatus.POSTED,
-                business_date,
-                [item.pk for item in items],
-                [item.transaction_id for item in items],
-                [item.account_id for item in items],
-            ],
-        )
+    """One ``UPDATE ... FROM unnest`` (``bulk_update``'s CASE chains are slow at 500 rows)."""
+    update_values(
+        RemittanceItem,
+        ["status", "business_date", "transaction", "account"],
+        [(i.pk, ItemStatus.POSTED, business_date, i.transaction_id, i.account_id) for i in items],
+    )
 
 
 def _finish(batch: RemittanceBatch, acting_user: User, writer: LedgerWriter | None) -> None:
@@ -512,20 +502,11 @@ PROBLEM_LENGTH = RemittanceItem._meta.get_field("problem").max_length
 def _mark_exceptions(rows: Sequence[_Row]) -> None:
     """The rows that cannot post as they stand, with their problem (cut to the column, as
     the account text quoted in it can be long) and their account if found."""
-    if not rows:
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {RemittanceItem._meta.db_table} AS i SET status = %s, problem = v.problem, "
-            "account_id = v.account FROM unnest(%s::bigint[], %s::text[], %s::bigint[]) "
-            "AS v(id, problem, account) WHERE i.id = v.id",
-            [
-                ItemStatus.EXCEPTION,
-                [r.pk for r in rows],
-                [r.problem[:PROBLEM_LENGTH] for r in rows],
-                [r.account_id for r in rows],
-            ],
-        )
+    update_values(
+        RemittanceItem,
+        ["status", "problem", "account"],
+        [(r.pk, ItemStatus.EXCEPTION, r.problem[:PROBLEM_LENGTH], r.account_id) for r in rows],
+    )
 
 
 def _row_problem(item: _Row, writer: LedgerWriter, cash_only: set[int]) -> str:

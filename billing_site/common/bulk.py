@@ -4,9 +4,10 @@ unnest(...)`` for changed ones.
 Django's ``bulk_create`` and ``bulk_update`` spend most of a bill run's chunk building
 SQL (``bulk_update`` one ``CASE WHEN`` per row and field); these take the values
 straight from the instances. Generic over the model's concrete fields, so a field
-added to ``Bill`` or ``BillLine`` is written without touching this module. Only for
-billing's own draft rows: no history is kept for bills (they are documents; the
-ledger keeps the money's history), so nothing is skipped.
+added to ``Bill`` or ``BillLine`` is written without touching this module. Used by bill
+runs (bills and their lines) and lockbox chunks (their rows). Only for models without a
+history table: these write no history rows (bills are documents and the ledger keeps
+the money's history; a lockbox row's payment is in the journal).
 """
 
 from __future__ import annotations
