@@ -33,7 +33,7 @@ from djmoney.money import Money
 from accounts.choices import AccountStatus
 from accounts.models import Account
 from accounts.selectors import account_by_number
-from billing_site.common.bulk import update_values
+from billing_site.common.bulk import copy_values, update_values
 from billing_site.common.cards import refuse_card_numbers
 from billing_site.common.models import LongTask
 from billing_site.common.money import CURRENCY, ZERO
@@ -364,31 +364,28 @@ def lockbox_import(*, file_name: str, data: bytes, acting_user: User) -> Remitta
     return batch
 
 
-_INSERT_ROWS = """
-    INSERT INTO {table} (batch_id, line_number, account_text, amount, amount_currency,
-                         check_number, remitter, row_key, status, problem, resolution)
-    SELECT %s, v.line, v.account, v.amount, %s, v.check_number, v.remitter, v.row_key, %s, '', ''
-      FROM unnest(%s::int[], %s::text[], %s::numeric[], %s::text[], %s::text[], %s::text[])
-           AS v(line, account, amount, check_number, remitter, row_key)
-"""
-
-
 def _insert_rows(batch: RemittanceBatch, rows: Sequence[LockboxRow]) -> None:
-    """The file's rows as pending items in one ``INSERT ... SELECT FROM unnest`` (a
-    ``bulk_create`` of 10,000 items built a model and bound eight parameters per row)."""
-    columns: list[list[Any]] = [
-        [r.line for r in rows],
-        [r.account for r in rows],
-        [r.amount for r in rows],
-        [r.check_number for r in rows],
-        [r.remitter for r in rows],
-        [r.key for r in rows],
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _INSERT_ROWS.format(table=RemittanceItem._meta.db_table),
-            [batch.pk, CURRENCY, ItemStatus.PENDING, *columns],
-        )
+    """The file's rows as pending items in one ``COPY`` (a ``bulk_create`` of 10,000 items
+    built a model and bound eight parameters per row)."""
+    copy_values(
+        RemittanceItem,
+        (
+            {
+                "batch_id": batch.pk,
+                "line_number": r.line,
+                "account_text": r.account,
+                "amount": r.amount,
+                "amount_currency": CURRENCY,
+                "check_number": r.check_number,
+                "remitter": r.remitter,
+                "row_key": r.key,
+                "status": ItemStatus.PENDING,
+                "problem": "",
+                "resolution": "",
+            }
+            for r in rows
+        ),
+    )
 
 
 def _wait_for_other_imports() -> None:
